@@ -1,0 +1,5 @@
+export * from './accounts';
+export * from './hardware';
+export * from './catalog';
+export * from './network';
+export * from './ipam';

@@ -1,0 +1,226 @@
+/**
+ * Input and output shapes shared by the procedures (tRPC + REST) and the console's forms.
+ * Pure zod, no server-only imports: components may import this file.
+ */
+import { z } from 'zod';
+
+export const Id = z.uuid();
+export const Name = z.string().trim().min(1, 'Enter a name.').max(128);
+export const Description = z.string().trim().max(1024).default('');
+const Ipv4 = z.string().trim().min(1, 'Enter an IPv4 address.');
+
+export const ListInput = z.object({
+  search: z.string().trim().max(128).optional(),
+  sort: z.string().max(64).optional(),
+  dir: z.enum(['asc', 'desc']).default('asc'),
+  // Coerced: REST sends these as query-string text.
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+});
+export type ListInput = Partial<z.output<typeof ListInput>>;
+
+export const IdInput = z.object({ id: Id });
+
+export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number().int() });
+
+const base = { id: Id, accountId: Id, name: z.string(), description: z.string(), createdAt: z.date() };
+
+// ── Hardware ─────────────────────────────────────────────────────────────────
+export const CreateZone = z.object({ name: Name, description: Description });
+export const ZoneView = z.object({ ...base });
+
+export const CreateCluster = z.object({ name: Name, description: Description, zoneId: Id, hypervisor: z.enum(['KVM']).default('KVM') });
+export const ClusterView = z.object({ ...base, zoneId: Id, hypervisor: z.string() });
+
+const NicName = z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'A NIC name such as em01.');
+export const CreateHost = z.object({
+  name: Name,
+  description: Description,
+  clusterId: Id,
+  managementIp: Ipv4,
+  vtepIp: Ipv4.optional().nullable(),
+  nics: z.array(NicName).min(1, 'A host has at least one NIC.').max(32),
+});
+export const HostView = z.object({
+  ...base,
+  clusterId: Id,
+  managementIp: z.string(),
+  vtepIp: z.string().nullable(),
+  nics: z.array(z.string()),
+  state: z.enum(['enabled', 'disabled', 'maintenance']),
+});
+
+export const CreateStorage = z.object({ name: Name, description: Description, zoneId: Id, url: z.string().trim().min(1, 'Enter a URL or path.').max(1024) });
+export const StorageView = z.object({ ...base, zoneId: Id, type: z.string(), url: z.string() });
+
+// ── Catalog ──────────────────────────────────────────────────────────────────
+export const CreateImage = z.object({
+  name: Name,
+  description: Description,
+  kind: z.enum(['vm', 'vrouter']).default('vm'),
+  backupStorageId: Id,
+  url: z.string().trim().min(1, 'Enter the image URL.').max(2048),
+  format: z.enum(['qcow2', 'raw', 'iso']).default('qcow2'),
+  platform: z.enum(['Linux', 'Windows', 'Other']).default('Linux'),
+  shared: z.boolean().default(false),
+});
+export const ImageView = z.object({ ...base, kind: z.enum(['vm', 'vrouter']), backupStorageId: Id, url: z.string(), format: z.string(), platform: z.string(), shared: z.boolean() });
+
+export const MemoryUnit = z.enum(['M', 'G', 'T']);
+export const CreateInstanceOffering = z.object({
+  name: Name,
+  description: Description,
+  cpu: z.number().int(),
+  memory: z.number().positive('Enter the memory size.'),
+  memoryUnit: MemoryUnit.default('G'),
+  shared: z.boolean().default(false),
+});
+export const InstanceOfferingView = z.object({ ...base, cpu: z.number(), memoryMb: z.number(), shared: z.boolean() });
+
+export const CreateVRouterOffering = z.object({
+  name: Name,
+  description: Description,
+  zoneId: Id,
+  cpu: z.number().int(),
+  memory: z.number().positive('Enter the memory size.'),
+  memoryUnit: MemoryUnit.default('G'),
+  imageId: Id,
+  managementL3Id: Id,
+  publicL3Id: Id,
+  shared: z.boolean().default(false),
+});
+export const VRouterOfferingView = z.object({
+  ...base,
+  zoneId: Id,
+  cpu: z.number(),
+  memoryMb: z.number(),
+  imageId: Id,
+  managementL3Id: Id,
+  publicL3Id: Id,
+  shared: z.boolean(),
+});
+
+// ── L2 ───────────────────────────────────────────────────────────────────────
+export const CreateL2 = z.object({
+  name: Name,
+  description: Description,
+  zoneId: Id,
+  type: z.enum(['novlan', 'vlan']),
+  physicalNic: z.string().trim(),
+  vlanId: z.number().int().optional().nullable(),
+  sriov: z.boolean().default(false),
+  clusterIds: z.array(Id).default([]),
+  shared: z.boolean().default(false),
+});
+export const L2View = z.object({
+  ...base,
+  zoneId: Id,
+  type: z.enum(['novlan', 'vlan', 'vxlan']),
+  physicalNic: z.string().nullable(),
+  vlanId: z.number().nullable(),
+  vxlanPoolId: Id.nullable(),
+  vni: z.number().nullable(),
+  sriov: z.boolean(),
+  shared: z.boolean(),
+  clusterIds: z.array(Id),
+});
+export const L2ClusterInput = z.object({ id: Id, clusterId: Id });
+
+export const CreateVxlanPool = z.object({
+  name: Name,
+  description: Description,
+  zoneId: Id,
+  vniStart: z.number().int(),
+  vniEnd: z.number().int(),
+  shared: z.boolean().default(false),
+});
+export const VxlanPoolView = z.object({
+  ...base,
+  zoneId: Id,
+  vniStart: z.number(),
+  vniEnd: z.number(),
+  shared: z.boolean(),
+  clusters: z.array(z.object({ clusterId: Id, vtepCidr: z.string() })),
+});
+export const VxlanPoolAttachInput = z.object({ id: Id, clusterId: Id, vtepCidr: z.string().trim() });
+
+export const CreateVxlanNetwork = z.object({
+  name: Name,
+  description: Description,
+  poolId: Id,
+  /** Blank: the lowest free VNI of the pool. */
+  vni: z.number().int().optional().nullable(),
+});
+
+// ── L3 + IP ranges ───────────────────────────────────────────────────────────
+export const RangeInput = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('bounds'), startIp: Ipv4, endIp: Ipv4, netmask: Ipv4, gateway: Ipv4 }),
+  z.object({ method: z.literal('cidr'), cidr: z.string().trim().min(1, 'Enter a CIDR such as 192.168.10.0/24.') }),
+]);
+export type RangeInput = z.infer<typeof RangeInput>;
+
+export const CreateL3 = z.object({
+  name: Name,
+  description: Description,
+  l2Id: Id,
+  category: z.enum(['public', 'system', 'private']),
+  type: z.enum(['flat', 'vrouter']).optional().nullable(),
+  dhcpEnabled: z.boolean().default(true),
+  dhcpServerIp: z.string().trim().optional().nullable(),
+  dnsServers: z.array(z.string().trim()).max(3).default([]),
+  vrouterOfferingId: Id.optional().nullable(),
+  sriov: z.boolean().default(false),
+  shared: z.boolean().default(false),
+  /** The first range, optional at creation. */
+  range: RangeInput.optional().nullable(),
+});
+export const L3View = z.object({
+  ...base,
+  l2Id: Id,
+  category: z.enum(['public', 'system', 'private']),
+  type: z.enum(['flat', 'vrouter']).nullable(),
+  dhcpEnabled: z.boolean(),
+  dhcpServerIp: z.string().nullable(),
+  dnsServers: z.array(z.string()),
+  vrouterOfferingId: Id.nullable(),
+  sriov: z.boolean(),
+  shared: z.boolean(),
+});
+
+export const AddRange = z.object({ l3Id: Id, name: z.string().trim().max(128).default(''), dhcpServerIp: z.string().trim().optional().nullable(), range: RangeInput });
+export const IpRangeView = z.object({
+  id: Id,
+  l3Id: Id,
+  name: z.string(),
+  startIp: z.string(),
+  endIp: z.string(),
+  netmask: z.string(),
+  gateway: z.string(),
+  cidr: z.string(),
+  size: z.number(),
+});
+
+export const IpUsageView = z.object({
+  l3Id: Id,
+  total: z.number(),
+  used: z.number(),
+  ranges: z.array(IpRangeView.extend({ used: z.number() })),
+  holders: z.array(z.object({ ip: z.string(), kind: z.string(), ownerType: z.string().nullable(), ownerId: Id.nullable() })),
+  holdersTotal: z.number(),
+});
+
+export const AllocateIpInput = z.object({ l3Id: Id, ip: z.string().trim().optional().nullable() });
+export const IpAllocationView = z.object({ id: Id, l3Id: Id, ip: z.string(), kind: z.string() });
+
+// ── Accounts ─────────────────────────────────────────────────────────────────
+export const Password = z.string().min(8, 'At least 8 characters.').max(256);
+export const LoginInput = z.object({ name: z.string().trim().min(1, 'Enter your account name.'), password: z.string().min(1, 'Enter your password.') });
+export const AccountView = z.object({ id: Id, name: z.string(), role: z.enum(['admin', 'tenant']), createdAt: z.date() });
+export const CreateAccount = z.object({
+  name: z.string().trim().regex(/^[a-z0-9][a-z0-9_.-]{1,62}$/, 'Lowercase letters, digits, "._-"; 2–63 characters.'),
+  password: Password,
+  role: z.enum(['admin', 'tenant']).default('tenant'),
+});
+export const CreateApiToken = z.object({ name: Name });
+export const ApiTokenView = z.object({ id: Id, name: z.string(), prefix: z.string(), createdAt: z.date(), lastUsedAt: z.date().nullable(), revokedAt: z.date().nullable() });
+export const ShareInput = z.object({ id: Id, shared: z.boolean() });

@@ -1,0 +1,126 @@
+import { eq } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { Db } from '@/db/client';
+import { backupStorages, clusters, hosts, images, l2ClusterAttachments, l2Networks, primaryStorages, vxlanPoolClusters, vxlanPools, vrouterOfferings, zones } from '@/db/schema';
+import type { Actor } from '../auth/actor';
+import { DomainError, ErrorCodes as E } from '../domain/errors';
+import { isIpv4 } from '../domain/ip';
+import type { CreateCluster, CreateHost, CreateStorage, CreateZone, ListInput } from '../domain/schema';
+import { audit, getReadable, getWritable, listPage, refuseIfUsed } from './scope';
+
+export const zoneService = {
+  list: (db: Db, actor: Actor, input: ListInput) =>
+    listPage<typeof zones.$inferSelect>(db, actor, { table: zones, search: [zones.name, zones.description], sort: { name: zones.name, createdAt: zones.createdAt } }, input),
+  get: (db: Db, actor: Actor, id: string) => getReadable(db, actor, zones, id, 'zone'),
+  async create(db: Db, actor: Actor, input: z.output<typeof CreateZone>) {
+    return db.transaction(async (tx) => {
+      const [row] = await tx.insert(zones).values({ ...input, accountId: actor.accountId }).returning();
+      await audit(tx, actor, 'create', 'zone', row!.id);
+      return row!;
+    });
+  },
+  async delete(db: Db, actor: Actor, id: string) {
+    return db.transaction(async (tx) => {
+      await getWritable(tx, actor, zones, id, 'zone');
+      await refuseIfUsed(tx, 'zone', [
+        { table: clusters, column: clusters.zoneId, id, label: 'cluster(s)' },
+        { table: l2Networks, column: l2Networks.zoneId, id, label: 'L2 network(s)' },
+        { table: vxlanPools, column: vxlanPools.zoneId, id, label: 'VXLAN pool(s)' },
+        { table: backupStorages, column: backupStorages.zoneId, id, label: 'backup storage(s)' },
+        { table: primaryStorages, column: primaryStorages.zoneId, id, label: 'primary storage(s)' },
+        { table: vrouterOfferings, column: vrouterOfferings.zoneId, id, label: 'vRouter offering(s)' },
+      ]);
+      await tx.delete(zones).where(eq(zones.id, id));
+      await audit(tx, actor, 'delete', 'zone', id);
+    });
+  },
+};
+
+export const clusterService = {
+  list: (db: Db, actor: Actor, input: ListInput) =>
+    listPage<typeof clusters.$inferSelect>(db, actor, { table: clusters, search: [clusters.name, clusters.description], sort: { name: clusters.name, createdAt: clusters.createdAt } }, input),
+  get: (db: Db, actor: Actor, id: string) => getReadable(db, actor, clusters, id, 'cluster'),
+  async create(db: Db, actor: Actor, input: z.output<typeof CreateCluster>) {
+    return db.transaction(async (tx) => {
+      await getReadable(tx, actor, zones, input.zoneId, 'zone', undefined, 'zoneId');
+      const [row] = await tx.insert(clusters).values({ ...input, accountId: actor.accountId }).returning();
+      await audit(tx, actor, 'create', 'cluster', row!.id);
+      return row!;
+    });
+  },
+  async delete(db: Db, actor: Actor, id: string) {
+    return db.transaction(async (tx) => {
+      await getWritable(tx, actor, clusters, id, 'cluster');
+      await refuseIfUsed(tx, 'cluster', [
+        { table: hosts, column: hosts.clusterId, id, label: 'host(s)' },
+        { table: l2ClusterAttachments, column: l2ClusterAttachments.clusterId, id, label: 'attached L2 network(s) (detach them)' },
+        { table: vxlanPoolClusters, column: vxlanPoolClusters.clusterId, id, label: 'attached VXLAN pool(s) (detach them)' },
+      ]);
+      await tx.delete(clusters).where(eq(clusters.id, id));
+      await audit(tx, actor, 'delete', 'cluster', id);
+    });
+  },
+};
+
+export const hostService = {
+  list: (db: Db, actor: Actor, input: ListInput) =>
+    listPage<typeof hosts.$inferSelect>(
+      db,
+      actor,
+      { table: hosts, search: [hosts.name, hosts.managementIp, hosts.description], sort: { name: hosts.name, managementIp: hosts.managementIp, createdAt: hosts.createdAt } },
+      input,
+    ),
+  get: (db: Db, actor: Actor, id: string) => getReadable(db, actor, hosts, id, 'host'),
+  async create(db: Db, actor: Actor, input: z.output<typeof CreateHost>) {
+    if (!isIpv4(input.managementIp)) throw new DomainError(E.INVALID_ADDRESS, `"${input.managementIp}" is not an IPv4 address.`, 'managementIp');
+    if (input.vtepIp && !isIpv4(input.vtepIp)) throw new DomainError(E.INVALID_ADDRESS, `"${input.vtepIp}" is not an IPv4 address.`, 'vtepIp');
+    const nics = [...new Set(input.nics)];
+    return db.transaction(async (tx) => {
+      await getReadable(tx, actor, clusters, input.clusterId, 'cluster', undefined, 'clusterId');
+      const [dup] = await tx.select({ id: hosts.id }).from(hosts).where(eq(hosts.managementIp, input.managementIp)).limit(1);
+      if (dup) throw new DomainError(E.NAME_TAKEN, `Another host already has management IP ${input.managementIp}.`, 'managementIp');
+      const [row] = await tx
+        .insert(hosts)
+        .values({ ...input, vtepIp: input.vtepIp || null, nics, accountId: actor.accountId })
+        .returning();
+      await audit(tx, actor, 'create', 'host', row!.id);
+      return row!;
+    });
+  },
+  async delete(db: Db, actor: Actor, id: string) {
+    return db.transaction(async (tx) => {
+      await getWritable(tx, actor, hosts, id, 'host');
+      await tx.delete(hosts).where(eq(hosts.id, id));
+      await audit(tx, actor, 'delete', 'host', id);
+    });
+  },
+};
+
+function storageService(table: typeof backupStorages | typeof primaryStorages, what: string, type: string) {
+  return {
+    list: (db: Db, actor: Actor, input: ListInput) =>
+      listPage<typeof table.$inferSelect>(db, actor, { table, search: [table.name, table.url], sort: { name: table.name, createdAt: table.createdAt } }, input),
+    get: (db: Db, actor: Actor, id: string) => getReadable(db, actor, table, id, what),
+    async create(db: Db, actor: Actor, input: z.output<typeof CreateStorage>) {
+      return db.transaction(async (tx) => {
+        await getReadable(tx, actor, zones, input.zoneId, 'zone', undefined, 'zoneId');
+        const [row] = await tx.insert(table).values({ ...input, type, accountId: actor.accountId }).returning();
+        await audit(tx, actor, 'create', what, row!.id);
+        return row!;
+      });
+    },
+    async delete(db: Db, actor: Actor, id: string) {
+      return db.transaction(async (tx) => {
+        await getWritable(tx, actor, table, id, what);
+        if (table === backupStorages) {
+          await refuseIfUsed(tx, what, [{ table: images, column: images.backupStorageId, id, label: 'image(s)' }]);
+        }
+        await tx.delete(table).where(eq(table.id, id));
+        await audit(tx, actor, 'delete', what, id);
+      });
+    },
+  };
+}
+
+export const backupStorageService = storageService(backupStorages, 'backup storage', 'ImageStore');
+export const primaryStorageService = storageService(primaryStorages, 'primary storage', 'LocalStorage');

@@ -1,0 +1,58 @@
+import type { Caller } from './harness';
+
+/**
+ * The S-BASIC data center with the seed's values (tables 1–3): zone, cluster, host, backup storage,
+ * public L2 NoVlan on em01 + public L3 10.108.10.0–10.108.11.255/255.0.0.0 gw 10.0.0.1 DHCP
+ * 10.108.10.1 DNS 114.114.114.114, management L2 on em02 + system L3 192.168.29.30–40/24 gw .1,
+ * vRouter image and offering, private L2 VLAN 2700 on em01 + vRouter L3 192.168.10.0/24 DHCP .10.
+ */
+export const BASIC = {
+  zone: 'ZONE-1',
+  cluster: 'Cluster-1',
+  host: { name: 'Host-1', managementIp: '192.168.29.11', nics: ['em01', 'em02'] },
+  backupStorage: { name: 'BS-1', url: '/zstack_bs' },
+  publicL2: { name: 'L2-public', type: 'novlan' as const, physicalNic: 'em01' },
+  publicL3: {
+    name: 'L3-public',
+    dhcpServerIp: '10.108.10.1',
+    dnsServers: ['114.114.114.114'],
+    range: { method: 'bounds' as const, startIp: '10.108.10.0', endIp: '10.108.11.255', netmask: '255.0.0.0', gateway: '10.0.0.1' },
+  },
+  mgmtL2: { name: 'L2-management', type: 'novlan' as const, physicalNic: 'em02' },
+  mgmtL3: {
+    name: 'L3-management',
+    range: { method: 'bounds' as const, startIp: '192.168.29.30', endIp: '192.168.29.40', netmask: '255.255.255.0', gateway: '192.168.29.1' },
+  },
+  image: { name: 'vrouter-image', url: 'http://192.0.2.10/zstack-vrouter-3.10.0.qcow2' },
+  offering: { name: 'vrouter-offering', cpu: 8, memory: 8, memoryUnit: 'G' as const },
+  privateL2: { name: 'L2-private', type: 'vlan' as const, physicalNic: 'em01', vlanId: 2700 },
+  privateL3: { name: 'L3-private', dhcpServerIp: '192.168.10.10', range: { method: 'cidr' as const, cidr: '192.168.10.0/24' } },
+};
+
+export async function buildBasicDataCenter(admin: Caller) {
+  const zone = await admin.zone.create({ name: BASIC.zone });
+  const cluster = await admin.cluster.create({ name: BASIC.cluster, zoneId: zone.id });
+  const host = await admin.host.create({ ...BASIC.host, clusterId: cluster.id });
+  const bs = await admin.backupStorage.create({ ...BASIC.backupStorage, zoneId: zone.id });
+  const publicL2 = await admin.l2.create({ ...BASIC.publicL2, zoneId: zone.id, clusterIds: [cluster.id] });
+  const publicL3 = await admin.l3.create({ ...BASIC.publicL3, l2Id: publicL2.id, category: 'public' });
+  const mgmtL2 = await admin.l2.create({ ...BASIC.mgmtL2, zoneId: zone.id, clusterIds: [cluster.id] });
+  const mgmtL3 = await admin.l3.create({ ...BASIC.mgmtL3, l2Id: mgmtL2.id, category: 'system', dhcpEnabled: false });
+  const image = await admin.image.create({ ...BASIC.image, kind: 'vrouter', backupStorageId: bs.id });
+  const offering = await admin.vrouterOffering.create({
+    ...BASIC.offering,
+    zoneId: zone.id,
+    imageId: image.id,
+    managementL3Id: mgmtL3.id,
+    publicL3Id: publicL3.id,
+  });
+  const privateL2 = await admin.l2.create({ ...BASIC.privateL2, zoneId: zone.id, clusterIds: [cluster.id] });
+  const privateL3 = await admin.l3.create({
+    ...BASIC.privateL3,
+    l2Id: privateL2.id,
+    category: 'private',
+    type: 'vrouter',
+    vrouterOfferingId: offering.id,
+  });
+  return { zone, cluster, host, bs, publicL2, publicL3, mgmtL2, mgmtL3, image, offering, privateL2, privateL3 };
+}

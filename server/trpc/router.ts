@@ -1,0 +1,25 @@
+import { createCallerFactory, router } from './init';
+import { accountRouter, apiTokenRouter, authRouter } from './routers/auth';
+import { imageRouter, instanceOfferingRouter, vrouterOfferingRouter } from './routers/catalog';
+import { backupStorageRouter, clusterRouter, hostRouter, primaryStorageRouter, zoneRouter } from './routers/hardware';
+import { l2Router, l3Router, vxlanPoolRouter } from './routers/network';
+
+export const appRouter = router({
+  auth: authRouter,
+  account: accountRouter,
+  apiToken: apiTokenRouter,
+  zone: zoneRouter,
+  cluster: clusterRouter,
+  host: hostRouter,
+  backupStorage: backupStorageRouter,
+  primaryStorage: primaryStorageRouter,
+  image: imageRouter,
+  instanceOffering: instanceOfferingRouter,
+  vrouterOffering: vrouterOfferingRouter,
+  l2: l2Router,
+  vxlanPool: vxlanPoolRouter,
+  l3: l3Router,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);
