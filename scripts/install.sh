@@ -10,7 +10,7 @@ want_test=0
 
 debs=()
 if [ "$want_test" = 1 ]; then
-  debs+=(postgresql chromium)
+  debs+=(postgresql chromium fonts-wqy-microhei)
 fi
 
 missing=()

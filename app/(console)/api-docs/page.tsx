@@ -1,0 +1,5 @@
+import { ApiDocs } from '@/components/shell/ApiDocs';
+
+export default function Page() {
+  return <ApiDocs />;
+}

@@ -1,0 +1,5 @@
+import { ApiTokensPage } from '@/components/shell/ApiTokensPage';
+
+export default function Page() {
+  return <ApiTokensPage />;
+}

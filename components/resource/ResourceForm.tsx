@@ -1,0 +1,235 @@
+'use client';
+import { useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import type { z } from 'zod';
+import { useI18n } from '../i18n/context';
+import { Alert, Button, FieldRow, Select, TextInput } from '../ui/primitives';
+import { describeError, useRouterOptions } from './api';
+import type { FieldDef, FormValue, FormValues } from './types';
+
+export function initialValues(fields: FieldDef[]): FormValues {
+  const v: FormValues = {};
+  for (const f of fields) v[f.name] = f.initial ?? (f.kind === 'checkbox' ? false : f.kind === 'refs' || f.kind === 'csv' ? [] : '');
+  return v;
+}
+
+/** Field errors from a zod failure, keyed by the innermost field name (what the form shows). */
+export function zodFieldErrors(error: z.ZodError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = [...issue.path].reverse().find((p) => typeof p === 'string') as string | undefined;
+    if (key && !out[key]) out[key] = issue.message;
+  }
+  return out;
+}
+
+function RefSelect({ field, value, onChange, invalid, id }: { field: FieldDef; value: string; onChange(v: string): void; invalid: boolean; id: string }) {
+  const { t } = useI18n();
+  const r = useRouterOptions(field.ref!.router);
+  const q = useQuery(r.list.queryOptions({ pageSize: 200, sort: 'name', ...field.ref!.filter }));
+  return (
+    <Select id={id} name={field.name} value={value} invalid={invalid} onChange={(e) => onChange(e.target.value)} aria-describedby={`${id}-error`}>
+      <option value="">{q.isPending ? t('common.loading') : '—'}</option>
+      {q.data?.items.map((o) => (
+        <option key={String(o.id)} value={String(o.id)}>
+          {String(o.name)}
+        </option>
+      ))}
+    </Select>
+  );
+}
+
+function RefChecks({ field, value, onChange, id }: { field: FieldDef; value: string[]; onChange(v: string[]): void; id: string }) {
+  const r = useRouterOptions(field.ref!.router);
+  const q = useQuery(r.list.queryOptions({ pageSize: 200, sort: 'name', ...field.ref!.filter }));
+  return (
+    <div id={id} className="flex flex-wrap gap-3 rounded-md border border-slate-200 p-2">
+      {q.data?.items.map((o) => {
+        const oid = String(o.id);
+        return (
+          <label key={oid} className="flex items-center gap-1 text-sm">
+            <input
+              type="checkbox"
+              name={field.name}
+              value={oid}
+              checked={value.includes(oid)}
+              onChange={(e) => onChange(e.target.checked ? [...value, oid] : value.filter((x) => x !== oid))}
+            />
+            {String(o.name)}
+          </label>
+        );
+      })}
+      {q.data?.items.length === 0 && <span className="text-sm text-slate-400">—</span>}
+    </div>
+  );
+}
+
+export function FormFields({
+  fields,
+  values,
+  errors,
+  set,
+  idPrefix,
+}: {
+  fields: FieldDef[];
+  values: FormValues;
+  errors: Record<string, string>;
+  set(name: string, v: FormValue): void;
+  idPrefix: string;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      {fields
+        .filter((f) => !f.showIf || f.showIf(values))
+        .map((f) => {
+          const id = `${idPrefix}-${f.name}`;
+          const err = errors[f.name];
+          const label = `${t(f.label)}${f.optional ? ` (${t('common.optional')})` : ''}`;
+          if (f.kind === 'checkbox') {
+            return (
+              <div key={f.name} className="space-y-1">
+                <label className="flex items-center gap-2 text-sm font-medium text-slate-700">
+                  <input id={id} type="checkbox" name={f.name} checked={Boolean(values[f.name])} onChange={(e) => set(f.name, e.target.checked)} />
+                  {t(f.label)}
+                </label>
+                {err && (
+                  <p role="alert" data-field-error={id} className="text-xs text-red-600">
+                    {err}
+                  </p>
+                )}
+              </div>
+            );
+          }
+          return (
+            <FieldRow key={f.name} id={id} label={label} hint={f.hint ? t(f.hint) : undefined} error={err}>
+              {f.kind === 'select' ? (
+                <Select id={id} name={f.name} value={String(values[f.name] ?? '')} invalid={Boolean(err)} onChange={(e) => set(f.name, e.target.value)}>
+                  {f.options!.map((o) => (
+                    <option key={o.value} value={o.value}>
+                      {o.label ? t(o.label) : o.text}
+                    </option>
+                  ))}
+                </Select>
+              ) : f.kind === 'ref' ? (
+                <RefSelect id={id} field={f} value={String(values[f.name] ?? '')} invalid={Boolean(err)} onChange={(v) => set(f.name, v)} />
+              ) : f.kind === 'refs' ? (
+                <RefChecks id={id} field={f} value={(values[f.name] as string[]) ?? []} onChange={(v) => set(f.name, v)} />
+              ) : f.kind === 'csv' ? (
+                <TextInput
+                  id={id}
+                  name={f.name}
+                  invalid={Boolean(err)}
+                  defaultValue={((values[f.name] as string[]) ?? []).join(', ')}
+                  onChange={(e) =>
+                    set(
+                      f.name,
+                      e.target.value
+                        .split(',')
+                        .map((s) => s.trim())
+                        .filter(Boolean),
+                    )
+                  }
+                />
+              ) : (
+                <TextInput
+                  id={id}
+                  name={f.name}
+                  type={f.kind === 'number' ? 'number' : 'text'}
+                  placeholder={f.placeholder}
+                  invalid={Boolean(err)}
+                  aria-describedby={err ? `${id}-error` : undefined}
+                  value={String(values[f.name] ?? '')}
+                  onChange={(e) => set(f.name, e.target.value)}
+                />
+              )}
+            </FieldRow>
+          );
+        })}
+    </>
+  );
+}
+
+/**
+ * A form driven by field definitions. Input is checked with the procedure's own zod schema before
+ * it is sent; the server's refusals come back with the field at fault and are shown beside it.
+ * Values stay as typed after a refusal — nothing is lost.
+ */
+export function ResourceForm({
+  fields,
+  schema,
+  toInput,
+  submit,
+  onDone,
+  onCancel,
+  submitLabel,
+  idPrefix = 'f',
+}: {
+  fields: FieldDef[];
+  schema?: z.ZodType;
+  toInput(v: FormValues): Record<string, unknown>;
+  submit(input: Record<string, unknown>): Promise<unknown>;
+  onDone?(result: unknown): void;
+  onCancel?(): void;
+  submitLabel?: string;
+  idPrefix?: string;
+}) {
+  const { t } = useI18n();
+  const [values, setValues] = useState<FormValues>(() => initialValues(fields));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const visible = new Set(fields.filter((f) => !f.showIf || f.showIf(values)).map((f) => f.name));
+
+  const set = (name: string, v: FormValue) => {
+    setValues((old) => ({ ...old, [name]: v }));
+    setErrors((old) => ({ ...old, [name]: '' }));
+  };
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setFormError(null);
+    const input = toInput(values);
+    if (schema) {
+      const parsed = schema.safeParse(input);
+      if (!parsed.success) {
+        const fe = zodFieldErrors(parsed.error);
+        setErrors(fe);
+        if (!Object.keys(fe).some((k) => visible.has(k))) setFormError(parsed.error.issues[0]?.message ?? t('common.error'));
+        return;
+      }
+    }
+    setBusy(true);
+    try {
+      const result = await submit(input);
+      setErrors({});
+      onDone?.(result);
+    } catch (err) {
+      const failure = describeError(err);
+      const fe: Record<string, string> = {};
+      if (failure.field) fe[failure.field] = failure.message;
+      for (const [k, msgs] of Object.entries(failure.fieldErrors ?? {})) if (msgs?.[0]) fe[k] ??= msgs[0];
+      setErrors(fe);
+      if (!Object.keys(fe).some((k) => visible.has(k))) setFormError(failure.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-3">
+      <FormFields fields={fields} values={values} errors={errors} set={set} idPrefix={idPrefix} />
+      {formError && <Alert>{formError}</Alert>}
+      <div className="flex justify-end gap-2 pt-2">
+        {onCancel && (
+          <Button variant="secondary" onClick={onCancel}>
+            {t('common.cancel')}
+          </Button>
+        )}
+        <Button type="submit" disabled={busy}>
+          {busy ? t('common.working') : (submitLabel ?? t('common.confirm'))}
+        </Button>
+      </div>
+    </form>
+  );
+}

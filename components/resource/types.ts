@@ -1,0 +1,62 @@
+import type { ReactNode } from 'react';
+import type { z } from 'zod';
+import type { MessageKey } from '../i18n/messages';
+
+/** Keys of the tRPC routers that the generic resource pages drive. */
+export type RouterKey =
+  | 'zone'
+  | 'cluster'
+  | 'host'
+  | 'backupStorage'
+  | 'primaryStorage'
+  | 'image'
+  | 'instanceOffering'
+  | 'vrouterOffering'
+  | 'l2'
+  | 'vxlanPool'
+  | 'l3';
+
+export type FormValue = string | boolean | string[];
+export type FormValues = Record<string, FormValue>;
+export type Row = Record<string, unknown> & { id: string; name: string };
+
+export interface FieldDef {
+  name: string;
+  label: MessageKey;
+  kind: 'text' | 'number' | 'select' | 'ref' | 'refs' | 'checkbox' | 'csv';
+  /** Options show a translated label, or literal text (units, codes). */
+  options?: Array<{ value: string; label?: MessageKey; text?: string }>;
+  ref?: { router: RouterKey; filter?: Record<string, unknown> };
+  placeholder?: string;
+  hint?: MessageKey;
+  initial?: FormValue;
+  optional?: boolean;
+  showIf?: (v: FormValues) => boolean;
+}
+
+export interface ColumnDef {
+  key: string;
+  label: MessageKey;
+  sortable?: boolean;
+  render?: (row: Row) => ReactNode;
+}
+
+export interface ResourceDef {
+  /** URL segment under the console, e.g. "zones". */
+  slug: string;
+  router: RouterKey;
+  title: MessageKey;
+  /** Fixed list filters (e.g. an L3 category), also applied to the create input. */
+  filter?: Record<string, unknown>;
+  columns: ColumnDef[];
+  create?: {
+    fields: FieldDef[];
+    /** The schema the procedure uses, run in the browser first for instant field errors. */
+    schema: z.ZodType;
+    toInput(v: FormValues): Record<string, unknown>;
+  };
+  /** Create, update and delete are the administrator's. */
+  adminWrites: boolean;
+  /** Extra sections on the detail page. */
+  detail?: 'l2' | 'l3' | 'vxlanPool';
+}

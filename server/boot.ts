@@ -1,0 +1,14 @@
+import { runtime } from './runtime';
+
+/**
+ * Opens the database at start so a bad configuration fails now, not at the first request; a second
+ * process on the same PGlite folder stops here with a clear message.
+ */
+export async function bootConsole() {
+  try {
+    await runtime();
+  } catch (err) {
+    process.stderr.write(`\nCloudRouter cannot start: ${(err as Error).message}\n\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,25 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const Env = z.object({
+  /** PostgreSQL connection string; when absent the embedded PGlite is used. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Folder of the embedded database (PGlite). */
+  CLOUDROUTER_DATA_DIR: z.string().default('./data'),
+  /** Password of the `admin` account created on first start; random (printed once) when absent. */
+  CLOUDROUTER_ADMIN_PASSWORD: z.string().min(8).optional(),
+});
+
+export type Env = z.infer<typeof Env>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = Env.safeParse({
+    DATABASE_URL: source.DATABASE_URL || undefined,
+    CLOUDROUTER_DATA_DIR: source.CLOUDROUTER_DATA_DIR || undefined,
+    CLOUDROUTER_ADMIN_PASSWORD: source.CLOUDROUTER_ADMIN_PASSWORD || undefined,
+  });
+  if (!parsed.success) {
+    throw new Error(`Invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return { ...parsed.data, CLOUDROUTER_DATA_DIR: path.resolve(parsed.data.CLOUDROUTER_DATA_DIR) };
+}
