@@ -97,6 +97,9 @@ export async function openPglite(dataDir: string | undefined): Promise<DbHandle>
 
 export async function openPostgres(url: string, poolSize = 10): Promise<DbHandle> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client whose server connection dies (restart, failover) must not crash the process;
+  // the pool replaces it on the next checkout.
+  pool.on('error', (err) => process.stderr.write(`${JSON.stringify({ level: 'warn', msg: 'idle database client lost', err: err.message })}\n`));
   const db = drizzlePg(pool, { schema });
   await migratePg(db, { migrationsFolder });
   return {
