@@ -33,7 +33,6 @@ export function ResourcePage({ slug }: { slug: string }) {
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
   const term = useDebounced(search, 250);
-  useEffect(() => setPage(1), [term]);
 
   const q = useQuery({
     ...r.list.queryOptions({ ...def.filter, search: term || undefined, sort: sort.key, dir: sort.dir, page, pageSize: PAGE_SIZE }),
@@ -52,7 +51,7 @@ export function ResourcePage({ slug }: { slug: string }) {
           {t(def.title)}
         </h1>
         <div className="flex items-center gap-2">
-          <TextInput aria-label={t('common.search')} placeholder={t('common.search')} value={search} onChange={(e) => setSearch(e.target.value)} className="w-64" />
+          <TextInput aria-label={t('common.search')} placeholder={t('common.search')} value={search} onChange={(e) => (setSearch(e.target.value), setPage(1))} className="w-64" />
           {def.create && canWrite && <Button onClick={() => setCreating(true)}>{t('common.create')}</Button>}
         </div>
       </div>

@@ -1,6 +1,7 @@
 'use client';
 import Script from 'next/script';
 import { useEffect, useRef } from 'react';
+import 'swagger-ui-dist/swagger-ui.css';
 
 declare global {
   interface Window {
@@ -19,7 +20,6 @@ export function ApiDocs() {
   useEffect(mount, []);
   return (
     <section>
-      <link rel="stylesheet" href="/api-docs-assets/swagger-ui.css" />
       <Script src="/api-docs-assets/swagger-ui-bundle.js" onReady={mount} />
       <p className="mb-2 text-sm text-slate-600">
         <a className="text-sky-700 underline" href="/api/openapi.json">

@@ -2,11 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const FILES: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
 };
 
-/** Serves swagger-ui's two assets from node_modules (the console works offline). */
+/** Serves swagger-ui's script from node_modules (the console works offline). */
 export async function GET(_req: Request, { params }: { params: Promise<{ file: string }> }) {
   const { file } = await params;
   const type = FILES[file];

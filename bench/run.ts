@@ -1,0 +1,17 @@
+/**
+ * `npm run bench`: prints figures and ratios measured within this run.
+ * BENCH_DATABASE_URL (a PostgreSQL server) adds the same figures on PostgreSQL.
+ */
+import { benchIpam, openers } from './ipam';
+
+async function main() {
+  await benchIpam('pglite', openers.pglite);
+  const url = process.env.BENCH_DATABASE_URL;
+  if (url) await benchIpam('postgres', openers.postgres(url));
+  else console.log('\n(set BENCH_DATABASE_URL to a PostgreSQL database to measure on PostgreSQL too)');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

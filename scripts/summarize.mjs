@@ -1,0 +1,47 @@
+// Adds up the test runners' JSON reports and the failed steps into one closing line.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const [dir, ...failedSteps] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const lines = [];
+for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+  const report = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  let p, f, s;
+  if ('numPassedTests' in report) {
+    // Vitest
+    p = report.numPassedTests;
+    f = report.numFailedTests;
+    s = report.numPendingTests + report.numTodoTests;
+  } else {
+    // Playwright
+    p = report.stats.expected + report.stats.flaky;
+    f = report.stats.unexpected;
+    s = report.stats.skipped;
+  }
+  lines.push(`  ${file.replace(/\.json$/, '').padEnd(18)} ${p} passed, ${f} failed, ${s} skipped`);
+  passed += p;
+  failed += f;
+  skipped += s;
+}
+// A failed step counts as one failure unless its own report already shows failing tests (a type
+// check, lint or build failure, or a runner that crashed before writing its report).
+const reportOf = {
+  'unit + integration on PGlite': 'vitest-pglite.json',
+  'integration on PostgreSQL': 'vitest-postgres.json',
+  'browser (Playwright + Chromium)': 'e2e.json',
+};
+for (const step of failedSteps) {
+  const file = reportOf[step];
+  const own = file && fs.existsSync(path.join(dir, file)) ? JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) : undefined;
+  const ownFailures = own ? (own.numFailedTests ?? own.stats?.unexpected ?? 0) : 0;
+  if (ownFailures === 0) failed += 1;
+  lines.push(`  step failed: ${step}`);
+}
+console.log('\n=== summary');
+for (const l of lines) console.log(l);
+if (skipped > 0) console.log(`  ${skipped} test(s) were SKIPPED`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);

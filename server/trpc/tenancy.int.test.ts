@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOpenApiFetchHandler } from 'trpc-to-openapi';
+import { openHarness } from '../testing/harness';
+import { buildBasicDataCenter } from '../testing/basic-datacenter';
+import { authService } from '../services/auth';
+import { contextFromRequest } from './context';
+import { appRouter } from './router';
+
+let h: Awaited<ReturnType<typeof openHarness>>;
+let dc: Awaited<ReturnType<typeof buildBasicDataCenter>>;
+let a: Awaited<ReturnType<typeof h.tenant>>;
+let b: Awaited<ReturnType<typeof h.tenant>>;
+let own: { l3: string; vxlan: string };
+let tokens: { a: string; b: string };
+
+beforeAll(async () => {
+  h = await openHarness();
+  dc = await buildBasicDataCenter(h.admin);
+  a = await h.tenant('tenant-a');
+  b = await h.tenant('tenant-b');
+  // The admin shares an L2 and a VXLAN pool so tenants can build their own networks on them.
+  await h.admin.l2.share({ id: dc.privateL2.id, shared: true });
+  const pool = await h.admin.vxlanPool.create({ name: 'pool', zoneId: dc.zone.id, vniStart: 20, vniEnd: 1200, shared: true });
+  const l3 = await a.caller.l3.create({ name: 'a-private', l2Id: dc.privateL2.id, category: 'private', type: 'flat', range: { method: 'cidr', cidr: '192.168.77.0/24' } });
+  const vx = await a.caller.l2.createVxlan({ name: 'a-vxlan', poolId: pool.id, vni: 100 });
+  own = { l3: l3.id, vxlan: vx.id };
+  tokens = { a: (await authService.createToken(h.db, a.actor, 'a')).token, b: (await authService.createToken(h.db, b.actor, 'b')).token };
+});
+afterAll(async () => h?.close());
+
+/** Every way to touch one resource of tenant A, as tRPC calls. */
+const OPERATIONS = [
+  { name: 'l3.get', run: (c: typeof a.caller) => c.l3.get({ id: own.l3 }) },
+  { name: 'l3.update', run: (c: typeof a.caller) => c.l3.update({ id: own.l3, name: 'stolen' }) },
+  { name: 'l3.delete', run: (c: typeof a.caller) => c.l3.delete({ id: own.l3 }) },
+  { name: 'l3.ranges', run: (c: typeof a.caller) => c.l3.ranges({ id: own.l3 }) },
+  { name: 'l3.addRange', run: (c: typeof a.caller) => c.l3.addRange({ l3Id: own.l3, range: { method: 'cidr', cidr: '192.168.78.0/24' } }) },
+  { name: 'l3.usage', run: (c: typeof a.caller) => c.l3.usage({ l3Id: own.l3 }) },
+  { name: 'l3.reserveIp', run: (c: typeof a.caller) => c.l3.reserveIp({ l3Id: own.l3 }) },
+  { name: 'l2.get (VXLAN network)', run: (c: typeof a.caller) => c.l2.get({ id: own.vxlan }) },
+];
+
+describe('tenancy through tRPC', () => {
+  it.each(OPERATIONS)('tenant B cannot $name a resource of tenant A (NOT_FOUND)', async ({ run }) => {
+    await expect(run(b.caller)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('tenant A sees A: its L3, its ranges, its VXLAN network', async () => {
+    expect((await a.caller.l3.get({ id: own.l3 })).name).toBe('a-private');
+    expect(await a.caller.l3.ranges({ id: own.l3 })).toHaveLength(1);
+    expect((await a.caller.l2.get({ id: own.vxlan })).vni).toBe(100);
+  });
+
+  it('lists are scoped: B does not list A’s L3, A does, the admin sees all', async () => {
+    const names = async (c: typeof a.caller) => (await c.l3.list({ pageSize: 200 })).items.map((l) => l.name);
+    expect(await names(b.caller)).not.toContain('a-private');
+    expect(await names(a.caller)).toContain('a-private');
+    expect(await names(h.admin)).toEqual(expect.arrayContaining(['a-private', 'L3-public', 'L3-private']));
+  });
+
+  it('B’s failed attempts left A’s resource untouched', async () => {
+    expect(await a.caller.l3.get({ id: own.l3 })).toMatchObject({ name: 'a-private' });
+    expect((await a.caller.l3.usage({ l3Id: own.l3 })).used).toBe(1); // only the DHCP server IP
+  });
+
+  it('tenants see a public L3 only once the admin shares it', async () => {
+    await expect(b.caller.l3.get({ id: dc.publicL3.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await h.admin.l3.share({ id: dc.publicL3.id, shared: true });
+    expect((await b.caller.l3.get({ id: dc.publicL3.id })).name).toBe('L3-public');
+    // Shared is read-only for tenants.
+    await expect(b.caller.l3.update({ id: dc.publicL3.id, name: 'mine' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(b.caller.l3.delete({ id: dc.publicL3.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('infrastructure is the administrator’s: tenants may not create zones, L2s or public L3s', async () => {
+    await expect(b.caller.zone.create({ name: 'z' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(b.caller.l2.create({ name: 'l2', zoneId: dc.zone.id, type: 'novlan', physicalNic: 'em09' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(b.caller.l3.create({ name: 'p', l2Id: dc.privateL2.id, category: 'public' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(b.caller.account.create({ name: 'evil', password: 'password123' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('an anonymous caller is UNAUTHORIZED', async () => {
+    await expect(h.callerFor(null).zone.list({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});
+
+async function rest(method: string, path: string, token?: string, body?: unknown) {
+  const req = new Request(`http://console.test/api/v1${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const res = await createOpenApiFetchHandler({
+    endpoint: '/api/v1',
+    router: appRouter,
+    req,
+    createContext: ({ resHeaders }: { resHeaders: Headers }) => contextFromRequest(h.db, req, resHeaders),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('tenancy through REST', () => {
+  it.each([
+    ['GET', () => `/l3-networks/${own.l3}`, undefined],
+    ['PATCH', () => `/l3-networks/${own.l3}`, { name: 'stolen' }],
+    ['DELETE', () => `/l3-networks/${own.l3}`, undefined],
+    ['GET', () => `/l3-networks/${own.l3}/ranges`, undefined],
+    ['GET', () => `/l3-networks/${own.l3}/ip-usage`, undefined],
+    ['POST', () => `/l3-networks/${own.l3}/ip-reservations`, {}],
+    ['GET', () => `/l2-networks/${own.vxlan}`, undefined],
+  ] as const)('tenant B: %s %s → 404', async (method, path, body) => {
+    expect((await rest(method, path(), tokens.b, body)).status).toBe(404);
+  });
+
+  it('tenant A reads its own L3 over REST', async () => {
+    const res = await rest('GET', `/l3-networks/${own.l3}`, tokens.a);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: own.l3, name: 'a-private' });
+  });
+
+  it('B’s list does not contain A’s L3', async () => {
+    const res = await rest('GET', '/l3-networks?pageSize=200', tokens.b);
+    expect(res.status).toBe(200);
+    expect((res.body.items as Array<{ id: string }>).map((i) => i.id)).not.toContain(own.l3);
+  });
+
+  it('no token or a wrong one → 401; a revoked token → 401', async () => {
+    expect((await rest('GET', '/zones')).status).toBe(401);
+    expect((await rest('GET', '/zones', 'crt_not-a-token')).status).toBe(401);
+    const t = await authService.createToken(h.db, a.actor, 'short-lived');
+    expect((await rest('GET', '/zones', t.token)).status).toBe(200);
+    await authService.revokeToken(h.db, a.actor, t.view.id);
+    expect((await rest('GET', '/zones', t.token)).status).toBe(401);
+  });
+
+  it('a tenant cannot revoke another account’s token', async () => {
+    const t = await authService.createToken(h.db, a.actor, 'a-2');
+    expect((await rest('DELETE', `/api-tokens/${t.view.id}`, tokens.b)).status).toBe(404);
+    expect((await rest('GET', '/zones', t.token)).status).toBe(200);
+  });
+});
