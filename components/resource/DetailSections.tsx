@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { AddRange, CreateVxlanNetwork } from '@/server/domain/schema';
 import { useI18n } from '../i18n/context';
+import { useActor } from '../shell/actor';
 import { useTRPC } from '../trpc';
 import { Button, Modal, Spinner } from '../ui/primitives';
 import { ConfirmButton } from './ConfirmButton';
@@ -32,12 +33,21 @@ export function L3Sections({ l3, canWrite }: { l3: Row; canWrite: boolean }) {
   const usage = useQuery(trpc.l3.usage.queryOptions({ l3Id: l3.id }));
   const addRange = useMutation(trpc.l3.addRange.mutationOptions());
   const deleteRange = useMutation(trpc.l3.deleteRange.mutationOptions());
+  const share = useMutation(trpc.l3.share.mutationOptions());
+  const actor = useActor();
   const [adding, setAdding] = useState(false);
   const refresh = () => qc.invalidateQueries(trpc.l3.pathFilter());
   const dhcpAllowed = Boolean(l3.dhcpEnabled) && !l3.dhcpServerIp;
 
   return (
     <>
+      {l3.category === 'public' && actor.role === 'admin' && (
+        <div className="flex justify-end">
+          <Button variant="secondary" onClick={async () => (await share.mutateAsync({ id: l3.id, shared: !l3.shared }), refresh())}>
+            {l3.shared ? t('common.unshare') : t('common.share')}
+          </Button>
+        </div>
+      )}
       <Section title={t('l3.ranges')} action={canWrite && <Button onClick={() => setAdding(true)}>{t('l3.addRange')}</Button>}>
         {ranges.isPending ? (
           <Spinner label={t('common.loading')} />

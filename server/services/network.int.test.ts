@@ -137,6 +137,16 @@ describe('network rules through tRPC (refused input changes nothing)', () => {
     await refusedWithoutChange(() => h.admin.vrouterOffering.create({ ...base, imageId: dc.image.id, memory: 16, memoryUnit: 'M' }), { code: 'OFFERING_INVALID', field: 'memory' });
   });
 
+  it('R-IMG-1 adds a vRouter image by URL to a backup storage, refusing an unknown backup storage', async () => {
+    const img = await h.admin.image.create({ name: 'zstack-vrouter-3.10.0', kind: 'vrouter', backupStorageId: dc.bs.id, url: 'http://192.0.2.10/zstack-vrouter-3.10.0.qcow2' });
+    expect(img).toMatchObject({ kind: 'vrouter', format: 'qcow2', backupStorageId: dc.bs.id });
+    expect((await h.admin.image.list({ kind: 'vrouter', search: '3.10' })).items.map((i) => i.id)).toContain(img.id);
+    await refusedWithoutChange(
+      () => h.admin.image.create({ name: 'x', kind: 'vrouter', backupStorageId: '00000000-0000-4000-8000-000000000000', url: 'http://192.0.2.10/x.qcow2' }),
+      { code: 'NOT_FOUND', field: 'backupStorageId' },
+    );
+  });
+
   it('refuses deleting what is in use, naming what uses it', async () => {
     await refusedWithoutChange(() => h.admin.zone.delete({ id: dc.zone.id }), { code: 'IN_USE', message: /cluster/ });
     await refusedWithoutChange(() => h.admin.cluster.delete({ id: dc.cluster.id }), { code: 'IN_USE', message: /host/ });
