@@ -6,7 +6,7 @@ import type { Actor } from '../auth/actor';
 import { checkCapacity, checkVRouterOfferingRefs, toMegabytes } from '../domain/catalog/offering';
 import { enforce } from '../domain/errors';
 import type { CreateImage, CreateInstanceOffering, CreateVRouterOffering, ListInput } from '../domain/schema';
-import { audit, getReadable, getWritable, listPage, refuseIfUsed } from './scope';
+import { audit, deleteOwned, getReadable, listPage } from './scope';
 
 export const imageService = {
   list: (db: Db, actor: Actor, input: ListInput & { kind?: 'vm' | 'vrouter' }) =>
@@ -26,14 +26,8 @@ export const imageService = {
       return row!;
     });
   },
-  async delete(db: Db, actor: Actor, id: string) {
-    return db.transaction(async (tx) => {
-      await getWritable(tx, actor, images, id, 'image');
-      await refuseIfUsed(tx, 'image', [{ table: vrouterOfferings, column: vrouterOfferings.imageId, id, label: 'vRouter offering(s)' }]);
-      await tx.delete(images).where(eq(images.id, id));
-      await audit(tx, actor, 'delete', 'image', id);
-    });
-  },
+  delete: (db: Db, actor: Actor, id: string) =>
+    deleteOwned(db, actor, images, 'image', id, [{ table: vrouterOfferings, column: vrouterOfferings.imageId, label: 'vRouter offering(s)' }]),
 };
 
 export const instanceOfferingService = {
@@ -62,13 +56,7 @@ export const instanceOfferingService = {
       return row!;
     });
   },
-  async delete(db: Db, actor: Actor, id: string) {
-    return db.transaction(async (tx) => {
-      await getWritable(tx, actor, instanceOfferings, id, 'instance offering');
-      await tx.delete(instanceOfferings).where(eq(instanceOfferings.id, id));
-      await audit(tx, actor, 'delete', 'instance offering', id);
-    });
-  },
+  delete: (db: Db, actor: Actor, id: string) => deleteOwned(db, actor, instanceOfferings, 'instance offering', id),
 };
 
 export const vrouterOfferingService = {
@@ -113,12 +101,6 @@ export const vrouterOfferingService = {
       return row!;
     });
   },
-  async delete(db: Db, actor: Actor, id: string) {
-    return db.transaction(async (tx) => {
-      await getWritable(tx, actor, vrouterOfferings, id, 'vRouter offering');
-      await refuseIfUsed(tx, 'vRouter offering', [{ table: l3Networks, column: l3Networks.vrouterOfferingId, id, label: 'private L3 network(s)' }]);
-      await tx.delete(vrouterOfferings).where(eq(vrouterOfferings.id, id));
-      await audit(tx, actor, 'delete', 'vRouter offering', id);
-    });
-  },
+  delete: (db: Db, actor: Actor, id: string) =>
+    deleteOwned(db, actor, vrouterOfferings, 'vRouter offering', id, [{ table: l3Networks, column: l3Networks.vrouterOfferingId, label: 'private L3 network(s)' }]),
 };

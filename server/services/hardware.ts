@@ -6,7 +6,7 @@ import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { isIpv4 } from '../domain/ip';
 import type { CreateCluster, CreateHost, CreateStorage, CreateZone, ListInput } from '../domain/schema';
-import { audit, getReadable, getWritable, listPage, refuseIfUsed } from './scope';
+import { audit, deleteOwned, getReadable, listPage } from './scope';
 
 export const zoneService = {
   list: (db: Db, actor: Actor, input: ListInput) =>
@@ -19,21 +19,15 @@ export const zoneService = {
       return row!;
     });
   },
-  async delete(db: Db, actor: Actor, id: string) {
-    return db.transaction(async (tx) => {
-      await getWritable(tx, actor, zones, id, 'zone');
-      await refuseIfUsed(tx, 'zone', [
-        { table: clusters, column: clusters.zoneId, id, label: 'cluster(s)' },
-        { table: l2Networks, column: l2Networks.zoneId, id, label: 'L2 network(s)' },
-        { table: vxlanPools, column: vxlanPools.zoneId, id, label: 'VXLAN pool(s)' },
-        { table: backupStorages, column: backupStorages.zoneId, id, label: 'backup storage(s)' },
-        { table: primaryStorages, column: primaryStorages.zoneId, id, label: 'primary storage(s)' },
-        { table: vrouterOfferings, column: vrouterOfferings.zoneId, id, label: 'vRouter offering(s)' },
-      ]);
-      await tx.delete(zones).where(eq(zones.id, id));
-      await audit(tx, actor, 'delete', 'zone', id);
-    });
-  },
+  delete: (db: Db, actor: Actor, id: string) =>
+    deleteOwned(db, actor, zones, 'zone', id, [
+        { table: clusters, column: clusters.zoneId, label: 'cluster(s)' },
+        { table: l2Networks, column: l2Networks.zoneId, label: 'L2 network(s)' },
+        { table: vxlanPools, column: vxlanPools.zoneId, label: 'VXLAN pool(s)' },
+        { table: backupStorages, column: backupStorages.zoneId, label: 'backup storage(s)' },
+        { table: primaryStorages, column: primaryStorages.zoneId, label: 'primary storage(s)' },
+        { table: vrouterOfferings, column: vrouterOfferings.zoneId, label: 'vRouter offering(s)' },
+    ]),
 };
 
 export const clusterService = {
@@ -48,18 +42,12 @@ export const clusterService = {
       return row!;
     });
   },
-  async delete(db: Db, actor: Actor, id: string) {
-    return db.transaction(async (tx) => {
-      await getWritable(tx, actor, clusters, id, 'cluster');
-      await refuseIfUsed(tx, 'cluster', [
-        { table: hosts, column: hosts.clusterId, id, label: 'host(s)' },
-        { table: l2ClusterAttachments, column: l2ClusterAttachments.clusterId, id, label: 'attached L2 network(s) (detach them)' },
-        { table: vxlanPoolClusters, column: vxlanPoolClusters.clusterId, id, label: 'attached VXLAN pool(s) (detach them)' },
-      ]);
-      await tx.delete(clusters).where(eq(clusters.id, id));
-      await audit(tx, actor, 'delete', 'cluster', id);
-    });
-  },
+  delete: (db: Db, actor: Actor, id: string) =>
+    deleteOwned(db, actor, clusters, 'cluster', id, [
+        { table: hosts, column: hosts.clusterId, label: 'host(s)' },
+        { table: l2ClusterAttachments, column: l2ClusterAttachments.clusterId, label: 'attached L2 network(s) (detach them)' },
+        { table: vxlanPoolClusters, column: vxlanPoolClusters.clusterId, label: 'attached VXLAN pool(s) (detach them)' },
+    ]),
 };
 
 export const hostService = {
@@ -87,13 +75,7 @@ export const hostService = {
       return row!;
     });
   },
-  async delete(db: Db, actor: Actor, id: string) {
-    return db.transaction(async (tx) => {
-      await getWritable(tx, actor, hosts, id, 'host');
-      await tx.delete(hosts).where(eq(hosts.id, id));
-      await audit(tx, actor, 'delete', 'host', id);
-    });
-  },
+  delete: (db: Db, actor: Actor, id: string) => deleteOwned(db, actor, hosts, 'host', id),
 };
 
 function storageService(table: typeof backupStorages | typeof primaryStorages, what: string, type: string) {
@@ -109,16 +91,8 @@ function storageService(table: typeof backupStorages | typeof primaryStorages, w
         return row!;
       });
     },
-    async delete(db: Db, actor: Actor, id: string) {
-      return db.transaction(async (tx) => {
-        await getWritable(tx, actor, table, id, what);
-        if (table === backupStorages) {
-          await refuseIfUsed(tx, what, [{ table: images, column: images.backupStorageId, id, label: 'image(s)' }]);
-        }
-        await tx.delete(table).where(eq(table.id, id));
-        await audit(tx, actor, 'delete', what, id);
-      });
-    },
+    delete: (db: Db, actor: Actor, id: string) =>
+      deleteOwned(db, actor, table, what, id, table === backupStorages ? [{ table: images, column: images.backupStorageId, label: 'image(s)' }] : []),
   };
 }
 

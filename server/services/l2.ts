@@ -6,7 +6,7 @@ import type { Actor } from '../auth/actor';
 import { DomainError, enforce, ErrorCodes as E } from '../domain/errors';
 import { checkL2Definition, checkNicConflict, checkVni, checkVniRange, checkVtepCidr } from '../domain/network/l2';
 import type { CreateL2, CreateVxlanNetwork, CreateVxlanPool, ListInput } from '../domain/schema';
-import { audit, getReadable, getWritable, listPage, refuseIfUsed } from './scope';
+import { audit, deleteOwned, getReadable, getWritable, listPage } from './scope';
 
 type L2Row = typeof l2Networks.$inferSelect;
 
@@ -105,14 +105,8 @@ export const l2Service = {
       return (await withClusters(tx, [row!]))[0]!;
     });
   },
-  async delete(db: Db, actor: Actor, id: string) {
-    return db.transaction(async (tx) => {
-      await getWritable(tx, actor, l2Networks, id, 'L2 network');
-      await refuseIfUsed(tx, 'L2 network', [{ table: l3Networks, column: l3Networks.l2Id, id, label: 'L3 network(s)' }]);
-      await tx.delete(l2Networks).where(eq(l2Networks.id, id));
-      await audit(tx, actor, 'delete', 'L2 network', id);
-    });
-  },
+  delete: (db: Db, actor: Actor, id: string) =>
+    deleteOwned(db, actor, l2Networks, 'L2 network', id, [{ table: l3Networks, column: l3Networks.l2Id, label: 'L3 network(s)' }]),
 
   /** VXLAN network from a pool (R-L2, seed 4.1): VNI inside the pool, unique in it; blank → lowest free. */
   async createVxlan(db: Db, actor: Actor, input: z.output<typeof CreateVxlanNetwork>) {
@@ -213,12 +207,6 @@ export const vxlanPoolService = {
       return (await poolsWithClusters(tx, [pool]))[0]!;
     });
   },
-  async delete(db: Db, actor: Actor, id: string) {
-    return db.transaction(async (tx) => {
-      await getWritable(tx, actor, vxlanPools, id, 'VXLAN pool');
-      await refuseIfUsed(tx, 'VXLAN pool', [{ table: l2Networks, column: l2Networks.vxlanPoolId, id, label: 'VXLAN network(s)' }]);
-      await tx.delete(vxlanPools).where(eq(vxlanPools.id, id));
-      await audit(tx, actor, 'delete', 'VXLAN pool', id);
-    });
-  },
+  delete: (db: Db, actor: Actor, id: string) =>
+    deleteOwned(db, actor, vxlanPools, 'VXLAN pool', id, [{ table: l2Networks, column: l2Networks.vxlanPoolId, label: 'VXLAN network(s)' }]),
 };

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, ilike, or, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Executor } from '@/db/client';
+import type { Db, Executor } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
@@ -104,6 +104,18 @@ export async function refuseIfUsed(db: Executor, what: string, deps: Array<{ tab
     const n = Number(row?.n ?? 0);
     if (n > 0) throw new DomainError(E.IN_USE, `This ${what} is used by ${n} ${d.label}; remove ${n === 1 ? 'it' : 'them'} first.`);
   }
+}
+
+export type Dependents = Array<{ table: PgTable; column: PgColumn; label: string }>;
+
+/** Deletes one owned row in its own transaction: refuses with IN_USE while `deps` reference it. */
+export async function deleteOwned(db: Db, actor: Actor, table: OwnedTable, what: string, id: string, deps: Dependents = []) {
+  await db.transaction(async (tx) => {
+    await getWritable(tx, actor, table, id, what);
+    await refuseIfUsed(tx, what, deps.map((d) => ({ ...d, id })));
+    await tx.delete(table as PgTable).where(eq(table.id, id));
+    await audit(tx, actor, 'delete', what, id);
+  });
 }
 
 export async function audit(db: Executor, actor: Actor, action: string, resourceType: string, resourceId: string | null, detail?: unknown) {
