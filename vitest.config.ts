@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', 'node_modules/**', 'e2e/**'],
+          exclude: ['**/*.int.test.ts', '**/*.lab.test.ts', 'node_modules/**', 'e2e/**'],
           environment: 'node',
         },
       },
@@ -25,6 +25,19 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // Real namespaces, real kernel config, as root: one file at a time.
+          name: 'lab',
+          include: ['**/*.lab.test.ts'],
+          exclude: ['node_modules/**'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -11,6 +11,8 @@ want_test=0
 debs=()
 if [ "$want_test" = 1 ]; then
   debs+=(postgresql chromium fonts-wqy-microhei)
+  # The lab: namespaces and the kernel features the agents program.
+  debs+=(iproute2 nftables dnsmasq-base busybox conntrack iputils-ping curl)
 fi
 
 missing=()

@@ -31,6 +31,7 @@ for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
 const reportOf = {
   'unit + integration on PGlite': 'vitest-pglite.json',
   'integration on PostgreSQL': 'vitest-postgres.json',
+  'lab (real namespaces, as root)': 'vitest-lab.json',
   'browser (Playwright + Chromium)': 'e2e.json',
 };
 for (const step of failedSteps) {

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** Shapes every agent config is built from. Strict: a value that would need quoting is refused. */
+export const IfName = z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'a Linux interface name (1–15 of A-Z a-z 0-9 _ . -)');
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = `${OCTET}(\\.${OCTET}){3}`;
+export const Ipv4 = z.string().regex(new RegExp(`^${IPV4}$`), 'an IPv4 address');
+/** An address with its prefix, e.g. 10.108.10.5/8 (an interface address) or 192.168.10.0/24. */
+export const Ipv4Cidr = z.string().regex(new RegExp(`^${IPV4}/(3[0-2]|[12]?\\d)$`), 'an IPv4 address/prefix');
+export const Mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'a lower-case MAC address');
+export const Uuid = z.uuid();
+
+/** What an agent answers about itself. */
+export const AgentStatus = z.object({
+  kind: z.enum(['host', 'vrouter']),
+  id: z.string(),
+  /** Generation of the last config applied successfully; 0 when none yet. */
+  appliedGeneration: z.number().int().nonnegative(),
+  /** SHA-256 of what is really in the kernel for the parts the agent owns. */
+  kernelHash: z.string(),
+  /** Hash of the desired state the agent last applied (compare with kernelHash via the agent's own view). */
+  lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).nullable(),
+  startedAt: z.string(),
+});
+export type AgentStatus = z.infer<typeof AgentStatus>;
+
+/** Error codes an agent answers with. */
+export const AgentErrorCode = z.enum(['CONFIG_INVALID', 'CONFIG_STALE', 'APPLY_FAILED', 'UNAUTHORIZED', 'NOT_FOUND']);
+export type AgentErrorCode = z.infer<typeof AgentErrorCode>;
+export const AgentError = z.object({ code: AgentErrorCode, message: z.string(), details: z.unknown().optional() });
+export type AgentError = z.infer<typeof AgentError>;

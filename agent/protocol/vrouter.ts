@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { IfName, Ipv4, Ipv4Cidr, Uuid } from './common';
+
+/**
+ * The full desired state of one vRouter, version 1. The server always sends all of it; the agent
+ * makes the router match it (R-DNS-1, R-SNAT-1 and the addressing of R-VM-2).
+ */
+export const VRouterNic = z.object({
+  /** The NIC inside the router. The agent finds NICs by name; on a real router the name comes from the MAC before rendering. */
+  name: IfName,
+  role: z.enum(['management', 'public', 'private']),
+  l3Id: Uuid,
+  /** Addresses with prefix, e.g. "10.108.10.5/8". */
+  addresses: z.array(Ipv4Cidr).min(1),
+  mtu: z.number().int().min(576).max(9000).optional(),
+});
+
+export const VRouterConfigV1 = z
+  .object({
+    version: z.literal(1),
+    routerId: Uuid,
+    generation: z.number().int().positive(),
+    nics: z.array(VRouterNic).min(1),
+    /** Default route: via the public network's gateway. */
+    defaultRoute: z.object({ via: Ipv4, nic: IfName }).nullable(),
+    /** Extra routes (route tables, later issues). */
+    routes: z.array(z.object({ destination: Ipv4Cidr, via: Ipv4 })).default([]),
+    /** R-SNAT-1: private CIDRs leave through a public NIC as its address. */
+    snat: z.array(z.object({ sourceCidr: Ipv4Cidr, outNic: IfName, toAddress: Ipv4, l3Id: Uuid })).default([]),
+    /** R-DNS-1: a forwarder on the private gateway addresses, to the L3s' DNS servers. */
+    dns: z.object({ listen: z.array(Ipv4).min(1), upstreams: z.array(Ipv4) }).nullable(),
+  })
+  .superRefine((cfg, ctx) => {
+    const names = new Set<string>();
+    for (const [i, nic] of cfg.nics.entries()) {
+      if (names.has(nic.name)) ctx.addIssue({ code: 'custom', path: ['nics', i, 'name'], message: `NIC ${nic.name} appears twice` });
+      names.add(nic.name);
+    }
+    for (const [i, s] of cfg.snat.entries()) {
+      if (!names.has(s.outNic)) ctx.addIssue({ code: 'custom', path: ['snat', i, 'outNic'], message: `SNAT leaves through ${s.outNic}, which is not a NIC of this router` });
+    }
+    if (cfg.defaultRoute && !names.has(cfg.defaultRoute.nic)) {
+      ctx.addIssue({ code: 'custom', path: ['defaultRoute', 'nic'], message: `default route through ${cfg.defaultRoute.nic}, which is not a NIC of this router` });
+    }
+  });
+
+export type VRouterConfig = z.infer<typeof VRouterConfigV1>;
+export type VRouterNic = z.infer<typeof VRouterNic>;

@@ -1,0 +1,113 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VRouterConfigV1, type VRouterConfig } from '../protocol/vrouter';
+import { renderDnsForwarder } from './dnsmasq';
+import { planLinks, ROUTE_PROTO } from './links';
+import { renderVRouterNft } from './vrouter-nft';
+
+// Address plan: S-BASIC's vRouter (seed tables 1–3), internet DNS on 198.51.100.53.
+const PUB = '11111111-1111-4111-8111-111111111111';
+const PRIV = '22222222-2222-4222-8222-222222222222';
+const BASIC: VRouterConfig = VRouterConfigV1.parse({
+  version: 1,
+  routerId: '33333333-3333-4333-8333-333333333333',
+  generation: 7,
+  nics: [
+    { name: 'eth0', role: 'management', l3Id: PUB, addresses: ['192.168.29.31/24'] },
+    { name: 'eth1', role: 'public', l3Id: PUB, addresses: ['10.108.10.5/8'] },
+    { name: 'eth2', role: 'private', l3Id: PRIV, addresses: ['192.168.10.1/24'] },
+  ],
+  defaultRoute: { via: '10.0.0.1', nic: 'eth1' },
+  snat: [{ sourceCidr: '192.168.10.0/24', outNic: 'eth1', toAddress: '10.108.10.5', l3Id: PRIV }],
+  dns: { listen: ['192.168.10.1'], upstreams: ['198.51.100.53'] },
+});
+
+function golden(name: string, text: string) {
+  const file = path.join(import.meta.dirname, '__golden__', name);
+  if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(file, text);
+  expect(text).toBe(fs.readFileSync(file, 'utf8'));
+}
+
+const have = (bin: string) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${bin}`]);
+    return true;
+  } catch {
+    return false;
+  }
+};
+// The real checkers need root (nft) — only an explicit opt-out skips them; otherwise they fail.
+const optedOut = process.env.CLOUDROUTER_SKIP_LAB === '1';
+
+describe('vRouter nftables (R-SNAT-1)', () => {
+  it('renders the basic router to its golden file', () => {
+    golden('vrouter-basic.nft', renderVRouterNft(BASIC));
+  });
+  it('scopes SNAT to the public NIC and names the L3', () => {
+    expect(renderVRouterNft(BASIC)).toContain(`oifname "eth1" ip saddr 192.168.10.0/24 snat to 10.108.10.5 comment "snat l3=${PRIV}"`);
+  });
+  it.skipIf(optedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` (in a throwaway network namespace)', () => {
+    expect(() => execFileSync('unshare', ['-n', 'nft', '--check', '-f', '-'], { input: renderVRouterNft(BASIC) })).not.toThrow();
+  });
+});
+
+describe('vRouter DNS forwarder (R-DNS-1)', () => {
+  it('renders the basic router to its golden file, listening on the gateway only', () => {
+    golden('vrouter-basic.dnsmasq', renderDnsForwarder(BASIC, { pidFile: '/run/cr/dns.pid' })!);
+  });
+  it('renders nothing when the router serves no DNS', () => {
+    expect(renderDnsForwarder({ ...BASIC, dns: null }, { pidFile: '/x' })).toBeNull();
+  });
+  it.skipIf(optedOut && !have('dnsmasq'))('passes `dnsmasq --test`', () => {
+    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cr-dns-')), 'dns.conf');
+    fs.writeFileSync(f, renderDnsForwarder(BASIC, { pidFile: '/run/cr/dns.pid' })!);
+    expect(execFileSync('dnsmasq', ['--test', `--conf-file=${f}`], { stdio: 'pipe' }).toString() + 'ok').toContain('ok');
+  });
+});
+
+describe('links, addresses and routes by diff', () => {
+  const link = (name: string, addresses: string[], up = true) => ({ name, up, mtu: 1500, addresses });
+  it.each([
+    ['a fresh router', [link('eth0', [], false), link('eth1', [], false), link('eth2', [], false)], [], [
+      'link set dev eth0 up',
+      'addr add 192.168.29.31/24 dev eth0',
+      'link set dev eth1 up',
+      'addr add 10.108.10.5/8 dev eth1',
+      'link set dev eth2 up',
+      'addr add 192.168.10.1/24 dev eth2',
+      `route replace default via 10.0.0.1 dev eth1 proto ${ROUTE_PROTO}`,
+    ]],
+    ['a router already in shape', [link('eth0', ['192.168.29.31/24']), link('eth1', ['10.108.10.5/8']), link('eth2', ['192.168.10.1/24'])], [
+      { destination: 'default', via: '10.0.0.1', dev: 'eth1', protocol: String(ROUTE_PROTO) },
+    ], []],
+    ['a stale address and a stale route of ours', [link('eth0', ['192.168.29.31/24']), link('eth1', ['10.108.10.5/8', '10.108.10.9/8']), link('eth2', ['192.168.10.1/24'])], [
+      { destination: 'default', via: '10.0.0.1', dev: 'eth1', protocol: String(ROUTE_PROTO) },
+      { destination: '172.16.0.0/16', via: '10.0.0.9', dev: 'eth1', protocol: String(ROUTE_PROTO) },
+      { destination: '10.0.0.0/8', dev: 'eth1', protocol: 'kernel' },
+    ], ['addr del 10.108.10.9/8 dev eth1', `route del 172.16.0.0/16 proto ${ROUTE_PROTO}`]],
+  ])('plans only the difference for %s', (_name, links, routes, expected) => {
+    expect(planLinks({ links, routes }, BASIC)).toEqual(expected);
+  });
+  it('refuses to plan for a NIC the router does not have', () => {
+    expect(() => planLinks({ links: [link('eth1', [])], routes: [] }, BASIC)).toThrow('NIC eth0 does not exist');
+  });
+});
+
+describe('vRouter protocol v1', () => {
+  it.each([
+    ['a NIC name that would inject nft syntax', { nics: [{ ...BASIC.nics[0], name: 'eth1"; drop' }] }],
+    ['an address without prefix', { nics: [{ ...BASIC.nics[0], addresses: ['10.108.10.5'] }] }],
+    ['the same NIC twice', { nics: [BASIC.nics[0], BASIC.nics[0]] }],
+    ['SNAT through a NIC the router lacks', { snat: [{ ...BASIC.snat[0], outNic: 'eth9' }] }],
+    ['a default route through a NIC the router lacks', { defaultRoute: { via: '10.0.0.1', nic: 'eth9' } }],
+    ['an unknown version', { version: 2 }],
+  ])('refuses %s', (_n, patch) => {
+    expect(VRouterConfigV1.safeParse({ ...BASIC, ...patch }).success).toBe(false);
+  });
+  it('accepts the basic router', () => {
+    expect(VRouterConfigV1.safeParse(BASIC).success).toBe(true);
+  });
+});

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import { run } from '../agent/apply/exec';
+
+/**
+ * Network namespaces of one lab, all named `cr-<lab>-…`, so a lab is torn down completely and two
+ * labs never collide. Nothing here touches the root namespace's interfaces, routes or firewall:
+ * every link is created inside, or moved into, a lab namespace.
+ */
+export class NetnsLab {
+  readonly prefix: string;
+  private readonly children = new Set<ChildProcess>();
+
+  constructor(readonly name: string) {
+    if (!/^[a-z0-9]{1,12}$/.test(name)) throw new Error(`lab name must be 1–12 of a-z 0-9: ${name}`);
+    this.prefix = `cr-${name}-`;
+  }
+
+  ns(short: string): string {
+    return `${this.prefix}${short}`;
+  }
+
+  /** Runs `ip -batch` in the root namespace; every line must create things inside lab namespaces. */
+  async batch(lines: string[]): Promise<void> {
+    for (const l of lines) {
+      if (!/\bnetns cr-/.test(l) && !/^netns add cr-/.test(l)) throw new Error(`lab batch line would touch the root namespace: ${l}`);
+    }
+    await run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' });
+  }
+
+  /** Runs `ip -n NS -batch` inside one lab namespace. */
+  async nsBatch(short: string, lines: string[]): Promise<void> {
+    await run('ip', ['-n', this.ns(short), '-batch', '-'], { input: lines.join('\n') + '\n' });
+  }
+
+  exec(short: string, cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+    return run('ip', ['netns', 'exec', this.ns(short), cmd, ...args], opts);
+  }
+
+  /** Starts a long-running process inside a namespace; it is stopped by PID at teardown. */
+  spawn(short: string, cmd: string, args: string[], logFile?: string): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.ns(short), cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (logFile) {
+      const append = (d: Buffer) => void fs.appendFile(logFile, d);
+      child.stdout?.on('data', append);
+      child.stderr?.on('data', append);
+    }
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  /** `/etc/netns/NS/resolv.conf`: what `ip netns exec` shows a namespace as its resolver. */
+  async setResolver(short: string, nameserver: string): Promise<void> {
+    const dir = `/etc/netns/${this.ns(short)}`;
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(`${dir}/resolv.conf`, `nameserver ${nameserver}\n`);
+  }
+
+  /** Our namespaces that exist now. */
+  async list(): Promise<string[]> {
+    const out = await run('ip', ['netns', 'list']);
+    return out
+      .split('\n')
+      .map((l) => l.split(' ')[0]!)
+      .filter((n) => n.startsWith(this.prefix));
+  }
+
+  /** Stops every process in our namespaces by PID, then deletes the namespaces and their /etc/netns dirs. */
+  async down(): Promise<void> {
+    for (const child of this.children) if (child.pid) killQuietly(child.pid);
+    for (const ns of await this.list()) {
+      const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => ''))
+        .split('\n')
+        .map(Number)
+        .filter((p) => Number.isInteger(p) && p > 0);
+      for (const pid of pids) killQuietly(pid, 'SIGKILL');
+      await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+      await fs.rm(`/etc/netns/${ns}`, { recursive: true, force: true });
+    }
+  }
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGTERM') {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Whether this process can build labs (root, with `ip netns`). */
+export async function labSupported(): Promise<{ ok: boolean; why?: string }> {
+  if (process.getuid?.() !== 0) return { ok: false, why: 'the lab needs root (network namespaces)' };
+  for (const tool of ['ip', 'nft', 'dnsmasq', 'busybox', 'curl']) {
+    const found = await run('sh', ['-c', `command -v ${tool}`]).catch(() => '');
+    if (!found.trim()) return { ok: false, why: `${tool} is missing (run scripts/install.sh --test as root)` };
+  }
+  return { ok: true };
+}
