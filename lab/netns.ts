@@ -39,7 +39,19 @@ export class NetnsLab {
 
   /** Starts a long-running process inside a namespace; it is stopped by PID at teardown. */
   spawn(short: string, cmd: string, args: string[], logFile?: string): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.ns(short), cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return this.track(spawn('ip', ['netns', 'exec', this.ns(short), cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }), logFile);
+  }
+
+  /**
+   * Starts a process that enters only the namespace's network (nsenter --net): it shares the root
+   * mount namespace, so namespaces it creates with `ip netns add` are visible (and swept) like ours.
+   * Host agents run this way.
+   */
+  spawnNetOnly(short: string, cmd: string, args: string[], logFile?: string): ChildProcess {
+    return this.track(spawn('nsenter', [`--net=/run/netns/${this.ns(short)}`, '--', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }), logFile);
+  }
+
+  private track(child: ChildProcess, logFile?: string): ChildProcess {
     if (logFile) {
       const append = (d: Buffer) => void fs.appendFile(logFile, d);
       child.stdout?.on('data', append);
@@ -68,6 +80,10 @@ export class NetnsLab {
 
   /** Stops every process in our namespaces by PID, then deletes the namespaces and their /etc/netns dirs. */
   async down(): Promise<void> {
+    if (process.env.CLOUDROUTER_LAB_KEEP === '1') {
+      process.stderr.write(`CLOUDROUTER_LAB_KEEP=1: leaving lab ${this.prefix}* up; remove it with scripts/lab-sweep.sh ${this.name}\n`);
+      return;
+    }
     for (const child of this.children) if (child.pid) killQuietly(child.pid);
     for (const ns of await this.list()) {
       const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => ''))

@@ -13,8 +13,12 @@ for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
   if ('numPassedTests' in report) {
     // Vitest
     p = report.numPassedTests;
-    f = report.numFailedTests;
-    s = report.numPendingTests + report.numTodoTests;
+    // A file that failed outside any test (a beforeAll, an import) counts as one failure; its tests
+    // show as skipped, and they are not counted as skipped then.
+    const brokenFiles = report.testResults.filter((r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed'));
+    const skippedByBroken = brokenFiles.reduce((n, r) => n + r.assertionResults.filter((a) => a.status !== 'passed').length, 0);
+    f = report.numFailedTests + brokenFiles.length;
+    s = report.numPendingTests + report.numTodoTests - skippedByBroken;
   } else {
     // Playwright
     p = report.stats.expected + report.stats.flaky;

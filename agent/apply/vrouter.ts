@@ -6,6 +6,7 @@ import { renderDnsForwarder } from '../render/dnsmasq';
 import { parseIpAddr, parseIpRoute, planLinks, ROUTE_PROTO } from '../render/links';
 import { renderVRouterNft, VROUTER_TABLE } from '../render/vrouter-nft';
 import { run } from './exec';
+import { pidAlive, writeIfChanged } from './files';
 
 export interface VRouterPaths {
   stateDir: string;
@@ -14,25 +15,6 @@ export interface VRouterPaths {
 async function observe() {
   const [addr, route] = await Promise.all([run('ip', ['-j', 'addr', 'show']), run('ip', ['-j', 'route', 'show', 'table', 'main'])]);
   return { links: parseIpAddr(addr), routes: parseIpRoute(route) };
-}
-
-async function writeIfChanged(file: string, text: string): Promise<boolean> {
-  const old = await fs.readFile(file, 'utf8').catch(() => null);
-  if (old === text) return false;
-  await fs.writeFile(`${file}.tmp`, text, { mode: 0o600 });
-  await fs.rename(`${file}.tmp`, file);
-  return true;
-}
-
-async function pidAlive(pidFile: string): Promise<number | null> {
-  const pid = Number(await fs.readFile(pidFile, 'utf8').catch(() => ''));
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
 }
 
 /** Our own dnsmasq: started from our config file, stopped by the PID in our pid file. */

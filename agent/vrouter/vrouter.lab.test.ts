@@ -7,6 +7,7 @@ import { AgentClient, AgentCallError } from '../client';
 import type { VRouterConfig } from '../protocol/vrouter';
 import { NetnsLab } from '../../lab/netns';
 import { labDescribe, randomLabName } from '../../lab/testing';
+import { startAgent } from '../../lab/agents';
 
 // Address plan (seed tables 1 and 3; internet on documentation ranges):
 //   VM 192.168.10.20/24 ── eth2 192.168.10.1/24 [vRouter] eth1 10.108.10.5/8 ── 10.0.0.1/8 [gw] 203.0.113.2/30 ── 203.0.113.1/30 [internet]
@@ -37,16 +38,10 @@ function config(generation: number, patch: Partial<VRouterConfig> = {}): VRouter
   };
 }
 
-async function startAgent() {
-  const socket = path.join(dir, 'vr.sock');
-  await fs.rm(socket, { force: true });
-  const child = lab.spawn('vr', process.execPath, ['--import', 'tsx', 'agent/vrouter/main.ts', '--id', ROUTER, '--socket', socket, '--token-file', path.join(dir, 'token'), '--state-dir', path.join(dir, 'state')], path.join(dir, 'agent.log'));
-  agentPid = child.pid;
-  for (let i = 0; i < 200; i++) {
-    if (await fs.stat(socket).catch(() => null)) return new AgentClient(socket, 'lab-token-1');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`agent did not start: ${await fs.readFile(path.join(dir, 'agent.log'), 'utf8').catch(() => '')}`);
+async function restartAgent() {
+  const started = await startAgent(lab, { kind: 'vrouter', ns: 'vr', id: ROUTER, dir, token: 'lab-token-1' });
+  agentPid = started.pid;
+  return started.client;
 }
 
 /** From the VM: fetch http://example.com/ and return what the internet server saw. */
@@ -59,7 +54,6 @@ async function fetchFromVm(): Promise<{ you: string }> {
 await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () => {
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cr-vr-'));
-    await fs.writeFile(path.join(dir, 'token'), 'lab-token-1\n', { mode: 0o600 });
     const [inet, gw, vr, vm] = ['inet', 'gw', 'vr', 'vm'].map((s) => lab.ns(s));
     await lab.batch([
       `netns add ${inet}`,
@@ -93,7 +87,7 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
       '--address=/example.com/198.51.100.10',
       `--pid-file=${path.join(dir, 'inet-dns.pid')}`,
     ]);
-    client = await startAgent();
+    client = await restartAgent();
   });
 
   afterAll(async () => {
@@ -115,10 +109,10 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
 
   it('applying the same config twice changes nothing', async () => {
     const before = await client.status();
-    const dnsPid = await fs.readFile(path.join(dir, 'state', 'dns.pid'), 'utf8');
+    const dnsPid = await fs.readFile(path.join(dir, 'vrouter-vr', 'state', 'dns.pid'), 'utf8');
     const again = await client.putConfig(config(1));
     expect(again.kernelHash).toBe(before.kernelHash);
-    expect(await fs.readFile(path.join(dir, 'state', 'dns.pid'), 'utf8')).toBe(dnsPid);
+    expect(await fs.readFile(path.join(dir, 'vrouter-vr', 'state', 'dns.pid'), 'utf8')).toBe(dnsPid);
   });
 
   it('refuses a malformed config with a clear error and keeps the old one in force', async () => {
@@ -165,7 +159,7 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
     await new Promise((r) => setTimeout(r, 200));
     // Meanwhile someone breaks the router: the SNAT rule is gone.
     await lab.exec('vr', 'nft', ['flush', 'chain', 'ip', 'cr_vrouter', 'postrouting']);
-    client = await startAgent();
+    client = await restartAgent();
     for (let i = 0; i < 100 && (await client.status()).appliedGeneration !== 3; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await client.status()).toMatchObject({ appliedGeneration: 3, drift: false });
     expect((await fetchFromVm()).you).toBe('10.108.10.6');

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { deviceNames, type HostConfig, type HostDhcp } from '../protocol/host';
+import { renderDhcpConf, renderDhcpHosts } from '../render/host-dhcp';
+import { parseIpLinkDetailed, planFdb, planHostLinks } from '../render/host-links';
+import { HOST_TABLE, renderHostNft } from '../render/host-nft';
+import { run } from './exec';
+import { pidAlive, writeIfChanged } from './files';
+
+export interface HostPaths {
+  stateDir: string;
+}
+
+async function observeLinks() {
+  return parseIpLinkDetailed(await run('ip', ['-j', '-d', 'link', 'show']));
+}
+
+async function observeFdb(devs: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const dev of devs) {
+    const entries = JSON.parse((await run('bridge', ['-j', 'fdb', 'show', 'dev', dev]).catch(() => '[]')) || '[]') as Array<{ mac: string; dst?: string }>;
+    out.set(dev, entries.filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!));
+  }
+  return out;
+}
+
+async function namespaces(): Promise<string[]> {
+  return (await run('ip', ['netns', 'list']))
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter(Boolean);
+}
+
+function dhcpFiles(stateDir: string, l3Id: string) {
+  const base = path.join(stateDir, `dhcp-${l3Id}`);
+  return { conf: `${base}.conf`, hostsFile: `${base}.hosts`, leaseFile: `${base}.leases`, pidFile: `${base}.pid` };
+}
+
+/** One L3's DHCP server on this host: its namespace, its veth into the bridge, its dnsmasq. */
+async function syncDhcp(cfg: HostConfig, d: HostDhcp, paths: HostPaths, existingNs: Set<string>) {
+  const ns = deviceNames.dhcpNamespace(cfg.namespacePrefix, d.l3Id);
+  const veth = deviceNames.dhcpVeth(d.l3Id);
+  if (!existingNs.has(ns)) await run('ip', ['netns', 'add', ns]);
+  const links = await observeLinks();
+  if (!links.some((l) => l.name === veth)) await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+  await run('ip', ['link', 'set', 'dev', veth, 'master', d.bridge, 'up']);
+  const inside = JSON.parse(await run('ip', ['-n', ns, '-j', 'addr', 'show', 'dev', 'eth0'])) as Array<{ addr_info?: Array<{ family: string; local: string; prefixlen: number }> }>;
+  const have = (inside[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+  const want = `${d.serverIp}/${d.prefix}`;
+  const lines = ['link set lo up', 'link set eth0 up', ...have.filter((a) => a !== want).map((a) => `addr del ${a} dev eth0`), ...(have.includes(want) ? [] : [`addr add ${want} dev eth0`])];
+  await run('ip', ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
+
+  const f = dhcpFiles(paths.stateDir, d.l3Id);
+  // dnsmasq drops root after start and then reads its hosts file: it must be readable to others
+  // (it holds MACs and addresses, no secrets), in a state directory they can traverse.
+  const confChanged = await writeIfChanged(f.conf, renderDhcpConf(d, { ...f, iface: 'eth0' }), 0o644);
+  const hostsChanged = await writeIfChanged(f.hostsFile, renderDhcpHosts(d), 0o644);
+  const pid = await pidAlive(f.pidFile);
+  if (pid && !confChanged) {
+    if (hostsChanged) process.kill(pid, 'SIGHUP');
+    return;
+  }
+  if (pid) await stopPid(pid, f.pidFile);
+  await run('ip', ['netns', 'exec', ns, 'dnsmasq', `--conf-file=${f.conf}`]);
+}
+
+async function stopPid(pid: number, pidFile: string) {
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && (await pidAlive(pidFile)); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Removes DHCP servers (namespace, processes, files) of L3s no longer in the config. */
+async function removeStaleDhcp(cfg: HostConfig, paths: HostPaths, existingNs: string[]) {
+  const wanted = new Set(cfg.dhcp.map((d) => deviceNames.dhcpNamespace(cfg.namespacePrefix, d.l3Id)));
+  const mine = `${cfg.namespacePrefix}d`;
+  for (const ns of existingNs.filter((n) => n.startsWith(mine) && !wanted.has(n))) {
+    const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => '')).split('\n').map(Number).filter((p) => p > 0);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+    await run('ip', ['netns', 'del', ns]);
+  }
+  const keep = new Set(cfg.dhcp.map((d) => `dhcp-${d.l3Id}`));
+  for (const file of await fs.readdir(paths.stateDir)) {
+    const m = /^(dhcp-[0-9a-f-]{36})\./.exec(file);
+    if (m && !keep.has(m[1]!)) await fs.rm(path.join(paths.stateDir, file), { force: true });
+  }
+}
+
+/**
+ * Makes the host match the config: bridges and uplinks (NIC, VLAN, VXLAN with head-end
+ * replication), VM ports plugged in, one DHCP server per L3 in its own namespace, and the nft bridge
+ * table that keeps DHCP local (R-DHCP-1). Applying the same config twice changes nothing.
+ */
+export async function applyHost(cfg: HostConfig, paths: HostPaths): Promise<{ missingPorts: string[] }> {
+  await fs.mkdir(paths.stateDir, { recursive: true });
+  await fs.chmod(paths.stateDir, 0o755);
+  const plan = planHostLinks(await observeLinks(), cfg);
+  if (plan.batch.length) await run('ip', ['-batch', '-'], { input: plan.batch.join('\n') + '\n' });
+  const vxlans = cfg.bridges.flatMap((b) => (b.uplink.kind === 'vxlan' ? [deviceNames.vxlan(b.uplink.vni)] : []));
+  const fdb = planFdb(await observeFdb(vxlans), cfg);
+  if (fdb.length) await run('bridge', ['-batch', '-'], { input: fdb.join('\n') + '\n' });
+  // The nft table first, so no DHCP server answers across an uplink even for a moment.
+  await run('nft', ['-f', '-'], { input: renderHostNft(cfg) });
+  const ns = await namespaces();
+  const nsSet = new Set(ns);
+  for (const d of cfg.dhcp) await syncDhcp(cfg, d, paths, nsSet);
+  await removeStaleDhcp(cfg, paths, ns);
+  return { missingPorts: plan.missingPorts };
+}
+
+/** What is really in the kernel for the parts the host agent owns, as one hash. */
+export async function hostKernelHash(cfg: HostConfig | null): Promise<string> {
+  const h = createHash('sha256');
+  h.update(await run('nft', ['list', 'table', 'bridge', HOST_TABLE]).catch(() => '<no table>'));
+  if (!cfg) return h.digest('hex');
+  const links = await observeLinks();
+  const relevant = new Set([...cfg.bridges.map((b) => b.name), ...cfg.ports.map((p) => p.name), ...cfg.dhcp.map((d) => deviceNames.dhcpVeth(d.l3Id))]);
+  for (const l of links.filter((x) => relevant.has(x.name) || x.alias === 'cloudrouter').sort((a, b) => a.name.localeCompare(b.name))) {
+    h.update(`${l.name} ${l.up} ${l.master ?? '-'} ${l.mtu} ${l.vxlan ? `${l.vxlan.id}/${l.vxlan.local}` : ''}\n`);
+  }
+  const fdb = await observeFdb(cfg.bridges.flatMap((b) => (b.uplink.kind === 'vxlan' ? [deviceNames.vxlan(b.uplink.vni)] : [])));
+  for (const [dev, dsts] of [...fdb].sort()) h.update(`${dev} ${[...dsts].sort().join(',')}\n`);
+  const ns = new Set(await namespaces());
+  for (const d of cfg.dhcp) {
+    const name = deviceNames.dhcpNamespace(cfg.namespacePrefix, d.l3Id);
+    const addrs = ns.has(name) ? await run('ip', ['-n', name, '-br', 'addr', 'show', 'dev', 'eth0']).catch(() => '') : '<missing>';
+    h.update(`${name} ${addrs.replace(/\s+/g, ' ').trim()}\n`);
+  }
+  return h.digest('hex');
+}

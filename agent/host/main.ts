@@ -1,0 +1,15 @@
+/**
+ * The host agent: one per host, in the host's network namespace.
+ *   host-agent --id ID --socket PATH --token-file FILE --state-dir DIR
+ * Takes the whole HostConfig at PUT /v1/config: bridges, VXLAN, VM ports, distributed DHCP (R-DHCP-1).
+ */
+import { applyHost, hostKernelHash } from '../apply/host';
+import { HostConfigV1, type HostConfig } from '../protocol/host';
+import { runAgent } from '../run';
+
+await runAgent<HostConfig>({
+  kind: 'host',
+  schema: HostConfigV1,
+  apply: (cfg, stateDir) => applyHost(cfg, { stateDir }),
+  kernelHash: hostKernelHash,
+});

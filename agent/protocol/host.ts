@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { IfName, Ipv4, Mac, Uuid } from './common';
+
+/**
+ * The full desired state of one host, version 1: a bridge per L2 that has VMs here (R-L2-3), the
+ * VMs' NICs plugged into them, and the distributed DHCP of R-DHCP-1 (one server per L3 per host,
+ * answering only this host's VMs).
+ */
+export const Uplink = z.discriminatedUnion('kind', [
+  /** L2NoVlanNetwork: the physical NIC itself. */
+  z.object({ kind: z.literal('nic'), nic: IfName }),
+  /** L2VlanNetwork: `<nic>.<vlan>` — a VLAN device on a real host; the lab provides a trunk link of that name. */
+  z.object({ kind: z.literal('vlan'), nic: IfName, vlanId: z.number().int().min(1).max(4094) }),
+  /** VXLAN network: a VXLAN device with head-end replication to every other host that has it. */
+  z.object({
+    kind: z.literal('vxlan'),
+    vni: z.number().int().min(1).max(16777214),
+    localIp: Ipv4,
+    remotes: z.array(Ipv4),
+    dstPort: z.number().int().min(1).max(65535).default(4789),
+  }),
+]);
+
+export const HostBridge = z.object({ l2Id: Uuid, name: IfName, uplink: Uplink, mtu: z.number().int().min(576).max(9000).optional() });
+
+/** A VM NIC's host-side interface (created by whoever starts the VM), to plug into a bridge. */
+export const HostPort = z.object({ nicId: Uuid, name: IfName, bridge: IfName, mac: Mac });
+
+export const HostDhcp = z.object({
+  l3Id: Uuid,
+  bridge: IfName,
+  serverIp: Ipv4,
+  prefix: z.number().int().min(8).max(30),
+  router: Ipv4.nullable(),
+  dns: z.array(Ipv4),
+  leaseSeconds: z.number().int().min(120).default(86400),
+  /** Fixed leases of this host's VMs only. */
+  leases: z.array(z.object({ mac: Mac, ip: Ipv4, hostname: z.string().regex(/^[A-Za-z0-9-]{1,63}$/).optional() })),
+});
+
+export const HostConfigV1 = z
+  .object({
+    version: z.literal(1),
+    hostId: Uuid,
+    generation: z.number().int().positive(),
+    /** Names of the namespaces the agent creates for DHCP servers begin with this (the lab's prefix in the lab). */
+    namespacePrefix: z.string().regex(/^[a-z0-9-]{1,24}$/),
+    bridges: z.array(HostBridge),
+    ports: z.array(HostPort),
+    dhcp: z.array(HostDhcp),
+  })
+  .superRefine((cfg, ctx) => {
+    const bridges = new Set<string>();
+    for (const [i, b] of cfg.bridges.entries()) {
+      if (bridges.has(b.name)) ctx.addIssue({ code: 'custom', path: ['bridges', i, 'name'], message: `bridge ${b.name} appears twice` });
+      bridges.add(b.name);
+    }
+    for (const [i, p] of cfg.ports.entries()) {
+      if (!bridges.has(p.bridge)) ctx.addIssue({ code: 'custom', path: ['ports', i, 'bridge'], message: `port ${p.name} names bridge ${p.bridge}, which is not in the config` });
+    }
+    for (const [i, d] of cfg.dhcp.entries()) {
+      if (!bridges.has(d.bridge)) ctx.addIssue({ code: 'custom', path: ['dhcp', i, 'bridge'], message: `DHCP of L3 ${d.l3Id} names bridge ${d.bridge}, which is not in the config` });
+    }
+  });
+
+export type HostConfig = z.infer<typeof HostConfigV1>;
+export type HostBridge = z.infer<typeof HostBridge>;
+export type HostDhcp = z.infer<typeof HostDhcp>;
+
+/**
+ * Device names derived from ids: short, stable, valid Linux names (≤ 15 characters). They use the
+ * last 12 hex digits of the id (48 random bits of a v4 UUID); a collision on one host would be
+ * refused by the config check above, never applied.
+ */
+const tail = (id: string) => id.replace(/-/g, '').slice(-12);
+export const deviceNames = {
+  bridge: (l2Id: string) => `br-${tail(l2Id)}`,
+  vxlan: (vni: number) => `vx${vni}`,
+  vlan: (nic: string, vlanId: number) => `${nic}.${vlanId}`,
+  port: (nicId: string) => `vn${tail(nicId)}`,
+  dhcpVeth: (l3Id: string) => `dh${tail(l3Id)}`,
+  dhcpNamespace: (prefix: string, l3Id: string) => `${prefix}d${tail(l3Id)}`,
+};

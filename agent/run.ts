@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import type { z } from 'zod';
+import { agentLogger } from './log';
+import { Agent, listenUnix } from './server';
+
+/**
+ * The common life of an agent process: read --id, --socket, --token-file and --state-dir, listen on
+ * the Unix socket, re-apply the last good config, exit on SIGTERM. Stopping an agent leaves the data
+ * plane serving: a restart or an upgrade must not interrupt traffic.
+ */
+export async function runAgent<C extends { generation: number }>(opts: {
+  kind: 'host' | 'vrouter';
+  schema: z.ZodType;
+  apply(cfg: C, stateDir: string): Promise<unknown>;
+  kernelHash(cfg: C | null): Promise<string>;
+}) {
+  const { values } = parseArgs({
+    options: { id: { type: 'string' }, socket: { type: 'string' }, 'token-file': { type: 'string' }, 'state-dir': { type: 'string' } },
+  });
+  if (!values.id || !values.socket || !values['token-file'] || !values['state-dir']) {
+    process.stderr.write(`usage: ${opts.kind}-agent --id ID --socket PATH --token-file FILE --state-dir DIR\n`);
+    process.exit(2);
+  }
+  const stateDir = values['state-dir'];
+  const log = agentLogger(opts.kind, values.id);
+  const token = fs.readFileSync(values['token-file'], 'utf8').trim();
+  const agent = new Agent<C>({
+    kind: opts.kind,
+    id: values.id,
+    schema: opts.schema as z.ZodType<C>,
+    apply: async (cfg) => void (await opts.apply(cfg, stateDir)),
+    kernelHash: opts.kernelHash,
+    stateDir,
+    log,
+  });
+  const server = http.createServer(agent.handler(token));
+  await listenUnix(server, values.socket);
+  log('info', 'listening', { socket: values.socket });
+  await agent.restore();
+  const stop = () => {
+    server.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
