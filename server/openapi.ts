@@ -8,6 +8,6 @@ export function openApiDocument(baseUrl: string) {
       'Every console resource over REST. Authenticate with an API token (Settings › API tokens) sent as `Authorization: Bearer <token>`.',
     version: '1.0.0',
     baseUrl,
-    tags: ['hardware', 'catalog', 'network', 'accounts'],
+    tags: ['hardware', 'catalog', 'network', 'compute', 'accounts'],
   });
 }

@@ -3,3 +3,4 @@ export * from './hardware';
 export * from './catalog';
 export * from './network';
 export * from './ipam';
+export * from './compute';

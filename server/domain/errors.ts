@@ -55,6 +55,10 @@ export const ErrorCodes = {
   IP_IN_USE: 'IP_IN_USE',
   /** IPAM: the requested address is not inside any range of the L3. */
   IP_NOT_IN_RANGE: 'IP_NOT_IN_RANGE',
+  /** Placement: no enabled host carries every network asked for. */
+  NO_HOST: 'NO_HOST',
+  /** The resource's state does not allow this action (e.g. stop a stopped VM). */
+  INVALID_STATE: 'INVALID_STATE',
   /** Offering: CPU/memory out of bounds, image not a vRouter image. */
   OFFERING_INVALID: 'OFFERING_INVALID',
 } as const;
@@ -113,4 +117,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   L2_KIND_MISMATCH: 400,
   IP_NOT_IN_RANGE: 400,
   OFFERING_INVALID: 400,
+  NO_HOST: 409,
+  INVALID_STATE: 409,
 };

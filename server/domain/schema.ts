@@ -212,6 +212,54 @@ export const IpUsageView = z.object({
 export const AllocateIpInput = z.object({ l3Id: Id, ip: z.string().trim().optional().nullable() });
 export const IpAllocationView = z.object({ id: Id, l3Id: Id, ip: z.string(), kind: z.string() });
 
+// ── VMs and vRouters ─────────────────────────────────────────────────────────
+export const CreateVm = z.object({
+  name: Name,
+  description: Description,
+  instanceOfferingId: Id,
+  imageId: Id,
+  /** The first network gives the default route (R-VM-1). */
+  l3Ids: z.array(Id).min(1, 'Choose at least one network.').max(8),
+  count: z.number().int().min(1).max(50).default(1),
+});
+export const NicView = z.object({
+  id: Id,
+  l3Id: Id,
+  role: z.enum(['vm', 'management', 'public', 'private']),
+  ip: z.string(),
+  mac: z.string(),
+  deviceIndex: z.number(),
+  isDefault: z.boolean(),
+  active: z.boolean(),
+});
+export const VmView = z.object({
+  ...base,
+  instanceOfferingId: Id,
+  imageId: Id,
+  hostId: Id,
+  state: z.enum(['running', 'stopped']),
+  nics: z.array(NicView),
+});
+export const VmActionInput = z.object({ id: Id, action: z.enum(['start', 'stop', 'reboot']) });
+export const SyncView = z
+  .object({
+    desiredGeneration: z.number(),
+    appliedGeneration: z.number(),
+    inSync: z.boolean(),
+    lastError: z.string().nullable(),
+    lastAppliedAt: z.date().nullable(),
+    drift: z.boolean(),
+  })
+  .nullable();
+export const VRouterView = z.object({
+  ...base,
+  offeringId: Id,
+  hostId: Id,
+  state: z.enum(['running', 'stopped']),
+  nics: z.array(NicView),
+  sync: SyncView,
+});
+
 // ── Accounts ─────────────────────────────────────────────────────────────────
 export const Password = z.string().min(8, 'At least 8 characters.').max(256);
 export const LoginInput = z.object({ name: z.string().trim().min(1, 'Enter your account name.'), password: z.string().min(1, 'Enter your password.') });

@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db } from '@/db/client';
-import { backupStorages, clusters, hosts, images, l2ClusterAttachments, l2Networks, primaryStorages, vxlanPoolClusters, vxlanPools, vrouterOfferings, zones } from '@/db/schema';
+import { agents, backupStorages, clusters, hosts, images, vms, vrouters, l2ClusterAttachments, l2Networks, primaryStorages, vxlanPoolClusters, vxlanPools, vrouterOfferings, zones } from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { isIpv4 } from '../domain/ip';
 import type { CreateCluster, CreateHost, CreateStorage, CreateZone, ListInput } from '../domain/schema';
+import { registerAgent } from './agents';
 import { audit, deleteOwned, getReadable, listPage } from './scope';
 
 export const zoneService = {
@@ -71,11 +72,18 @@ export const hostService = {
         .insert(hosts)
         .values({ ...input, vtepIp: input.vtepIp || null, nics, accountId: actor.accountId })
         .returning();
+      await registerAgent(tx, row!.id, 'host');
       await audit(tx, actor, 'create', 'host', row!.id);
       return row!;
     });
   },
-  delete: (db: Db, actor: Actor, id: string) => deleteOwned(db, actor, hosts, 'host', id),
+  async delete(db: Db, actor: Actor, id: string) {
+    await deleteOwned(db, actor, hosts, 'host', id, [
+      { table: vms, column: vms.hostId, label: 'VM(s)' },
+      { table: vrouters, column: vrouters.hostId, label: 'vRouter(s)' },
+    ]);
+    await db.delete(agents).where(eq(agents.id, id));
+  },
 };
 
 function storageService(table: typeof backupStorages | typeof primaryStorages, what: string, type: string) {

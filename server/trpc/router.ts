@@ -3,6 +3,7 @@ import { accountRouter, apiTokenRouter, authRouter } from './routers/auth';
 import { imageRouter, instanceOfferingRouter, vrouterOfferingRouter } from './routers/catalog';
 import { backupStorageRouter, clusterRouter, hostRouter, primaryStorageRouter, zoneRouter } from './routers/hardware';
 import { l2Router, l3Router, vxlanPoolRouter } from './routers/network';
+import { vmRouter, vrouterRouter } from './routers/compute';
 
 export const appRouter = router({
   auth: authRouter,
@@ -19,6 +20,8 @@ export const appRouter = router({
   l2: l2Router,
   vxlanPool: vxlanPoolRouter,
   l3: l3Router,
+  vm: vmRouter,
+  vrouter: vrouterRouter,
 });
 
 export type AppRouter = typeof appRouter;
