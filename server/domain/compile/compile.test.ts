@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { deviceNames, HostConfigV1 } from '@/agent/protocol/host';
+import { VRouterConfigV1 } from '@/agent/protocol/vrouter';
+import { compileHostConfig, hostname } from './host';
+import type { HostSnapshot, SnapshotL3, SnapshotNic, VRouterSnapshot } from './types';
+import { compileVRouterConfig } from './vrouter';
+
+// Address plan: S-BASIC (seed tables 1–3) with the lab's DNS 198.51.100.53, plus a VXLAN 100 network (table 8).
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const L2 = { pub: id(1), mgmt: id(2), priv: id(3), vx: id(4) };
+const L3: Record<string, SnapshotL3> = {
+  pub: { id: id(11), l2Id: L2.pub, category: 'public', type: null, dhcpEnabled: true, dhcpServerIp: '10.108.10.1', prefix: 8, network: '10.0.0.0', gateway: '10.0.0.1', dnsServers: ['198.51.100.53'] },
+  mgmt: { id: id(12), l2Id: L2.mgmt, category: 'system', type: null, dhcpEnabled: false, dhcpServerIp: null, prefix: 24, network: '192.168.29.0', gateway: '192.168.29.1', dnsServers: [] },
+  priv: { id: id(13), l2Id: L2.priv, category: 'private', type: 'vrouter', dhcpEnabled: true, dhcpServerIp: '192.168.10.10', prefix: 24, network: '192.168.10.0', gateway: '192.168.10.1', dnsServers: [] },
+  vx: { id: id(14), l2Id: L2.vx, category: 'private', type: 'flat', dhcpEnabled: true, dhcpServerIp: '192.168.20.2', prefix: 24, network: '192.168.20.0', gateway: '192.168.20.1', dnsServers: ['198.51.100.53'] },
+};
+const nic = (n: number, patch: Partial<SnapshotNic>): SnapshotNic => ({
+  id: id(100 + n),
+  owner: 'vm',
+  ownerId: id(200 + n),
+  ownerName: `VM-${n}`,
+  l3Id: L3.priv!.id,
+  role: 'vm',
+  ip: `192.168.10.${20 + n}`,
+  mac: `02:00:00:00:00:0${n}`,
+  deviceIndex: 0,
+  isDefault: true,
+  plugged: true,
+  ...patch,
+});
+const ROUTER = id(300);
+const routerNics: SnapshotNic[] = [
+  nic(7, { owner: 'vrouter', ownerId: ROUTER, ownerName: 'vrouter', l3Id: L3.mgmt!.id, role: 'management', ip: '192.168.29.30', deviceIndex: 0, isDefault: false }),
+  nic(8, { owner: 'vrouter', ownerId: ROUTER, ownerName: 'vrouter', l3Id: L3.pub!.id, role: 'public', ip: '10.108.10.5', deviceIndex: 1 }),
+  nic(9, { owner: 'vrouter', ownerId: ROUTER, ownerName: 'vrouter', l3Id: L3.priv!.id, role: 'private', ip: '192.168.10.1', deviceIndex: 2, isDefault: false }),
+];
+const HOST: HostSnapshot = {
+  host: { id: id(400), managementIp: '192.168.29.11', vtepIp: '172.20.0.11' },
+  generation: 5,
+  namespacePrefix: 'cr-lab-h1-',
+  l2s: [
+    { id: L2.pub, type: 'novlan', physicalNic: 'em01', vlanId: null, vni: null },
+    { id: L2.mgmt, type: 'novlan', physicalNic: 'em02', vlanId: null, vni: null },
+    { id: L2.priv, type: 'vlan', physicalNic: 'em01', vlanId: 2700, vni: null },
+    { id: L2.vx, type: 'vxlan', physicalNic: null, vlanId: null, vni: 100 },
+  ],
+  l3s: Object.values(L3),
+  nics: [nic(1, {}), nic(2, { plugged: false }), nic(3, { l3Id: L3.vx!.id, ip: '192.168.20.31' }), ...routerNics],
+  vrouterIpByL3: { [L3.priv!.id]: '192.168.10.1' },
+  vxlanPeers: { [L2.vx]: ['172.20.0.12', '172.20.0.11', '172.20.0.12'] },
+};
+
+describe('compileHostConfig (R-DHCP-1, R-DNS-1)', () => {
+  const cfg = compileHostConfig(HOST);
+  it('produces a config the host agent accepts', () => {
+    expect(HostConfigV1.safeParse(cfg).success).toBe(true);
+  });
+  it('makes one bridge per L2 with a plugged NIC here, with the right uplink', () => {
+    expect(cfg.bridges.map((b) => [b.l2Id, b.uplink])).toEqual([
+      [L2.pub, { kind: 'nic', nic: 'em01' }],
+      [L2.mgmt, { kind: 'nic', nic: 'em02' }],
+      [L2.priv, { kind: 'vlan', nic: 'em01', vlanId: 2700 }],
+      [L2.vx, { kind: 'vxlan', vni: 100, localIp: '172.20.0.11', remotes: ['172.20.0.12'], dstPort: 4789 }],
+    ]);
+  });
+  it('plugs every running NIC — the VMs’ and the vRouter’s — and leaves a stopped one out', () => {
+    expect(cfg.ports.map((p) => p.nicId).sort()).toEqual([id(101), id(103), id(107), id(108), id(109)].sort());
+  });
+  it('leases only this host’s running VMs, router and DNS = the vRouter on a vRouter L3', () => {
+    const priv = cfg.dhcp.find((d) => d.l3Id === L3.priv!.id)!;
+    expect(priv).toMatchObject({ serverIp: '192.168.10.10', prefix: 24, router: '192.168.10.1', dns: ['192.168.10.1'], bridge: deviceNames.bridge(L2.priv) });
+    expect(priv.leases).toEqual([{ mac: '02:00:00:00:00:01', ip: '192.168.10.21', hostname: 'VM-1' }]);
+  });
+  it('on a flat L3 the router is the range gateway and DNS the L3’s own servers', () => {
+    expect(cfg.dhcp.find((d) => d.l3Id === L3.vx!.id)).toMatchObject({ router: '192.168.20.1', dns: ['198.51.100.53'] });
+  });
+  it('serves no DHCP where only the vRouter has a NIC, or DHCP is off', () => {
+    expect(cfg.dhcp.map((d) => d.l3Id).sort()).toEqual([L3.priv!.id, L3.vx!.id].sort());
+  });
+  it('is deterministic: the same snapshot gives the same config', () => {
+    expect(compileHostConfig({ ...HOST, nics: [...HOST.nics].reverse() })).toEqual(cfg);
+  });
+  it('makes DHCP hostnames from VM names', () => {
+    expect(hostname('VM 1 (web)')).toBe('VM-1-web');
+    expect(hostname('数据库')).toBe('vm');
+  });
+});
+
+describe('compileVRouterConfig (R-SNAT-1, R-DNS-1, R-VM-2)', () => {
+  const snap: VRouterSnapshot = { router: { id: ROUTER }, generation: 2, l3s: Object.values(L3), nics: routerNics };
+  const cfg = compileVRouterConfig(snap);
+  it('produces a config the vRouter agent accepts', () => {
+    expect(VRouterConfigV1.safeParse(cfg).success).toBe(true);
+  });
+  it('addresses eth0..2 in device order with each L3 prefix', () => {
+    expect(cfg.nics.map((n) => [n.name, n.role, n.addresses[0]])).toEqual([
+      ['eth0', 'management', '192.168.29.30/24'],
+      ['eth1', 'public', '10.108.10.5/8'],
+      ['eth2', 'private', '192.168.10.1/24'],
+    ]);
+  });
+  it('routes by default through the public gateway and SNATs the private CIDR as the system VIP', () => {
+    expect(cfg.defaultRoute).toEqual({ via: '10.0.0.1', nic: 'eth1' });
+    expect(cfg.snat).toEqual([{ sourceCidr: '192.168.10.0/24', outNic: 'eth1', toAddress: '10.108.10.5', l3Id: L3.priv!.id }]);
+  });
+  it('forwards DNS from the private gateway to the networks’ DNS servers', () => {
+    expect(cfg.dns).toEqual({ listen: ['192.168.10.1'], upstreams: ['198.51.100.53'] });
+  });
+  it('refuses a router without a public NIC', () => {
+    expect(() => compileVRouterConfig({ ...snap, nics: routerNics.filter((n) => n.role !== 'public') })).toThrow('no public NIC');
+  });
+});

@@ -1,0 +1,58 @@
+/** Plain data a compiler needs, loaded by the reconciler in one place (server/reconciler/snapshot.ts). */
+export interface SnapshotL2 {
+  id: string;
+  type: 'novlan' | 'vlan' | 'vxlan';
+  physicalNic: string | null;
+  vlanId: number | null;
+  vni: number | null;
+}
+
+export interface SnapshotL3 {
+  id: string;
+  l2Id: string;
+  category: 'public' | 'system' | 'private';
+  type: 'flat' | 'vrouter' | null;
+  dhcpEnabled: boolean;
+  dhcpServerIp: string | null;
+  /** From the first range. */
+  prefix: number;
+  network: string;
+  gateway: string;
+  dnsServers: string[];
+}
+
+export interface SnapshotNic {
+  id: string;
+  owner: 'vm' | 'vrouter';
+  ownerId: string;
+  ownerName: string;
+  l3Id: string;
+  role: 'vm' | 'management' | 'public' | 'private';
+  ip: string;
+  mac: string;
+  deviceIndex: number;
+  isDefault: boolean;
+  /** False for a stopped VM or a NIC waiting for a reboot. */
+  plugged: boolean;
+}
+
+export interface HostSnapshot {
+  host: { id: string; managementIp: string; vtepIp: string | null };
+  generation: number;
+  namespacePrefix: string;
+  l2s: SnapshotL2[];
+  l3s: SnapshotL3[];
+  /** NICs of the VMs and vRouters placed on this host. */
+  nics: SnapshotNic[];
+  /** The private IP of the vRouter serving each vRouter L3 (its gateway and DNS). */
+  vrouterIpByL3: Record<string, string>;
+  /** For each VXLAN L2 here: the VTEPs of the other hosts that have NICs on it. */
+  vxlanPeers: Record<string, string[]>;
+}
+
+export interface VRouterSnapshot {
+  router: { id: string };
+  generation: number;
+  l3s: SnapshotL3[];
+  nics: SnapshotNic[];
+}

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { agents } from '@/db/schema';
+import { HostConfigV1 } from '@/agent/protocol/host';
+import { VRouterConfigV1 } from '@/agent/protocol/vrouter';
+import type { AgentStatusView } from '@/agent/client';
+import { openHarness } from '../testing/harness';
+import { buildBasicDataCenter } from '../testing/basic-datacenter';
+import { Reconciler, type AgentLike } from './reconciler';
+
+let h: Awaited<ReturnType<typeof openHarness>>;
+let dc: Awaited<ReturnType<typeof buildBasicDataCenter>>;
+beforeAll(async () => {
+  h = await openHarness();
+  dc = await buildBasicDataCenter(h.admin);
+  const offering = await h.admin.instanceOffering.create({ name: 's', cpu: 1, memory: 1, memoryUnit: 'G' });
+  const image = await h.admin.image.create({ name: 'i', kind: 'vm', backupStorageId: dc.bs.id, url: 'http://192.0.2.10/i.qcow2' });
+  await h.admin.vm.create({ name: 'VM', instanceOfferingId: offering.id, imageId: image.id, l3Ids: [dc.privateL3.id], count: 2 });
+});
+afterAll(async () => h?.close());
+
+/**
+ * An in-memory stand-in for an agent's transport, to test the leasing and retry logic of the
+ * reconciler alone. (Real agents are exercised by the lab tests.) It records every push with its
+ * time span, and checks each config against the agent protocol.
+ */
+function recordingTransport(spans: Array<{ agent: string; owner: string; start: number; end: number }>, owner: string) {
+  const applied = new Map<string, number>();
+  return (row: typeof agents.$inferSelect): AgentLike => {
+    const status = (): AgentStatusView => ({
+      kind: row.kind,
+      id: row.id,
+      appliedGeneration: applied.get(row.id) ?? 0,
+      kernelHash: 'k',
+      appliedKernelHash: 'k',
+      drift: false,
+      lastError: null,
+      startedAt: new Date().toISOString(),
+    });
+    return {
+      async putConfig(cfg) {
+        const start = performance.now();
+        const schema = row.kind === 'host' ? HostConfigV1 : VRouterConfigV1;
+        const parsed = schema.parse(cfg);
+        await new Promise((r) => setTimeout(r, 5));
+        applied.set(row.id, parsed.generation);
+        spans.push({ agent: row.id, owner, start, end: performance.now() });
+        return status();
+      },
+      status: async () => status(),
+      resync: async () => status(),
+    };
+  };
+}
+
+describe('reconciler', () => {
+  it('records an unreachable agent’s error and backs off exponentially', async () => {
+    const r = new Reconciler(h.db, { baseBackoffMs: 1000 });
+    expect(await r.tick()).toBeGreaterThanOrEqual(2);
+    const [host] = await h.db.select().from(agents).where(eq(agents.id, dc.host.id));
+    expect(host).toMatchObject({ failures: 1, lastError: 'the agent has no reachable endpoint yet', appliedGeneration: 0, leaseOwner: null });
+    expect(host!.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 500);
+    // Not due again before its backoff.
+    expect(await r.tick()).toBe(0);
+    await h.db.update(agents).set({ nextAttemptAt: sql`now()` });
+    await r.tick();
+    const [again] = await h.db.select().from(agents).where(eq(agents.id, dc.host.id));
+    expect(again!.failures).toBe(2);
+    expect(again!.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(1500);
+  });
+
+  it('two reconcilers on one database never push the same agent at once, and bring every agent in sync', async () => {
+    await h.db.update(agents).set({ nextAttemptAt: sql`now()`, failures: 0, endpoint: 'unix:/nowhere' });
+    const spans: Array<{ agent: string; owner: string; start: number; end: number }> = [];
+    const a = new Reconciler(h.db, { owner: 'A', clientFor: recordingTransport(spans, 'A') });
+    const b = new Reconciler(h.db, { owner: 'B', clientFor: recordingTransport(spans, 'B') });
+    for (let round = 0; round < 5; round++) {
+      await h.db.update(agents).set({ desiredGeneration: sql`${agents.desiredGeneration} + 1` });
+      await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()]);
+    }
+    await Promise.all([a.tick(), b.tick()]);
+    const rows = await h.db.select().from(agents);
+    for (const row of rows) expect(row.appliedGeneration, row.kind).toBe(row.desiredGeneration);
+    for (const x of spans) {
+      for (const y of spans) {
+        if (x !== y && x.agent === y.agent) expect(x.end <= y.start || y.end <= x.start, `overlapping pushes to ${x.agent}`).toBe(true);
+      }
+    }
+    expect(spans.length).toBeGreaterThanOrEqual(rows.length * 5);
+  });
+
+  it('compiles the S-BASIC host and vRouter configs the agents accept', async () => {
+    const r = new Reconciler(h.db);
+    const [hostRow] = await h.db.select().from(agents).where(eq(agents.id, dc.host.id));
+    const hostCfg = HostConfigV1.parse(await r.compile(hostRow!));
+    expect(hostCfg.dhcp).toEqual([expect.objectContaining({ serverIp: '192.168.10.10', router: '192.168.10.1', dns: ['192.168.10.1'] })]);
+    expect(hostCfg.dhcp[0]!.leases).toHaveLength(2);
+    const [routerRow] = await h.db.select().from(agents).where(eq(agents.kind, 'vrouter'));
+    const vr = VRouterConfigV1.parse(await r.compile(routerRow!));
+    expect(vr.snat).toEqual([expect.objectContaining({ sourceCidr: '192.168.10.0/24', outNic: 'eth1', toAddress: '10.108.10.0' })]);
+    expect(vr.defaultRoute).toEqual({ via: '10.0.0.1', nic: 'eth1' });
+  });
+});

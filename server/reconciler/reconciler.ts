@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { agents } from '@/db/schema';
+import { AgentCallError, AgentClient, type AgentStatusView } from '@/agent/client';
+import { compileHostConfig } from '../domain/compile/host';
+import { compileVRouterConfig } from '../domain/compile/vrouter';
+import { logger } from '../logger';
+import { loadHostSnapshot, loadVRouterSnapshot } from './snapshot';
+
+type AgentRow = typeof agents.$inferSelect;
+
+export interface ReconcilerOptions {
+  /** Who holds leases (one per console process). */
+  owner?: string;
+  /** How long a lease lasts; a dead console's leases expire after this. */
+  leaseMs?: number;
+  /** Retry: base × 2^failures, at most `maxBackoffMs`. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Periodic resync: an in-sync agent is checked for drift this often. */
+  resyncMs?: number;
+  /** Agents handled per tick. */
+  batch?: number;
+  /** The DHCP namespace prefix of a host (the lab's own prefix in the lab). */
+  namespacePrefixFor?(hostId: string): string;
+  /** How to reach an agent; defaults to its Unix socket endpoint. */
+  clientFor?(agent: AgentRow): AgentLike | null;
+}
+
+export interface AgentLike {
+  putConfig(cfg: unknown): Promise<AgentStatusView>;
+  status(): Promise<AgentStatusView>;
+  resync(): Promise<AgentStatusView>;
+}
+
+export function defaultClientFor(agent: AgentRow): AgentLike | null {
+  if (!agent.endpoint) return null;
+  if (agent.endpoint.startsWith('unix:')) return new AgentClient(agent.endpoint.slice(5), agent.token);
+  return null;
+}
+
+/**
+ * Level-triggered reconciliation. Each tick leases due agents with FOR UPDATE SKIP LOCKED (so
+ * consoles sharing one PostgreSQL never push the same agent at once), pushes each its *full*
+ * config when it is behind, or checks it for drift when it is due, and records the outcome:
+ * applied generation and kernel hash, or the error with capped exponential backoff.
+ */
+export class Reconciler {
+  readonly owner: string;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private readonly o: Required<Omit<ReconcilerOptions, 'owner'>>;
+
+  constructor(
+    private readonly db: Db,
+    opts: ReconcilerOptions = {},
+  ) {
+    this.owner = opts.owner ?? `console-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.o = {
+      leaseMs: opts.leaseMs ?? 30_000,
+      baseBackoffMs: opts.baseBackoffMs ?? 500,
+      maxBackoffMs: opts.maxBackoffMs ?? 60_000,
+      resyncMs: opts.resyncMs ?? 30_000,
+      batch: opts.batch ?? 16,
+      namespacePrefixFor: opts.namespacePrefixFor ?? (() => 'crdhcp-'),
+      clientFor: opts.clientFor ?? defaultClientFor,
+    };
+  }
+
+  /** Takes up to `batch` due agents under this owner's lease. */
+  async lease(): Promise<AgentRow[]> {
+    return this.db.transaction(async (tx) => {
+      const now = sql`now()`;
+      const due = await tx
+        .select({ id: agents.id })
+        .from(agents)
+        .where(
+          and(
+            lte(agents.nextAttemptAt, now),
+            or(isNull(agents.leaseUntil), lt(agents.leaseUntil, now)),
+            or(
+              lt(agents.appliedGeneration, agents.desiredGeneration),
+              eq(agents.drift, true),
+              isNull(agents.lastCheckedAt),
+              lt(agents.lastCheckedAt, sql`now() - make_interval(secs => ${this.o.resyncMs / 1000})`),
+            ),
+          ),
+        )
+        .orderBy(asc(agents.nextAttemptAt))
+        .limit(this.o.batch)
+        .for('update', { skipLocked: true });
+      if (due.length === 0) return [];
+      const rows: AgentRow[] = [];
+      for (const d of due) {
+        const [row] = await tx
+          .update(agents)
+          .set({ leaseOwner: this.owner, leaseUntil: sql`now() + make_interval(secs => ${this.o.leaseMs / 1000})` })
+          .where(eq(agents.id, d.id))
+          .returning();
+        rows.push(row!);
+      }
+      return rows;
+    });
+  }
+
+  async compile(agent: AgentRow): Promise<unknown> {
+    return agent.kind === 'host'
+      ? compileHostConfig(await loadHostSnapshot(this.db, agent.id, agent.desiredGeneration, this.o.namespacePrefixFor(agent.id)))
+      : compileVRouterConfig(await loadVRouterSnapshot(this.db, agent.id, agent.desiredGeneration));
+  }
+
+  /** Brings one leased agent up to date; never throws. */
+  async sync(agent: AgentRow): Promise<void> {
+    const client = this.o.clientFor(agent);
+    try {
+      if (!client) throw new Error('the agent has no reachable endpoint yet');
+      let status: AgentStatusView;
+      if (agent.appliedGeneration < agent.desiredGeneration) {
+        status = await client.putConfig(await this.compile(agent));
+      } else {
+        status = await client.status();
+        if (status.appliedGeneration < agent.desiredGeneration) {
+          // The agent lost its state (reinstalled, wiped): full sync.
+          status = await client.putConfig(await this.compile(agent));
+        } else if (status.drift) {
+          logger.warn({ agent: agent.id, kind: agent.kind }, 'drift: the kernel differs from the applied config; repairing');
+          status = await client.resync();
+        }
+      }
+      await this.db
+        .update(agents)
+        .set({
+          appliedGeneration: sql`GREATEST(${agents.appliedGeneration}, ${status.appliedGeneration})`,
+          kernelHash: status.kernelHash,
+          drift: status.drift,
+          failures: 0,
+          lastError: null,
+          lastAppliedAt: status.appliedGeneration > agent.appliedGeneration ? new Date() : agent.lastAppliedAt,
+          lastCheckedAt: new Date(),
+          nextAttemptAt: sql`now()`,
+          leaseOwner: null,
+          leaseUntil: null,
+        })
+        .where(and(eq(agents.id, agent.id), eq(agents.leaseOwner, this.owner)));
+    } catch (err) {
+      const failures = agent.failures + 1;
+      const delay = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** Math.min(failures - 1, 20));
+      const message = err instanceof AgentCallError ? err.message : (err as Error).message;
+      logger.warn({ agent: agent.id, kind: agent.kind, failures, retryInMs: delay, err: message }, 'agent sync failed');
+      await this.db
+        .update(agents)
+        .set({
+          failures,
+          lastError: message,
+          lastErrorAt: new Date(),
+          nextAttemptAt: sql`now() + make_interval(secs => ${delay / 1000})`,
+          leaseOwner: null,
+          leaseUntil: null,
+        })
+        .where(and(eq(agents.id, agent.id), eq(agents.leaseOwner, this.owner)));
+    }
+  }
+
+  /** One round: lease what is due and sync it. Returns how many agents were handled. */
+  async tick(): Promise<number> {
+    const leased = await this.lease();
+    await Promise.all(leased.map((a) => this.sync(a)));
+    return leased.length;
+  }
+
+  /** Runs ticks every `intervalMs` (a tick that finds work runs again at once). */
+  start(intervalMs = 250): void {
+    if (this.timer) return;
+    const loop = async () => {
+      if (this.running) return;
+      this.running = true;
+      try {
+        while ((await this.tick()) > 0 && this.timer) {
+          /* keep going while there is work */
+        }
+      } catch (err) {
+        logger.error({ err }, 'reconciler tick failed');
+      } finally {
+        this.running = false;
+      }
+    };
+    this.timer = setInterval(() => void loop(), intervalMs);
+    void loop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    while (this.running) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** Resolves when every agent has applied its desired generation (tests, wizards). */
+  async settle(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const behind = await this.db.select({ id: agents.id, lastError: agents.lastError }).from(agents).where(lt(agents.appliedGeneration, agents.desiredGeneration));
+      if (behind.length === 0) return;
+      if (Date.now() > until) throw new Error(`agents not in sync after ${timeoutMs} ms: ${behind.map((b) => `${b.id} (${b.lastError ?? 'pending'})`).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

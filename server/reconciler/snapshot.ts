@@ -1,0 +1,109 @@
+import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
+import type { Executor } from '@/db/client';
+import { hosts, ipRanges, l2Networks, l3Networks, nics, vms, vrouters } from '@/db/schema';
+import { intToIp } from '../domain/ip';
+import type { HostSnapshot, SnapshotL2, SnapshotL3, SnapshotNic, VRouterSnapshot } from '../domain/compile/types';
+
+async function loadL3s(db: Executor, l3Ids: string[]): Promise<SnapshotL3[]> {
+  if (l3Ids.length === 0) return [];
+  const rows = await db.select().from(l3Networks).where(inArray(l3Networks.id, l3Ids));
+  const ranges = await db.select().from(ipRanges).where(inArray(ipRanges.l3Id, l3Ids)).orderBy(asc(ipRanges.startIp));
+  return rows.map((l) => {
+    const r = ranges.find((x) => x.l3Id === l.id);
+    return {
+      id: l.id,
+      l2Id: l.l2Id,
+      category: l.category,
+      type: l.type,
+      dhcpEnabled: l.dhcpEnabled,
+      dhcpServerIp: l.dhcpServerIp === null ? null : intToIp(l.dhcpServerIp),
+      prefix: r?.prefixLength ?? 32,
+      network: r ? intToIp(r.networkIp) : '0.0.0.0',
+      gateway: r ? intToIp(r.gateway) : '0.0.0.0',
+      dnsServers: l.dnsServers,
+    };
+  });
+}
+
+async function loadL2s(db: Executor, l2Ids: string[]): Promise<SnapshotL2[]> {
+  if (l2Ids.length === 0) return [];
+  return (await db.select().from(l2Networks).where(inArray(l2Networks.id, l2Ids))).map((l) => ({ id: l.id, type: l.type, physicalNic: l.physicalNic, vlanId: l.vlanId, vni: l.vni }));
+}
+
+/** Every NIC placed on these hosts, VM and vRouter alike, with whether it is plugged in now. */
+async function nicsOnHosts(db: Executor, hostIds: string[]): Promise<Array<SnapshotNic & { hostId: string }>> {
+  if (hostIds.length === 0) return [];
+  const vmNics = await db
+    .select({ n: nics, vm: vms })
+    .from(nics)
+    .innerJoin(vms, eq(vms.id, nics.vmId))
+    .where(inArray(vms.hostId, hostIds));
+  const routerNics = await db
+    .select({ n: nics, r: vrouters })
+    .from(nics)
+    .innerJoin(vrouters, eq(vrouters.id, nics.vrouterId))
+    .where(inArray(vrouters.hostId, hostIds));
+  const view = (n: typeof nics.$inferSelect, owner: 'vm' | 'vrouter', ownerId: string, ownerName: string, running: boolean, hostId: string) => ({
+    id: n.id,
+    owner,
+    ownerId,
+    ownerName,
+    l3Id: n.l3Id,
+    role: n.role,
+    ip: intToIp(n.ip),
+    mac: n.mac,
+    deviceIndex: n.deviceIndex,
+    isDefault: n.isDefault,
+    plugged: running && n.active,
+    hostId,
+  });
+  return [
+    ...vmNics.map(({ n, vm }) => view(n, 'vm', vm.id, vm.name, vm.state === 'running', vm.hostId)),
+    ...routerNics.map(({ n, r }) => view(n, 'vrouter', r.id, r.name, r.state === 'running', r.hostId)),
+  ];
+}
+
+export async function loadHostSnapshot(db: Executor, hostId: string, generation: number, namespacePrefix: string): Promise<HostSnapshot> {
+  const [host] = await db.select().from(hosts).where(eq(hosts.id, hostId));
+  if (!host) throw new Error(`host ${hostId} is gone`);
+  const here = await nicsOnHosts(db, [hostId]);
+  const l3s = await loadL3s(db, [...new Set(here.map((n) => n.l3Id))]);
+  const l2s = await loadL2s(db, [...new Set(l3s.map((l) => l.l2Id))]);
+  const vrouterL3s = l3s.filter((l) => l.type === 'vrouter').map((l) => l.id);
+  const routerIps = vrouterL3s.length
+    ? await db
+        .select({ l3Id: nics.l3Id, ip: nics.ip })
+        .from(nics)
+        .where(and(inArray(nics.l3Id, vrouterL3s), eq(nics.role, 'private'), isNotNull(nics.vrouterId)))
+    : [];
+  // Head-end replication: the VTEPs of the other hosts with plugged NICs on each VXLAN L2 here.
+  const vxlanPeers: Record<string, string[]> = {};
+  const vxl2s = l2s.filter((l) => l.type === 'vxlan').map((l) => l.id);
+  if (vxl2s.length) {
+    const peerL3s = await db.select({ id: l3Networks.id, l2Id: l3Networks.l2Id }).from(l3Networks).where(inArray(l3Networks.l2Id, vxl2s));
+    const l2Of = new Map(peerL3s.map((l) => [l.id, l.l2Id]));
+    const allHosts = await db.select().from(hosts);
+    const everywhere = await nicsOnHosts(db, allHosts.filter((h) => h.id !== hostId).map((h) => h.id));
+    for (const n of everywhere.filter((x) => x.plugged && l2Of.has(x.l3Id))) {
+      const h = allHosts.find((x) => x.id === n.hostId)!;
+      (vxlanPeers[l2Of.get(n.l3Id)!] ??= []).push(h.vtepIp ?? h.managementIp);
+    }
+  }
+  return {
+    host: { id: host.id, managementIp: host.managementIp, vtepIp: host.vtepIp },
+    generation,
+    namespacePrefix,
+    l2s,
+    l3s,
+    nics: here,
+    vrouterIpByL3: Object.fromEntries(routerIps.map((r) => [r.l3Id, intToIp(r.ip)])),
+    vxlanPeers,
+  };
+}
+
+export async function loadVRouterSnapshot(db: Executor, routerId: string, generation: number): Promise<VRouterSnapshot> {
+  const [router] = await db.select().from(vrouters).where(eq(vrouters.id, routerId));
+  if (!router) throw new Error(`vRouter ${routerId} is gone`);
+  const own = (await nicsOnHosts(db, [router.hostId])).filter((n) => n.owner === 'vrouter' && n.ownerId === routerId);
+  return { router: { id: router.id }, generation, l3s: await loadL3s(db, [...new Set(own.map((n) => n.l3Id))]), nics: own };
+}
