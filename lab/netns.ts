@@ -78,6 +78,18 @@ export class NetnsLab {
       .filter((n) => n.startsWith(this.prefix));
   }
 
+  /** Stops the processes of one of our namespaces by PID and deletes it. */
+  async removeNamespace(ns: string): Promise<void> {
+    if (!ns.startsWith(this.prefix)) throw new Error(`${ns} is not a namespace of lab ${this.name}`);
+    const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => ''))
+      .split('\n')
+      .map(Number)
+      .filter((p) => Number.isInteger(p) && p > 0);
+    for (const pid of pids) killQuietly(pid, 'SIGKILL');
+    await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    await fs.rm(`/etc/netns/${ns}`, { recursive: true, force: true });
+  }
+
   /** Stops every process in our namespaces by PID, then deletes the namespaces and their /etc/netns dirs. */
   async down(): Promise<void> {
     if (process.env.CLOUDROUTER_LAB_KEEP === '1') {
@@ -85,15 +97,7 @@ export class NetnsLab {
       return;
     }
     for (const child of this.children) if (child.pid) killQuietly(child.pid);
-    for (const ns of await this.list()) {
-      const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => ''))
-        .split('\n')
-        .map(Number)
-        .filter((p) => Number.isInteger(p) && p > 0);
-      for (const pid of pids) killQuietly(pid, 'SIGKILL');
-      await run('ip', ['netns', 'del', ns]).catch(() => undefined);
-      await fs.rm(`/etc/netns/${ns}`, { recursive: true, force: true });
-    }
+    for (const ns of await this.list()) await this.removeNamespace(ns);
   }
 }
 

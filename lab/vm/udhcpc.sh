@@ -9,7 +9,8 @@ case "$1" in
   bound|renew)
     ip -4 addr flush dev "$interface"
     ip addr add "$ip/${mask:-24}" dev "$interface"
-    if [ -n "$router" ]; then
+    # Only the default NIC (R-VM-1: the first network) sets the default route.
+    if [ -n "$router" ] && [ -z "$CR_NO_ROUTE" ]; then
       ip route replace default via "${router%% *}" dev "$interface"
     fi
     if [ -n "$CR_RESOLV" ] && [ -n "$dns" ]; then

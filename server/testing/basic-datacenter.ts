@@ -29,13 +29,13 @@ export const BASIC = {
   privateL3: { name: 'L3-private', dhcpServerIp: '192.168.10.10', range: { method: 'cidr' as const, cidr: '192.168.10.0/24' } },
 };
 
-export async function buildBasicDataCenter(admin: Caller) {
+export async function buildBasicDataCenter(admin: Caller, opts: { publicDns?: string[] } = {}) {
   const zone = await admin.zone.create({ name: BASIC.zone });
   const cluster = await admin.cluster.create({ name: BASIC.cluster, zoneId: zone.id });
   const host = await admin.host.create({ ...BASIC.host, clusterId: cluster.id });
   const bs = await admin.backupStorage.create({ ...BASIC.backupStorage, zoneId: zone.id });
   const publicL2 = await admin.l2.create({ ...BASIC.publicL2, zoneId: zone.id, clusterIds: [cluster.id] });
-  const publicL3 = await admin.l3.create({ ...BASIC.publicL3, l2Id: publicL2.id, category: 'public' });
+  const publicL3 = await admin.l3.create({ ...BASIC.publicL3, dnsServers: opts.publicDns ?? BASIC.publicL3.dnsServers, l2Id: publicL2.id, category: 'public' });
   const mgmtL2 = await admin.l2.create({ ...BASIC.mgmtL2, zoneId: zone.id, clusterIds: [cluster.id] });
   const mgmtL3 = await admin.l3.create({ ...BASIC.mgmtL3, l2Id: mgmtL2.id, category: 'system', dhcpEnabled: false });
   const image = await admin.image.create({ ...BASIC.image, kind: 'vrouter', backupStorageId: bs.id });

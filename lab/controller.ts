@@ -1,0 +1,209 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { asc, eq, inArray } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { agents, hosts, ipRanges, l2ClusterAttachments, l2Networks, l3Networks, nics, vms, vrouters, vxlanPoolClusters } from '@/db/schema';
+import { deviceNames } from '@/agent/protocol/host';
+import { bumpAgents } from '@/server/services/agents';
+import { intToIp } from '@/server/domain/ip';
+import { startAgent } from './agents';
+import type { NetnsLab } from './netns';
+
+const UDHCPC_SCRIPT = path.join(process.cwd(), 'lab', 'vm', 'udhcpc.sh');
+const short = (id: string) => id.replace(/-/g, '').slice(-8);
+
+/** The lab internet: a web server for example.com and a DNS server, on documentation ranges. */
+export const LAB_INTERNET = { web: '198.51.100.10', dns: '198.51.100.53', ranges: ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'] };
+const TRANSFER = { inet: '100.64.255.1', gw: '100.64.255.2', prefix: 30 };
+
+/**
+ * Builds the data center recorded in the database as network namespaces and plays its hypervisor:
+ * hosts with their agents, a fabric switch per segment, the public network's gateway and the
+ * internet behind it, VMs (namespaces that take their address by real DHCP) and vRouters (with
+ * their agent). Agents are registered with their Unix socket; the reconciler does the rest.
+ */
+export class LabController {
+  private readonly machines = new Map<string, string>();
+  private readonly hostsUp = new Set<string>();
+
+  constructor(
+    private readonly db: Db,
+    readonly lab: NetnsLab,
+    private readonly dir: string,
+  ) {}
+
+  hostNs = (hostId: string) => `h${short(hostId)}`;
+  vmNs = (vmId: string) => `v${short(vmId)}`;
+  routerNs = (routerId: string) => `r${short(routerId)}`;
+  /** The DHCP namespaces a host agent creates carry the lab's prefix too (so they are swept with it). */
+  namespacePrefixFor = (hostId: string) => `${this.lab.prefix}${this.hostNs(hostId)}-`;
+
+  /** Fabric, internet, public gateways, hosts and host agents. Safe to call again (adds new hosts). */
+  async up(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    await fs.chmod(this.dir, 0o755);
+    const existing = new Set(await this.lab.list());
+    if (!existing.has(this.lab.ns('fab'))) await this.buildInternet();
+    for (const host of await this.db.select().from(hosts).orderBy(asc(hosts.createdAt))) {
+      if (!this.hostsUp.has(host.id)) await this.buildHost(host);
+    }
+  }
+
+  private async segment(name: string, mtu?: number) {
+    const exists = await this.lab.exec('fab', 'ip', ['link', 'show', name]).then(() => true, () => false);
+    if (!exists) await this.lab.nsBatch('fab', [`link add ${name}${mtu ? ` mtu ${mtu}` : ''} type bridge`, `link set ${name} up`]);
+  }
+
+  private async buildInternet() {
+    const [fab, inet, gw] = ['fab', 'inet', 'gw'].map((s) => this.lab.ns(s));
+    await this.lab.batch([`netns add ${fab}`, `netns add ${inet}`, `netns add ${gw}`, `link add up0 netns ${inet} type veth peer name up0 netns ${gw}`]);
+    await this.lab.nsBatch('fab', ['link set lo up']);
+    await this.lab.nsBatch('inet', [
+      'link set lo up',
+      'link set up0 up',
+      `addr add ${TRANSFER.inet}/${TRANSFER.prefix} dev up0`,
+      `addr add ${LAB_INTERNET.web}/32 dev lo`,
+      `addr add ${LAB_INTERNET.dns}/32 dev lo`,
+      // The internet answers for every address of the documentation ranges.
+      ...LAB_INTERNET.ranges.map((r) => `route add local ${r} dev lo`),
+    ]);
+    await this.lab.nsBatch('gw', ['link set lo up', 'link set up0 up', `addr add ${TRANSFER.gw}/${TRANSFER.prefix} dev up0`, `route add default via ${TRANSFER.inet}`]);
+    await this.lab.exec('gw', 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+    this.lab.spawn('inet', process.execPath, ['lab/internet/web.mjs', '0.0.0.0', '80'], path.join(this.dir, 'inet-web.log'));
+    await this.lab.exec('inet', 'dnsmasq', [
+      '--conf-file=/dev/null',
+      '--no-resolv',
+      '--no-hosts',
+      '--bind-interfaces',
+      `--listen-address=${LAB_INTERNET.dns}`,
+      `--address=/example.com/${LAB_INTERNET.web}`,
+      `--pid-file=${path.join(this.dir, 'inet-dns.pid')}`,
+    ]);
+    await this.connectPublicGateways();
+  }
+
+  /** The gateway of every public L3 lives in `gw`, on that L3's segment; the internet routes its range back. */
+  private async connectPublicGateways() {
+    const publics = await this.db
+      .select({ l3: l3Networks, l2: l2Networks })
+      .from(l3Networks)
+      .innerJoin(l2Networks, eq(l2Networks.id, l3Networks.l2Id))
+      .where(eq(l3Networks.category, 'public'));
+    let i = 0;
+    for (const { l3, l2 } of publics) {
+      const [range] = await this.db.select().from(ipRanges).where(eq(ipRanges.l3Id, l3.id)).orderBy(asc(ipRanges.startIp)).limit(1);
+      if (!range || l2.type === 'vxlan' || !l2.physicalNic) continue;
+      const seg = l2.type === 'vlan' ? `s-${l2.physicalNic}-${l2.vlanId}` : `s-${l2.physicalNic}`;
+      await this.segment(seg);
+      const port = `p${i++}`;
+      await this.lab.batch([`link add ${port} netns ${this.lab.ns('gw')} type veth peer name g-${port} netns ${this.lab.ns('fab')}`]);
+      await this.lab.nsBatch('fab', [`link set g-${port} master ${seg} up`]);
+      const cidr = `${intToIp(range.networkIp)}/${range.prefixLength}`;
+      await this.lab.nsBatch('gw', [`link set ${port} up`, `addr add ${intToIp(range.gateway)}/${range.prefixLength} dev ${port}`]);
+      await this.lab.nsBatch('inet', [`route add ${cidr} via ${TRANSFER.gw}`]);
+    }
+  }
+
+  /** A host namespace: a link per physical NIC and per VLAN its L2s need, the VTEP, and its agent. */
+  private async buildHost(host: typeof hosts.$inferSelect) {
+    const ns = this.hostNs(host.id);
+    await this.lab.batch([`netns add ${this.lab.ns(ns)}`]);
+    await this.lab.nsBatch(ns, ['link set lo up']);
+    const attached = await this.db
+      .select({ l2: l2Networks })
+      .from(l2ClusterAttachments)
+      .innerJoin(l2Networks, eq(l2Networks.id, l2ClusterAttachments.l2Id))
+      .where(eq(l2ClusterAttachments.clusterId, host.clusterId));
+    const links: Array<{ dev: string; seg: string }> = host.nics.map((nic) => ({ dev: nic, seg: `s-${nic}` }));
+    for (const { l2 } of attached) {
+      if (l2.type === 'vlan' && l2.physicalNic) links.push({ dev: deviceNames.vlan(l2.physicalNic, l2.vlanId!), seg: `s-${l2.physicalNic}-${l2.vlanId}` });
+    }
+    for (const [i, { dev, seg }] of links.entries()) {
+      await this.segment(seg);
+      const peer = `${ns.slice(0, 9)}-${i}`;
+      await this.lab.batch([`link add ${dev} netns ${this.lab.ns(ns)} type veth peer name ${peer} netns ${this.lab.ns('fab')}`]);
+      await this.lab.nsBatch('fab', [`link set ${peer} master ${seg} up`]);
+      await this.lab.nsBatch(ns, [`link set ${dev} up`]);
+    }
+    // The VXLAN underlay: the host's VTEP on a segment of its own, prefix from the pool's VTEP CIDR.
+    const [pool] = await this.db.select().from(vxlanPoolClusters).where(eq(vxlanPoolClusters.clusterId, host.clusterId)).limit(1);
+    const prefix = pool ? Number(pool.vtepCidr.split('/')[1]) : 24;
+    await this.segment('s-vtep', 9000);
+    const vpeer = `${ns.slice(0, 9)}-v`;
+    await this.lab.batch([`link add vtep0 netns ${this.lab.ns(ns)} mtu 9000 type veth peer name ${vpeer} netns ${this.lab.ns('fab')} mtu 9000`]);
+    await this.lab.nsBatch('fab', [`link set ${vpeer} master s-vtep up`]);
+    await this.lab.nsBatch(ns, ['link set vtep0 up', `addr add ${host.vtepIp ?? host.managementIp}/${prefix} dev vtep0`]);
+    await this.registerAgent('host', host.id, ns);
+    this.hostsUp.add(host.id);
+  }
+
+  private async registerAgent(kind: 'host' | 'vrouter', id: string, ns: string) {
+    const [row] = await this.db.select().from(agents).where(eq(agents.id, id));
+    if (!row) throw new Error(`no agent row for ${kind} ${id}`);
+    const started = await startAgent(this.lab, { kind, ns, id, dir: this.dir, token: row.token });
+    await this.db.update(agents).set({ endpoint: `unix:${started.client.socketPath}` }).where(eq(agents.id, id));
+  }
+
+  /**
+   * Makes the running VMs and vRouters exist as namespaces (their NICs as veths into their hosts)
+   * and removes the ones that are gone or stopped. Hosts whose ports changed get a new generation,
+   * so their agent plugs the new ports.
+   */
+  async syncMachines(): Promise<void> {
+    const running = new Map<string, { kind: 'vm' | 'vrouter'; id: string; hostId: string; name: string }>();
+    for (const v of await this.db.select().from(vms).where(eq(vms.state, 'running'))) running.set(this.vmNs(v.id), { kind: 'vm', id: v.id, hostId: v.hostId, name: v.name });
+    for (const r of await this.db.select().from(vrouters).where(eq(vrouters.state, 'running'))) running.set(this.routerNs(r.id), { kind: 'vrouter', id: r.id, hostId: r.hostId, name: r.name });
+    const ids = [...running.values()].map((m) => m.id);
+    const allNics = ids.length ? await this.db.select().from(nics).where(inArray(nics.vmId, ids)) : [];
+    const routerNics = ids.length ? await this.db.select().from(nics).where(inArray(nics.vrouterId, ids)) : [];
+    const touched = new Set<string>();
+    for (const [ns, m] of running) {
+      const own = (m.kind === 'vm' ? allNics.filter((n) => n.vmId === m.id) : routerNics.filter((n) => n.vrouterId === m.id)).filter((n) => n.active).sort((a, b) => a.deviceIndex - b.deviceIndex);
+      const signature = own.map((n) => `${n.deviceIndex}/${n.mac}`).join(',') + `@${m.hostId}`;
+      if (this.machines.get(ns) === signature) continue;
+      if (this.machines.has(ns)) await this.removeMachine(ns);
+      await this.lab.batch([
+        `netns add ${this.lab.ns(ns)}`,
+        ...own.map((n) => `link add eth${n.deviceIndex} netns ${this.lab.ns(ns)} address ${n.mac} type veth peer name ${deviceNames.port(n.id)} netns ${this.lab.ns(this.hostNs(m.hostId))}`),
+      ]);
+      await this.lab.nsBatch(ns, ['link set lo up', ...own.map((n) => `link set eth${n.deviceIndex} up`)]);
+      if (m.kind === 'vrouter') await this.registerAgent('vrouter', m.id, ns);
+      else await this.startDhcpClients(ns, own);
+      this.machines.set(ns, signature);
+      touched.add(m.hostId);
+    }
+    for (const ns of [...this.machines.keys()].filter((n) => !running.has(n))) {
+      await this.removeMachine(ns);
+      touched.add('*');
+    }
+    if (touched.size) {
+      const hostIds = touched.has('*') ? (await this.db.select({ id: hosts.id }).from(hosts)).map((h) => h.id) : [...touched];
+      await this.db.transaction((tx) => bumpAgents(tx, hostIds));
+    }
+  }
+
+  /** A VM runs busybox udhcpc on each NIC for as long as it lives (it renews like a real guest). */
+  private async startDhcpClients(ns: string, own: Array<typeof nics.$inferSelect>) {
+    const resolv = `/etc/netns/${this.lab.ns(ns)}/resolv.conf`;
+    await fs.mkdir(path.dirname(resolv), { recursive: true });
+    for (const n of own) {
+      const env = [`CR_RESOLV=${resolv}`, ...(n.isDefault ? [] : ['CR_NO_ROUTE=1'])];
+      this.lab.spawn(ns, 'env', [...env, 'busybox', 'udhcpc', '-f', '-i', `eth${n.deviceIndex}`, '-t', '5', '-T', '1', '-A', '1', '-s', UDHCPC_SCRIPT], path.join(this.dir, `${ns}-dhcp.log`));
+    }
+  }
+
+  private async removeMachine(ns: string) {
+    await this.lab.removeNamespace(this.lab.ns(ns));
+    this.machines.delete(ns);
+  }
+
+  /** The address a VM's NIC holds now (what DHCP gave it), or null. */
+  async addressOf(vmId: string, nic = 'eth0'): Promise<string | null> {
+    const out = await this.lab.exec(this.vmNs(vmId), 'ip', ['-4', '-br', 'addr', 'show', 'dev', nic]).catch(() => '');
+    return /(\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1] ?? null;
+  }
+
+  async down(): Promise<void> {
+    await this.lab.down();
+  }
+}
