@@ -7,6 +7,7 @@ import { agents } from '@/db/schema';
 import { Reconciler } from '@/server/reconciler/reconciler';
 import { openHarness } from '@/server/testing/harness';
 import { buildBasicDataCenter } from '@/server/testing/basic-datacenter';
+import { runCheck } from './checks';
 import { LabController, LAB_INTERNET } from './controller';
 import { NetnsLab } from './netns';
 import { labDescribe, randomLabName } from './testing';
@@ -85,6 +86,21 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
   it('R-VM-3 VM-1 and VM-2 ping each other', async () => {
     await lab.exec(ctl.vmNs(vm1.id), 'ping', ['-c', '2', '-W', '1', vm2.ip]);
     await lab.exec(ctl.vmNs(vm2.id), 'ping', ['-c', '2', '-W', '1', vm1.ip]);
+  });
+
+  it('connectivity checks report success and failure, with timings', async () => {
+    const ns = ctl.vmNs(vm1.id);
+    expect(await runCheck(lab, ns, { kind: 'ping', target: vm2.ip })).toMatchObject({ ok: true, summary: expect.stringContaining('replied') });
+    expect(await runCheck(lab, ns, { kind: 'ping', target: '192.168.10.250', count: 1 })).toMatchObject({ ok: false, summary: 'no reply from 192.168.10.250' });
+    const http = await runCheck(lab, ns, { kind: 'http', url: 'http://example.com/' });
+    expect(http).toMatchObject({ ok: true, summary: 'GET http://example.com/: HTTP 200' });
+    expect(http.ms).toBeGreaterThan(0);
+    expect(await runCheck(lab, ns, { kind: 'dns', name: 'example.com' })).toMatchObject({ ok: true, summary: `example.com → ${LAB_INTERNET.web}` });
+    expect(await runCheck(lab, ns, { kind: 'tcp', target: LAB_INTERNET.web, port: 80 })).toMatchObject({ ok: true });
+    expect(await runCheck(lab, ns, { kind: 'tcp', target: LAB_INTERNET.web, port: 81 })).toMatchObject({ ok: false });
+    // A listener on VM-2, reached from VM-1.
+    expect(await runCheck(lab, ctl.vmNs(vm2.id), { kind: 'listen', port: 5000, protocol: 'tcp', seconds: 5 })).toMatchObject({ ok: true });
+    expect(await runCheck(lab, ns, { kind: 'tcp', target: vm2.ip, port: 5000 })).toMatchObject({ ok: true, summary: `connected to ${vm2.ip}:5000` });
   });
 
   it('every agent reports the generation it was given and no drift', async () => {

@@ -25,6 +25,10 @@ const TRANSFER = { inet: '100.64.255.1', gw: '100.64.255.2', prefix: 30 };
 export class LabController {
   private readonly machines = new Map<string, string>();
   private readonly hostsUp = new Set<string>();
+  private readonly gatewaysUp = new Set<string>();
+  private internetUp = false;
+  /** Fabric-side link names are numbered: f0, f1, … */
+  private fabPorts = 0;
 
   constructor(
     private readonly db: Db,
@@ -38,15 +42,19 @@ export class LabController {
   /** The DHCP namespaces a host agent creates carry the lab's prefix too (so they are swept with it). */
   namespacePrefixFor = (hostId: string) => `${this.lab.prefix}${this.hostNs(hostId)}-`;
 
-  /** Fabric, internet, public gateways, hosts and host agents. Safe to call again (adds new hosts). */
+  /**
+   * Fabric, internet, public gateways, hosts, their links and agents. Incremental: call it as often
+   * as you like; it adds hosts, VLAN links and public gateways that appeared since.
+   */
   async up(): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true });
-    await fs.chmod(this.dir, 0o755);
-    const existing = new Set(await this.lab.list());
-    if (!existing.has(this.lab.ns('fab'))) await this.buildInternet();
-    for (const host of await this.db.select().from(hosts).orderBy(asc(hosts.createdAt))) {
-      if (!this.hostsUp.has(host.id)) await this.buildHost(host);
+    if (!this.internetUp) {
+      await fs.mkdir(this.dir, { recursive: true });
+      await fs.chmod(this.dir, 0o755);
+      await this.buildInternet();
+      this.internetUp = true;
     }
+    await this.connectPublicGateways();
+    for (const host of await this.db.select().from(hosts).orderBy(asc(hosts.createdAt))) await this.ensureHost(host);
   }
 
   private async segment(name: string, mtu?: number) {
@@ -79,7 +87,6 @@ export class LabController {
       `--address=/example.com/${LAB_INTERNET.web}`,
       `--pid-file=${path.join(this.dir, 'inet-dns.pid')}`,
     ]);
-    await this.connectPublicGateways();
   }
 
   /** The gateway of every public L3 lives in `gw`, on that L3's segment; the internet routes its range back. */
@@ -89,13 +96,14 @@ export class LabController {
       .from(l3Networks)
       .innerJoin(l2Networks, eq(l2Networks.id, l3Networks.l2Id))
       .where(eq(l3Networks.category, 'public'));
-    let i = 0;
     for (const { l3, l2 } of publics) {
+      if (this.gatewaysUp.has(l3.id)) continue;
       const [range] = await this.db.select().from(ipRanges).where(eq(ipRanges.l3Id, l3.id)).orderBy(asc(ipRanges.startIp)).limit(1);
       if (!range || l2.type === 'vxlan' || !l2.physicalNic) continue;
+      this.gatewaysUp.add(l3.id);
       const seg = l2.type === 'vlan' ? `s-${l2.physicalNic}-${l2.vlanId}` : `s-${l2.physicalNic}`;
       await this.segment(seg);
-      const port = `p${i++}`;
+      const port = `p${this.gatewaysUp.size}`;
       await this.lab.batch([`link add ${port} netns ${this.lab.ns('gw')} type veth peer name g-${port} netns ${this.lab.ns('fab')}`]);
       await this.lab.nsBatch('fab', [`link set g-${port} master ${seg} up`]);
       const cidr = `${intToIp(range.networkIp)}/${range.prefixLength}`;
@@ -104,11 +112,17 @@ export class LabController {
     }
   }
 
-  /** A host namespace: a link per physical NIC and per VLAN its L2s need, the VTEP, and its agent. */
-  private async buildHost(host: typeof hosts.$inferSelect) {
+  /**
+   * A host namespace: a link per physical NIC and per VLAN its L2s need (the trunk emulation), the
+   * VTEP on the underlay, and its agent. Adds what is missing; a VLAN L2 attached later gets its link.
+   */
+  private async ensureHost(host: typeof hosts.$inferSelect) {
     const ns = this.hostNs(host.id);
-    await this.lab.batch([`netns add ${this.lab.ns(ns)}`]);
-    await this.lab.nsBatch(ns, ['link set lo up']);
+    const fresh = !this.hostsUp.has(host.id);
+    if (fresh) {
+      await this.lab.batch([`netns add ${this.lab.ns(ns)}`]);
+      await this.lab.nsBatch(ns, ['link set lo up']);
+    }
     const attached = await this.db
       .select({ l2: l2Networks })
       .from(l2ClusterAttachments)
@@ -118,18 +132,21 @@ export class LabController {
     for (const { l2 } of attached) {
       if (l2.type === 'vlan' && l2.physicalNic) links.push({ dev: deviceNames.vlan(l2.physicalNic, l2.vlanId!), seg: `s-${l2.physicalNic}-${l2.vlanId}` });
     }
-    for (const [i, { dev, seg }] of links.entries()) {
+    const have = new Set((JSON.parse(await this.lab.exec(ns, 'ip', ['-j', 'link', 'show'])) as Array<{ ifname: string }>).map((l) => l.ifname));
+    for (const { dev, seg } of links) {
+      if (have.has(dev)) continue;
       await this.segment(seg);
-      const peer = `${ns.slice(0, 9)}-${i}`;
-      await this.lab.batch([`link add ${dev} netns ${this.lab.ns(ns)} type veth peer name ${peer} netns ${this.lab.ns('fab')}`]);
-      await this.lab.nsBatch('fab', [`link set ${peer} master ${seg} up`]);
+      const fabPeer = `f${this.fabPorts++}`;
+      await this.lab.batch([`link add ${dev} netns ${this.lab.ns(ns)} type veth peer name ${fabPeer} netns ${this.lab.ns('fab')}`]);
+      await this.lab.nsBatch('fab', [`link set ${fabPeer} master ${seg} up`]);
       await this.lab.nsBatch(ns, [`link set ${dev} up`]);
     }
+    if (!fresh) return;
     // The VXLAN underlay: the host's VTEP on a segment of its own, prefix from the pool's VTEP CIDR.
     const [pool] = await this.db.select().from(vxlanPoolClusters).where(eq(vxlanPoolClusters.clusterId, host.clusterId)).limit(1);
     const prefix = pool ? Number(pool.vtepCidr.split('/')[1]) : 24;
     await this.segment('s-vtep', 9000);
-    const vpeer = `${ns.slice(0, 9)}-v`;
+    const vpeer = `f${this.fabPorts++}`;
     await this.lab.batch([`link add vtep0 netns ${this.lab.ns(ns)} mtu 9000 type veth peer name ${vpeer} netns ${this.lab.ns('fab')} mtu 9000`]);
     await this.lab.nsBatch('fab', [`link set ${vpeer} master s-vtep up`]);
     await this.lab.nsBatch(ns, ['link set vtep0 up', `addr add ${host.vtepIp ?? host.managementIp}/${prefix} dev vtep0`]);

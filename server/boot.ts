@@ -1,3 +1,5 @@
+import { startDataPlane } from './dataplane';
+import { readEnv } from './env';
 import { runtime } from './runtime';
 
 /**
@@ -6,7 +8,9 @@ import { runtime } from './runtime';
  */
 export async function bootConsole() {
   try {
-    await runtime();
+    const handle = await runtime();
+    const env = readEnv();
+    await startDataPlane(handle.db, { dataDir: env.CLOUDROUTER_DATA_DIR, labMode: env.CLOUDROUTER_LAB, labName: env.CLOUDROUTER_LAB_NAME });
   } catch (err) {
     process.stderr.write(`\nCloudRouter cannot start: ${(err as Error).message}\n\n`);
     process.exit(1);

@@ -8,6 +8,10 @@ const Env = z.object({
   CLOUDROUTER_DATA_DIR: z.string().default('./data'),
   /** Password of the `admin` account created on first start; random (printed once) when absent. */
   CLOUDROUTER_ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** The built-in lab: "auto" starts it when the console runs as root; "off" never. */
+  CLOUDROUTER_LAB: z.enum(['auto', 'off']).default('auto'),
+  /** The lab's name: its namespaces are cr-<name>-… */
+  CLOUDROUTER_LAB_NAME: z.string().regex(/^[a-z0-9]{1,12}$/, '1–12 of a-z 0-9').default('lab'),
 });
 
 export type Env = z.infer<typeof Env>;
@@ -17,6 +21,8 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
     DATABASE_URL: source.DATABASE_URL || undefined,
     CLOUDROUTER_DATA_DIR: source.CLOUDROUTER_DATA_DIR || undefined,
     CLOUDROUTER_ADMIN_PASSWORD: source.CLOUDROUTER_ADMIN_PASSWORD || undefined,
+    CLOUDROUTER_LAB: source.CLOUDROUTER_LAB || undefined,
+    CLOUDROUTER_LAB_NAME: source.CLOUDROUTER_LAB_NAME || undefined,
   });
   if (!parsed.success) {
     throw new Error(`Invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

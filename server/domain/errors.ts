@@ -59,6 +59,8 @@ export const ErrorCodes = {
   NO_HOST: 'NO_HOST',
   /** The resource's state does not allow this action (e.g. stop a stopped VM). */
   INVALID_STATE: 'INVALID_STATE',
+  /** The built-in lab is not running here (not root, or CLOUDROUTER_LAB=off). */
+  LAB_UNAVAILABLE: 'LAB_UNAVAILABLE',
   /** Offering: CPU/memory out of bounds, image not a vRouter image. */
   OFFERING_INVALID: 'OFFERING_INVALID',
 } as const;
@@ -119,4 +121,5 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   OFFERING_INVALID: 400,
   NO_HOST: 409,
   INVALID_STATE: 409,
+  LAB_UNAVAILABLE: 409,
 };

@@ -3,7 +3,7 @@ import { accountRouter, apiTokenRouter, authRouter } from './routers/auth';
 import { imageRouter, instanceOfferingRouter, vrouterOfferingRouter } from './routers/catalog';
 import { backupStorageRouter, clusterRouter, hostRouter, primaryStorageRouter, zoneRouter } from './routers/hardware';
 import { l2Router, l3Router, vxlanPoolRouter } from './routers/network';
-import { vmRouter, vrouterRouter } from './routers/compute';
+import { systemRouter, vmRouter, vrouterRouter } from './routers/compute';
 
 export const appRouter = router({
   auth: authRouter,
@@ -22,6 +22,7 @@ export const appRouter = router({
   l3: l3Router,
   vm: vmRouter,
   vrouter: vrouterRouter,
+  system: systemRouter,
 });
 
 export type AppRouter = typeof appRouter;

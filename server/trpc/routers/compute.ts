@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { vms } from '@/db/schema';
-import { CreateVm, IdInput, ListInput, listOf, VmActionInput, VmView, VRouterView } from '../../domain/schema';
+import { CheckInput, CheckResultView, CreateVm, IdInput, ListInput, listOf, SystemStatusView, VmActionInput, VmView, VRouterView } from '../../domain/schema';
+import { checkFromVm } from '../../services/checks';
+import { dataPlane } from '../../dataplane';
 import { vmService, vrouterService } from '../../services/vm';
 import { router, tenantProcedure } from '../init';
 import { crudProcedures } from './crud';
@@ -33,6 +35,19 @@ export const vmRouter = router({
     .input(VmActionInput)
     .output(VmView)
     .mutation(({ ctx, input }) => vmService.action(ctx.db, ctx.actor, input)),
+  check: tenantProcedure
+    .meta({ openapi: { method: 'POST', path: '/vms/{vmId}/checks', tags: ['compute'], summary: 'Run a connectivity check from inside a VM (ping, tcp, udp, http, dns, listen)', protect: true } })
+    .input(CheckInput)
+    .output(CheckResultView)
+    .mutation(({ ctx, input }) => checkFromVm(ctx.db, ctx.actor, input)),
+});
+
+export const systemRouter = router({
+  status: tenantProcedure
+    .meta({ openapi: { method: 'GET', path: '/system/status', tags: ['compute'], summary: 'Data plane status: reconciler and built-in lab', protect: true } })
+    .input(z.void())
+    .output(SystemStatusView)
+    .query(() => dataPlane()?.status() ?? { reconciler: 'stopped', lab: 'off', labName: null, note: 'The data plane has not started in this process.' }),
 });
 
 export const vrouterRouter = router({

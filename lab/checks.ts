@@ -1,0 +1,77 @@
+import { performance } from 'node:perf_hooks';
+import path from 'node:path';
+import type { NetnsLab } from './netns';
+
+const LISTENER = path.join(process.cwd(), 'lab', 'vm', 'listen.mjs');
+
+/**
+ * The fixed set of checks a VM can run (never arbitrary shell): every value reaches the program as
+ * its own argument. The schemas in server/domain/schema.ts validate targets before they get here.
+ */
+export type Check =
+  | { kind: 'ping'; target: string; count?: number }
+  | { kind: 'tcp'; target: string; port: number }
+  | { kind: 'udp'; target: string; port: number }
+  | { kind: 'http'; url: string }
+  | { kind: 'dns'; name: string }
+  | { kind: 'listen'; port: number; protocol: 'tcp' | 'udp'; seconds: number };
+
+export interface CheckResult {
+  ok: boolean;
+  ms: number;
+  summary: string;
+  output: string;
+}
+
+async function timed(fn: () => Promise<string>): Promise<{ ok: boolean; ms: number; output: string }> {
+  const t0 = performance.now();
+  try {
+    const output = await fn();
+    return { ok: true, ms: Math.round(performance.now() - t0), output };
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    return { ok: false, ms: Math.round(performance.now() - t0), output: (e.stderr || e.message).trim() };
+  }
+}
+
+export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise<CheckResult> {
+  switch (check.kind) {
+    case 'ping': {
+      const r = await timed(() => lab.exec(ns, 'ping', ['-c', String(check.count ?? 3), '-W', '1', '-i', '0.2', check.target], { timeoutMs: 15_000 }));
+      const rtt = /= [\d.]+\/([\d.]+)\//.exec(r.output)?.[1];
+      return { ...r, summary: r.ok ? `${check.target} replied${rtt ? `, avg ${rtt} ms` : ''}` : `no reply from ${check.target}` };
+    }
+    case 'tcp': {
+      // bash opens the connection; host and port are positional arguments, not part of the script.
+      const r = await timed(() => lab.exec(ns, 'timeout', ['3', 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', check.target, String(check.port)]));
+      return { ...r, summary: r.ok ? `connected to ${check.target}:${check.port}` : `could not connect to ${check.target}:${check.port}` };
+    }
+    case 'udp': {
+      const r = await timed(() => lab.exec(ns, 'timeout', ['3', 'bash', '-c', 'echo cloudrouter-probe > "/dev/udp/$0/$1"', check.target, String(check.port)]));
+      return { ...r, summary: r.ok ? `sent a datagram to ${check.target}:${check.port}` : `could not send to ${check.target}:${check.port}` };
+    }
+    case 'http': {
+      const r = await timed(() => lab.exec(ns, 'curl', ['-s', '-S', '-m', '5', '-w', '\nHTTP %{http_code} in %{time_total} s from %{remote_ip}', check.url]));
+      const status = /HTTP (\d{3})/.exec(r.output)?.[1];
+      const ok = r.ok && status !== undefined && status.startsWith('2');
+      return { ...r, ok, summary: ok ? `GET ${check.url}: HTTP ${status}` : `GET ${check.url} failed${status ? `: HTTP ${status}` : ''}` };
+    }
+    case 'dns': {
+      const r = await timed(() => lab.exec(ns, 'busybox', ['nslookup', '-type=a', check.name]));
+      // busybox prints the server first, then "Name:" followed by the answers.
+      const afterName = r.output.slice(Math.max(0, r.output.indexOf('Name:')));
+      const answers = [...new Set([...afterName.matchAll(/Address:\s*(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1]!))];
+      return { ...r, summary: r.ok && answers.length ? `${check.name} → ${answers.join(', ')}` : `could not resolve ${check.name}` };
+    }
+    case 'listen': {
+      lab.spawn(ns, process.execPath, [LISTENER, check.protocol, String(check.port), String(check.seconds)]);
+      // Ready once the port is bound.
+      for (let i = 0; i < 50; i++) {
+        const out = await lab.exec(ns, 'ss', ['-Hln', check.protocol === 'udp' ? '-u' : '-t', `sport = :${check.port}`]).catch(() => '');
+        if (out.trim()) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return { ok: true, ms: 0, summary: `listening on ${check.protocol.toUpperCase()} ${check.port} for ${check.seconds} s`, output: '' };
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import type { Db } from '@/db/client';
+import { vms } from '@/db/schema';
+import { runCheck, type Check } from '@/lab/checks';
+import type { Actor } from '../auth/actor';
+import { dataPlane } from '../dataplane';
+import { DomainError, ErrorCodes as E } from '../domain/errors';
+import type { CheckInput } from '../domain/schema';
+import { getReadable } from './scope';
+
+/** Runs one check from inside a VM of the built-in lab (R-VM-3 and every scenario's verification). */
+export async function checkFromVm(db: Db, actor: Actor, input: CheckInput) {
+  const vm = await getReadable(db, actor, vms, input.vmId, 'VM', undefined, 'vmId');
+  const plane = dataPlane();
+  if (!plane?.lab) {
+    throw new DomainError(E.LAB_UNAVAILABLE, plane?.status().note ?? 'Connectivity checks run in the built-in lab, which is not running.');
+  }
+  if (vm.state !== 'running') throw new DomainError(E.INVALID_STATE, `VM "${vm.name}" is stopped; start it to run checks.`, 'vmId');
+  return runCheck(plane.lab.lab, plane.lab.vmNs(vm.id), input.check as Check);
+}
