@@ -8,13 +8,13 @@ import { bumpAgents } from '@/server/services/agents';
 import { intToIp } from '@/server/domain/ip';
 import { startAgent } from './agents';
 import type { NetnsLab } from './netns';
+import { logger } from '@/server/logger';
 
 const UDHCPC_SCRIPT = path.join(process.cwd(), 'lab', 'vm', 'udhcpc.sh');
 const short = (id: string) => id.replace(/-/g, '').slice(-8);
 
 /** The lab internet: a web server for example.com and a DNS server, on documentation ranges. */
 export const LAB_INTERNET = { web: '198.51.100.10', dns: '198.51.100.53', ranges: ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'] };
-const TRANSFER = { inet: '100.64.255.1', gw: '100.64.255.2', prefix: 30 };
 
 /**
  * Builds the data center recorded in the database as network namespaces and plays its hypervisor:
@@ -29,6 +29,8 @@ export class LabController {
   private internetUp = false;
   /** Fabric-side link names are numbered: f0, f1, … */
   private fabPorts = 0;
+  /** Each host link's fabric end and the segment it is plugged into. */
+  private readonly hostLinks = new Map<string, { peer: string; seg: string | null }>();
 
   constructor(
     private readonly db: Db,
@@ -63,20 +65,16 @@ export class LabController {
   }
 
   private async buildInternet() {
-    const [fab, inet, gw] = ['fab', 'inet', 'gw'].map((s) => this.lab.ns(s));
-    await this.lab.batch([`netns add ${fab}`, `netns add ${inet}`, `netns add ${gw}`, `link add up0 netns ${inet} type veth peer name up0 netns ${gw}`]);
+    const [fab, inet] = ['fab', 'inet'].map((s) => this.lab.ns(s));
+    await this.lab.batch([`netns add ${fab}`, `netns add ${inet}`]);
     await this.lab.nsBatch('fab', ['link set lo up']);
     await this.lab.nsBatch('inet', [
       'link set lo up',
-      'link set up0 up',
-      `addr add ${TRANSFER.inet}/${TRANSFER.prefix} dev up0`,
       `addr add ${LAB_INTERNET.web}/32 dev lo`,
       `addr add ${LAB_INTERNET.dns}/32 dev lo`,
       // The internet answers for every address of the documentation ranges.
       ...LAB_INTERNET.ranges.map((r) => `route add local ${r} dev lo`),
     ]);
-    await this.lab.nsBatch('gw', ['link set lo up', 'link set up0 up', `addr add ${TRANSFER.gw}/${TRANSFER.prefix} dev up0`, `route add default via ${TRANSFER.inet}`]);
-    await this.lab.exec('gw', 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
     this.lab.spawn('inet', process.execPath, ['lab/internet/web.mjs', '0.0.0.0', '80'], path.join(this.dir, 'inet-web.log'));
     await this.lab.exec('inet', 'dnsmasq', [
       '--conf-file=/dev/null',
@@ -89,27 +87,57 @@ export class LabController {
     ]);
   }
 
-  /** The gateway of every public L3 lives in `gw`, on that L3's segment; the internet routes its range back. */
+  /**
+   * The gateway of every public L3 lives in its own namespace on that L3's segment, linked to the
+   * internet, which routes the L3's range back to it. Two public L3s with overlapping ranges: the
+   * internet routes the range to the first (a warning says so).
+   */
   private async connectPublicGateways() {
     const publics = await this.db
       .select({ l3: l3Networks, l2: l2Networks })
       .from(l3Networks)
       .innerJoin(l2Networks, eq(l2Networks.id, l3Networks.l2Id))
-      .where(eq(l3Networks.category, 'public'));
+      .where(eq(l3Networks.category, 'public'))
+      .orderBy(asc(l3Networks.createdAt));
     for (const { l3, l2 } of publics) {
       if (this.gatewaysUp.has(l3.id)) continue;
       const [range] = await this.db.select().from(ipRanges).where(eq(ipRanges.l3Id, l3.id)).orderBy(asc(ipRanges.startIp)).limit(1);
-      if (!range || l2.type === 'vxlan' || !l2.physicalNic) continue;
+      if (!range) continue;
+      const k = this.gatewaysUp.size;
       this.gatewaysUp.add(l3.id);
-      const seg = l2.type === 'vlan' ? `s-${l2.physicalNic}-${l2.vlanId}` : `s-${l2.physicalNic}`;
+      const gw = `g${short(l3.id)}`;
+      const seg = this.segmentOf(l2.id);
       await this.segment(seg);
-      const port = `p${this.gatewaysUp.size}`;
-      await this.lab.batch([`link add ${port} netns ${this.lab.ns('gw')} type veth peer name g-${port} netns ${this.lab.ns('fab')}`]);
-      await this.lab.nsBatch('fab', [`link set g-${port} master ${seg} up`]);
+      // A /30 per gateway from 100.64.255.0/24 between the internet and that gateway.
+      const inetIp = `100.64.255.${4 * k + 1}`;
+      const gwIp = `100.64.255.${4 * k + 2}`;
+      const fabPeer = `f${this.fabPorts++}`;
+      await this.lab.batch([
+        `netns add ${this.lab.ns(gw)}`,
+        `link add up${k} netns ${this.lab.ns('inet')} type veth peer name up0 netns ${this.lab.ns(gw)}`,
+        `link add pub0 netns ${this.lab.ns(gw)} type veth peer name ${fabPeer} netns ${this.lab.ns('fab')}`,
+      ]);
+      await this.lab.nsBatch('fab', [`link set ${fabPeer} master ${seg} up`]);
+      await this.lab.nsBatch(gw, [
+        'link set lo up',
+        'link set up0 up',
+        'link set pub0 up',
+        `addr add ${gwIp}/30 dev up0`,
+        `addr add ${intToIp(range.gateway)}/${range.prefixLength} dev pub0`,
+        `route add default via ${inetIp}`,
+      ]);
+      await this.lab.exec(gw, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+      await this.lab.nsBatch('inet', [`link set up${k} up`, `addr add ${inetIp}/30 dev up${k}`]);
       const cidr = `${intToIp(range.networkIp)}/${range.prefixLength}`;
-      await this.lab.nsBatch('gw', [`link set ${port} up`, `addr add ${intToIp(range.gateway)}/${range.prefixLength} dev ${port}`]);
-      await this.lab.nsBatch('inet', [`route add ${cidr} via ${TRANSFER.gw}`]);
+      await this.lab.nsBatch('inet', [`route add ${cidr} via ${gwIp}`]).catch(() => {
+        logger.warn({ l3: l3.id, cidr }, 'lab: this public range overlaps another public network; the lab internet routes it to the first');
+      });
     }
+  }
+
+  /** Each L2 is its own broadcast domain in the fabric. */
+  private segmentOf(l2Id: string) {
+    return `s-${short(l2Id)}`;
   }
 
   /**
@@ -128,18 +156,30 @@ export class LabController {
       .from(l2ClusterAttachments)
       .innerJoin(l2Networks, eq(l2Networks.id, l2ClusterAttachments.l2Id))
       .where(eq(l2ClusterAttachments.clusterId, host.clusterId));
-    const links: Array<{ dev: string; seg: string }> = host.nics.map((nic) => ({ dev: nic, seg: `s-${nic}` }));
+    // Each physical NIC goes to the segment of the NoVlan L2 on it in this cluster (R-L2-2 allows
+    // one), each VLAN L2 gets its trunk link; links of L2s attached later are added when seen.
+    const links: Array<{ dev: string; seg: string | null }> = host.nics.map((nic) => {
+      const l2 = attached.find((a) => a.l2.type === 'novlan' && a.l2.physicalNic === nic)?.l2;
+      return { dev: nic, seg: l2 ? this.segmentOf(l2.id) : null };
+    });
     for (const { l2 } of attached) {
-      if (l2.type === 'vlan' && l2.physicalNic) links.push({ dev: deviceNames.vlan(l2.physicalNic, l2.vlanId!), seg: `s-${l2.physicalNic}-${l2.vlanId}` });
+      if (l2.type === 'vlan' && l2.physicalNic) links.push({ dev: deviceNames.vlan(l2.physicalNic, l2.vlanId!), seg: this.segmentOf(l2.id) });
     }
-    const have = new Set((JSON.parse(await this.lab.exec(ns, 'ip', ['-j', 'link', 'show'])) as Array<{ ifname: string }>).map((l) => l.ifname));
     for (const { dev, seg } of links) {
-      if (have.has(dev)) continue;
-      await this.segment(seg);
-      const fabPeer = `f${this.fabPorts++}`;
-      await this.lab.batch([`link add ${dev} netns ${this.lab.ns(ns)} type veth peer name ${fabPeer} netns ${this.lab.ns('fab')}`]);
-      await this.lab.nsBatch('fab', [`link set ${fabPeer} master ${seg} up`]);
-      await this.lab.nsBatch(ns, [`link set ${dev} up`]);
+      const key = `${host.id}/${dev}`;
+      let fabPeer = this.hostLinks.get(key)?.peer;
+      if (!fabPeer) {
+        fabPeer = `f${this.fabPorts++}`;
+        await this.lab.batch([`link add ${dev} netns ${this.lab.ns(ns)} type veth peer name ${fabPeer} netns ${this.lab.ns('fab')}`]);
+        await this.lab.nsBatch(ns, [`link set ${dev} up`]);
+        this.hostLinks.set(key, { peer: fabPeer, seg: null });
+      }
+      const link = this.hostLinks.get(key)!;
+      if (seg && link.seg !== seg) {
+        await this.segment(seg);
+        await this.lab.nsBatch('fab', [`link set ${fabPeer} master ${seg} up`]);
+        link.seg = seg;
+      }
     }
     if (!fresh) return;
     // The VXLAN underlay: the host's VTEP on a segment of its own, prefix from the pool's VTEP CIDR.
