@@ -28,8 +28,11 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/login`,
     reuseExistingServer: false,
     timeout: 120_000,
-    env: { CLOUDROUTER_DATA_DIR: dataDir, CLOUDROUTER_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    // The console starts its built-in lab when it runs as root; its namespaces are cr-<lab name>-….
+    env: { CLOUDROUTER_DATA_DIR: dataDir, CLOUDROUTER_ADMIN_PASSWORD: ADMIN_PASSWORD, CLOUDROUTER_LAB_NAME: process.env.E2E_LAB_NAME ?? 'e2e' },
     stdout: 'pipe',
     stderr: 'pipe',
+    // SIGTERM lets the console tear its lab down.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
   },
 });

@@ -75,6 +75,17 @@ export class LabController {
       // The internet answers for every address of the documentation ranges.
       ...LAB_INTERNET.ranges.map((r) => `route add local ${r} dev lo`),
     ]);
+    // Replies leave through the gateway the connection came in from (marked per gateway link), so
+    // two clouds may use overlapping "public" ranges — the seed's 10.0.0.0/8 — side by side.
+    await this.lab.exec('inet', 'nft', ['-f', '-'], {
+      input: [
+        'table ip cr_inet {',
+        '\tchain pre { type filter hook prerouting priority mangle; policy accept; }',
+        '\tchain out { type route hook output priority mangle; policy accept; meta mark set ct mark; }',
+        '}',
+        '',
+      ].join('\n'),
+    });
     this.lab.spawn('inet', process.execPath, ['lab/internet/web.mjs', '0.0.0.0', '80'], path.join(this.dir, 'inet-web.log'));
     await this.lab.exec('inet', 'dnsmasq', [
       '--conf-file=/dev/null',
@@ -127,10 +138,12 @@ export class LabController {
         `route add default via ${inetIp}`,
       ]);
       await this.lab.exec(gw, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
-      await this.lab.nsBatch('inet', [`link set up${k} up`, `addr add ${inetIp}/30 dev up${k}`]);
+      const mark = k + 1;
+      await this.lab.nsBatch('inet', [`link set up${k} up`, `addr add ${inetIp}/30 dev up${k}`, `rule add fwmark ${mark} table ${100 + mark}`, `route add default via ${gwIp} table ${100 + mark}`]);
+      await this.lab.exec('inet', 'nft', ['add', 'rule', 'ip', 'cr_inet', 'pre', 'iifname', `up${k}`, 'ct', 'state', 'new', 'ct', 'mark', 'set', String(mark)]);
       const cidr = `${intToIp(range.networkIp)}/${range.prefixLength}`;
       await this.lab.nsBatch('inet', [`route add ${cidr} via ${gwIp}`]).catch(() => {
-        logger.warn({ l3: l3.id, cidr }, 'lab: this public range overlaps another public network; the lab internet routes it to the first');
+        logger.info({ l3: l3.id, cidr }, 'lab: this public range overlaps another public network; replies still return through the gateway each connection came from');
       });
     }
   }

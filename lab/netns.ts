@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { run } from '../agent/apply/exec';
 
@@ -76,6 +77,30 @@ export class NetnsLab {
       .split('\n')
       .map((l) => l.split(' ')[0]!)
       .filter((n) => n.startsWith(this.prefix));
+  }
+
+  /**
+   * The same as down(), synchronously: for a process's 'exit' event, which runs however the process
+   * ends (Next.js exits on SIGTERM before asynchronous work would finish).
+   */
+  downSync(): void {
+    if (process.env.CLOUDROUTER_LAB_KEEP === '1') return;
+    for (const child of this.children) if (child.pid) killQuietly(child.pid);
+    let names: string[] = [];
+    try {
+      names = execFileSync('ip', ['netns', 'list']).toString().split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(this.prefix));
+    } catch {
+      return;
+    }
+    for (const ns of names) {
+      try {
+        for (const pid of execFileSync('ip', ['netns', 'pids', ns]).toString().split('\n').map(Number).filter((p) => p > 0)) killQuietly(pid, 'SIGKILL');
+        execFileSync('ip', ['netns', 'del', ns]);
+      } catch {
+        /* best effort at exit */
+      }
+      rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
+    }
   }
 
   /** Stops the processes of one of our namespaces by PID and deletes it. */

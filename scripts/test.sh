@@ -50,7 +50,7 @@ step "lab (real namespaces, as root)" npx vitest run --project lab --reporter=de
 step "production build" npx next build
 if [[ " ${failed_steps[*]} " != *" production build "* ]]; then
   port=$(free_port)
-  step "browser (Playwright + Chromium)" env E2E_PORT="$port" E2E_DATA_DIR="/tmp/cloudrouter-e2e-$port" E2E_REPORT="$reports/e2e.json" npx playwright test
+  step "browser (Playwright + Chromium)" env E2E_PORT="$port" E2E_DATA_DIR="/tmp/cloudrouter-e2e-$port" E2E_REPORT="$reports/e2e.json" E2E_LAB_NAME="${CLOUDROUTER_LAB_RUN}e2e" npx playwright test
   rm -rf "/tmp/cloudrouter-e2e-$port"
 fi
 

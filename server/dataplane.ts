@@ -89,6 +89,8 @@ export async function startDataPlane(db: Db, opts: { dataDir: string; labMode: '
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  // Whoever ends the process (Next.js exits on SIGTERM on its own), the lab goes with it.
+  if (ctl) process.once('exit', () => ctl!.lab.downSync());
   return plane;
 }
 

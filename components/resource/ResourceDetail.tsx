@@ -8,6 +8,7 @@ import { Alert, Button, Modal, Spinner } from '../ui/primitives';
 import { useRouterOptions } from './api';
 import { resourceBySlug } from './defs';
 import { L2Sections, L3Sections, VxlanPoolSections } from './DetailSections';
+import { VmSections, VRouterSections } from './ComputeSections';
 import { ResourceForm } from './ResourceForm';
 import type { Row } from './types';
 
@@ -27,7 +28,7 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
   const q = useQuery(r.get.queryOptions({ id }));
   const update = useMutation(r.update.mutationOptions());
   const [editing, setEditing] = useState(false);
-  const canWrite = !def.adminWrites || actor.role === 'admin';
+  const canWrite = !def.readOnly && (!def.adminWrites || actor.role === 'admin');
 
   if (q.isPending) return <Spinner label={t('common.loading')} />;
   if (q.isError) return <Alert>{q.error.message}</Alert>;
@@ -51,7 +52,7 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
       </div>
       <dl className="grid grid-cols-[12rem_1fr] gap-x-4 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm">
         {Object.entries(row)
-          .filter(([k]) => k !== 'id' && k !== 'accountId')
+          .filter(([k]) => k !== 'id' && k !== 'accountId' && k !== 'nics' && k !== 'sync')
           .map(([k, v]) => {
             const col = columnLabel.get(k);
             return (
@@ -65,6 +66,8 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
       {def.detail === 'l3' && <L3Sections l3={row} canWrite={canWrite} />}
       {def.detail === 'l2' && <L2Sections l2={row} canWrite={canWrite} />}
       {def.detail === 'vxlanPool' && <VxlanPoolSections pool={row} canWrite={canWrite} />}
+      {def.detail === 'vm' && <VmSections vm={row} />}
+      {def.detail === 'vrouter' && <VRouterSections router={row} />}
       <Modal open={editing} title={t('common.edit')} onClose={() => setEditing(false)}>
         <ResourceForm
           fields={[

@@ -40,7 +40,7 @@ export function ResourcePage({ slug }: { slug: string }) {
   });
   const create = useMutation(r.create.mutationOptions());
   const remove = useMutation(r.delete.mutationOptions());
-  const canWrite = !def.adminWrites || actor.role === 'admin';
+  const canWrite = !def.readOnly && (!def.adminWrites || actor.role === 'admin');
   const pages = Math.max(1, Math.ceil((q.data?.total ?? 0) / PAGE_SIZE));
   const invalidate = () => queryClient.invalidateQueries(r.pathFilter());
 

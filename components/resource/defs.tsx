@@ -8,6 +8,7 @@ import {
   CreateStorage,
   CreateVRouterOffering,
   CreateVxlanPool,
+  CreateVm,
   CreateZone,
 } from '@/server/domain/schema';
 import { Badge } from '../ui/primitives';
@@ -343,5 +344,73 @@ export const resources: ResourceDef[] = [
   l3Def('system-networks', 'page.systemNetworks', 'system'),
   l3Def('private-networks', 'page.privateNetworks', 'private'),
 ];
+
+const nicsCol: ColumnDef = {
+  key: 'nics',
+  label: 'field.ips',
+  render: (r) => (r.nics as Array<{ ip: string; role: string }>).map((n) => n.ip).join(', '),
+};
+const stateCol: ColumnDef = {
+  key: 'state',
+  label: 'field.state',
+  sortable: true,
+  render: (r) => <Badge tone={r.state === 'running' ? 'green' : 'slate'}>{String(r.state)}</Badge>,
+};
+
+resources.push(
+  {
+    slug: 'vms',
+    router: 'vm',
+    title: 'page.vms',
+    adminWrites: false,
+    detail: 'vm',
+    columns: [nameCol, stateCol, nicsCol, ref('hostId', 'field.host', 'host'), createdCol],
+    create: {
+      fields: [
+        ...nameFields,
+        { name: 'instanceOfferingId', label: 'field.instanceOffering', kind: 'ref', ref: { router: 'instanceOffering' } },
+        { name: 'imageId', label: 'field.image', kind: 'ref', ref: { router: 'image', filter: { kind: 'vm' } } },
+        { name: 'defaultL3Id', label: 'field.defaultNetwork', kind: 'ref', ref: { router: 'l3' } },
+        { name: 'otherL3Ids', label: 'field.otherNetworks', kind: 'refs', ref: { router: 'l3' }, optional: true },
+        { name: 'count', label: 'field.count', kind: 'number', initial: '1' },
+      ],
+      schema: CreateVm,
+      toInput: (v) => {
+        const first = str(v, 'defaultL3Id');
+        return {
+          ...naming(v),
+          instanceOfferingId: str(v, 'instanceOfferingId'),
+          imageId: str(v, 'imageId'),
+          // R-VM-1: the first network gives the default route.
+          l3Ids: [first, ...arr(v, 'otherL3Ids').filter((x) => x !== first)].filter(Boolean),
+          count: num(v, 'count'),
+        };
+      },
+    },
+  },
+  {
+    slug: 'vrouters',
+    router: 'vrouter',
+    title: 'page.vrouters',
+    adminWrites: true,
+    readOnly: true,
+    detail: 'vrouter',
+    columns: [
+      nameCol,
+      stateCol,
+      nicsCol,
+      ref('hostId', 'field.host', 'host'),
+      {
+        key: 'sync',
+        label: 'field.sync',
+        render: (r) => {
+          const s = r.sync as { inSync: boolean; appliedGeneration: number; desiredGeneration: number; lastError: string | null } | null;
+          if (!s) return '—';
+          return s.inSync ? <Badge tone="green">✓ {s.appliedGeneration}</Badge> : <Badge tone="amber">{s.lastError ? '✗' : '…'} {s.appliedGeneration}/{s.desiredGeneration}</Badge>;
+        },
+      },
+    ],
+  },
+);
 
 export const resourceBySlug = (slug: string) => resources.find((r) => r.slug === slug);

@@ -14,7 +14,9 @@ export type RouterKey =
   | 'vrouterOffering'
   | 'l2'
   | 'vxlanPool'
-  | 'l3';
+  | 'l3'
+  | 'vm'
+  | 'vrouter';
 
 export type FormValue = string | boolean | string[];
 export type FormValues = Record<string, FormValue>;
@@ -58,5 +60,7 @@ export interface ResourceDef {
   /** Create, update and delete are the administrator's. */
   adminWrites: boolean;
   /** Extra sections on the detail page. */
-  detail?: 'l2' | 'l3' | 'vxlanPool';
+  detail?: 'l2' | 'l3' | 'vxlanPool' | 'vm' | 'vrouter';
+  /** No create, update or delete from the console (e.g. vRouters, made by the system). */
+  readOnly?: boolean;
 }

@@ -8,6 +8,7 @@ import type { MessageKey } from '../i18n/messages';
 import { useTRPC } from '../trpc';
 import { ActorProvider, type ActorInfo } from './actor';
 import { cx } from '../ui/primitives';
+import { LabBanner } from './LabBanner';
 
 interface NavGroup {
   title: MessageKey;
@@ -27,7 +28,14 @@ const NAV: NavGroup[] = [
       { href: '/primary-storages', label: 'nav.primaryStorages' },
     ],
   },
-  { title: 'nav.resourcePool', items: [{ href: '/images', label: 'nav.images' }, { href: '/instance-offerings', label: 'nav.instanceOfferings' }] },
+  {
+    title: 'nav.resourcePool',
+    items: [
+      { href: '/vms', label: 'nav.vms' },
+      { href: '/images', label: 'nav.images' },
+      { href: '/instance-offerings', label: 'nav.instanceOfferings' },
+    ],
+  },
   {
     title: 'nav.networkResources',
     sub: 'nav.l2Resources',
@@ -51,8 +59,10 @@ const NAV: NavGroup[] = [
     items: [
       { href: '/vrouter-images', label: 'nav.vrouterImages' },
       { href: '/vrouter-offerings', label: 'nav.vrouterOfferings' },
+      { href: '/vrouters', label: 'nav.vrouters' },
     ],
   },
+  { title: 'nav.wizards', items: [{ href: '/wizards/s-basic', label: 'nav.wizardBasic' }] },
   {
     title: 'nav.settings',
     items: [
@@ -133,7 +143,10 @@ export function Shell({ actor, children }: { actor: ActorInfo; children: ReactNo
               {t('common.logout')}
             </button>
           </header>
-          <main className="flex-1 p-6">{children}</main>
+          <main className="flex-1 p-6">
+            <LabBanner />
+            {children}
+          </main>
         </div>
       </div>
     </ActorProvider>

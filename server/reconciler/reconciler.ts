@@ -147,7 +147,9 @@ export class Reconciler {
       const failures = agent.failures + 1;
       const delay = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** Math.min(failures - 1, 20));
       const message = err instanceof AgentCallError ? err.message : (err as Error).message;
-      logger.warn({ agent: agent.id, kind: agent.kind, failures, retryInMs: delay, err: message }, 'agent sync failed');
+      // An agent without an endpoint yet is expected for a moment after it is created.
+      const log = client ? logger.warn : logger.debug;
+      log({ agent: agent.id, kind: agent.kind, failures, retryInMs: delay, err: message }, 'agent sync failed');
       await this.db
         .update(agents)
         .set({

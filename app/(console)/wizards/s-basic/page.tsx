@@ -1,0 +1,5 @@
+import { BasicWizard } from '@/components/wizards/BasicWizard';
+
+export default function Page() {
+  return <BasicWizard />;
+}
