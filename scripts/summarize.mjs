@@ -3,6 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const [dir, ...failedSteps] = process.argv.slice(2);
+/** Failures of one Vitest report: failed tests, plus files that failed outside any test. */
+function vitestFailures(report) {
+  const broken = report.testResults.filter((r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed'));
+  return { failed: report.numFailedTests + broken.length, broken };
+}
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -15,9 +21,9 @@ for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
     p = report.numPassedTests;
     // A file that failed outside any test (a beforeAll, an import) counts as one failure; its tests
     // show as skipped, and they are not counted as skipped then.
-    const brokenFiles = report.testResults.filter((r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed'));
+    const { failed: vf, broken: brokenFiles } = vitestFailures(report);
     const skippedByBroken = brokenFiles.reduce((n, r) => n + r.assertionResults.filter((a) => a.status !== 'passed').length, 0);
-    f = report.numFailedTests + brokenFiles.length;
+    f = vf;
     s = report.numPendingTests + report.numTodoTests - skippedByBroken;
   } else {
     // Playwright
@@ -41,7 +47,7 @@ const reportOf = {
 for (const step of failedSteps) {
   const file = reportOf[step];
   const own = file && fs.existsSync(path.join(dir, file)) ? JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) : undefined;
-  const ownFailures = own ? (own.numFailedTests ?? own.stats?.unexpected ?? 0) : 0;
+  const ownFailures = own ? ('numPassedTests' in own ? vitestFailures(own).failed : own.stats.unexpected) : 0;
   if (ownFailures === 0) failed += 1;
   lines.push(`  step failed: ${step}`);
 }

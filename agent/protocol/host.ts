@@ -44,7 +44,7 @@ export const HostConfigV1 = z
     hostId: Uuid,
     generation: z.number().int().positive(),
     /** Names of the namespaces the agent creates for DHCP servers begin with this (the lab's prefix in the lab). */
-    namespacePrefix: z.string().regex(/^[a-z0-9-]{1,24}$/),
+    namespacePrefix: z.string().regex(/^[a-z0-9-]{1,48}$/),
     bridges: z.array(HostBridge),
     ports: z.array(HostPort),
     dhcp: z.array(HostDhcp),

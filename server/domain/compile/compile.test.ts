@@ -77,6 +77,10 @@ describe('compileHostConfig (R-DHCP-1, R-DNS-1)', () => {
   it('serves no DHCP where only the vRouter has a NIC, or DHCP is off', () => {
     expect(cfg.dhcp.map((d) => d.l3Id).sort()).toEqual([L3.priv!.id, L3.vx!.id].sort());
   });
+  it('accepts the longest DHCP namespace prefix a lab can produce (cr-<12>-h<8>-)', () => {
+    const longest = `cr-${'a'.repeat(12)}-h${'b'.repeat(8)}-`;
+    expect(HostConfigV1.safeParse(compileHostConfig({ ...HOST, namespacePrefix: longest })).success).toBe(true);
+  });
   it('is deterministic: the same snapshot gives the same config', () => {
     expect(compileHostConfig({ ...HOST, nics: [...HOST.nics].reverse() })).toEqual(cfg);
   });
