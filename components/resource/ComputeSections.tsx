@@ -236,14 +236,31 @@ export function VmSections({ vm }: { vm: Row }) {
   );
 }
 
+interface SyncRow {
+  inSync: boolean;
+  appliedGeneration: number;
+  desiredGeneration: number;
+  lastError: string | null;
+  drift: boolean;
+}
+
 export function VRouterSections({ router }: { router: Row }) {
   const { t } = useI18n();
-  const sync = router.sync as { inSync: boolean; appliedGeneration: number; desiredGeneration: number; lastError: string | null; drift: boolean } | null;
   return (
     <>
       <Card title={t('vm.nics')}>
         <NicTable nics={router.nics as NicRow[]} />
       </Card>
+      <SyncSection sync={router.sync as SyncRow | null} />
+    </>
+  );
+}
+
+/** An agent's sync status on a host's or vRouter's page. */
+export function SyncSection({ sync }: { sync: SyncRow | null }) {
+  const { t } = useI18n();
+  return (
+    <>
       <Card title={t('sync.title')}>
         {sync ? (
           <div className="space-y-2 text-sm" data-testid="sync">

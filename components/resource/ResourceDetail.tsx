@@ -8,7 +8,7 @@ import { Alert, Button, Modal, Spinner } from '../ui/primitives';
 import { useRouterOptions } from './api';
 import { resourceBySlug } from './defs';
 import { L2Sections, L3Sections, VxlanPoolSections } from './DetailSections';
-import { VmSections, VRouterSections } from './ComputeSections';
+import { SyncSection, VmSections, VRouterSections } from './ComputeSections';
 import { ResourceForm } from './ResourceForm';
 import type { Row } from './types';
 
@@ -68,6 +68,7 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
       {def.detail === 'vxlanPool' && <VxlanPoolSections pool={row} canWrite={canWrite} />}
       {def.detail === 'vm' && <VmSections vm={row} />}
       {def.detail === 'vrouter' && <VRouterSections router={row} />}
+      {def.slug === 'hosts' && <SyncSection sync={row.sync as Parameters<typeof SyncSection>[0]["sync"]} />}
       <Modal open={editing} title={t('common.edit')} onClose={() => setEditing(false)}>
         <ResourceForm
           fields={[

@@ -34,6 +34,24 @@ const ref = (key: string, label: ColumnDef['label'], router: Parameters<typeof R
   label,
   render: (r) => (r[key] ? <RefName router={router} id={String(r[key])} /> : '—'),
 });
+/** An agent's sync status: applied generation, in sync or not, last error. */
+const syncCol: ColumnDef = {
+  key: 'sync',
+  label: 'field.sync',
+  render: (r) => {
+    const s = r.sync as { inSync: boolean; appliedGeneration: number; desiredGeneration: number; lastError: string | null } | null;
+    if (!s) return '—';
+    return s.inSync ? (
+      <Badge tone="green">✓ {s.appliedGeneration}</Badge>
+    ) : (
+      <span title={s.lastError ?? undefined}>
+        <Badge tone="amber">
+          {s.lastError ? '✗' : '…'} {s.appliedGeneration}/{s.desiredGeneration}
+        </Badge>
+      </span>
+    );
+  },
+};
 const sharedCol: ColumnDef = { key: 'shared', label: 'field.shared', render: (r) => (r.shared ? <Badge tone="sky">✓</Badge> : '') };
 
 const nameFields: FieldDef[] = [
@@ -186,6 +204,7 @@ export const resources: ResourceDef[] = [
       { key: 'nics', label: 'field.nics', render: (r) => (r.nics as string[]).join(', ') },
       { key: 'vtepIp', label: 'field.vtepIp' },
       { key: 'state', label: 'field.state', render: (r) => <Badge tone="green">{String(r.state)}</Badge> },
+      syncCol,
     ],
     create: {
       fields: [
@@ -400,15 +419,7 @@ resources.push(
       stateCol,
       nicsCol,
       ref('hostId', 'field.host', 'host'),
-      {
-        key: 'sync',
-        label: 'field.sync',
-        render: (r) => {
-          const s = r.sync as { inSync: boolean; appliedGeneration: number; desiredGeneration: number; lastError: string | null } | null;
-          if (!s) return '—';
-          return s.inSync ? <Badge tone="green">✓ {s.appliedGeneration}</Badge> : <Badge tone="amber">{s.lastError ? '✗' : '…'} {s.appliedGeneration}/{s.desiredGeneration}</Badge>;
-        },
-      },
+      syncCol,
     ],
   },
 );

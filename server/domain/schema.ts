@@ -32,6 +32,16 @@ export const ZoneView = z.object({ ...base });
 export const CreateCluster = z.object({ name: Name, description: Description, zoneId: Id, hypervisor: z.enum(['KVM']).default('KVM') });
 export const ClusterView = z.object({ ...base, zoneId: Id, hypervisor: z.string() });
 
+export const SyncView = z
+  .object({
+    desiredGeneration: z.number(),
+    appliedGeneration: z.number(),
+    inSync: z.boolean(),
+    lastError: z.string().nullable(),
+    lastAppliedAt: z.date().nullable(),
+    drift: z.boolean(),
+  })
+  .nullable();
 const NicName = z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'A NIC name such as em01.');
 export const CreateHost = z.object({
   name: Name,
@@ -48,6 +58,7 @@ export const HostView = z.object({
   vtepIp: z.string().nullable(),
   nics: z.array(z.string()),
   state: z.enum(['enabled', 'disabled', 'maintenance']),
+  sync: SyncView,
 });
 
 export const CreateStorage = z.object({ name: Name, description: Description, zoneId: Id, url: z.string().trim().min(1, 'Enter a URL or path.').max(1024) });
@@ -241,16 +252,6 @@ export const VmView = z.object({
   nics: z.array(NicView),
 });
 export const VmActionInput = z.object({ id: Id, action: z.enum(['start', 'stop', 'reboot']) });
-export const SyncView = z
-  .object({
-    desiredGeneration: z.number(),
-    appliedGeneration: z.number(),
-    inSync: z.boolean(),
-    lastError: z.string().nullable(),
-    lastAppliedAt: z.date().nullable(),
-    drift: z.boolean(),
-  })
-  .nullable();
 export const VRouterView = z.object({
   ...base,
   offeringId: Id,

@@ -1,12 +1,13 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { z } from 'zod';
-import type { Db } from '@/db/client';
+import type { Db, Executor } from '@/db/client';
 import { agents, backupStorages, clusters, hosts, images, vms, vrouters, l2ClusterAttachments, l2Networks, primaryStorages, vxlanPoolClusters, vxlanPools, vrouterOfferings, zones } from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { isIpv4 } from '../domain/ip';
 import type { CreateCluster, CreateHost, CreateStorage, CreateZone, ListInput } from '../domain/schema';
 import { registerAgent } from './agents';
+import { syncView } from './vm';
 import { audit, deleteOwned, getReadable, listPage } from './scope';
 
 export const zoneService = {
@@ -51,15 +52,24 @@ export const clusterService = {
     ]),
 };
 
+/** Hosts with their agent's sync status (issue 4: visible in the console). */
+async function withSync(db: Executor, rows: Array<typeof hosts.$inferSelect>) {
+  if (rows.length === 0) return [];
+  const rowsOfAgents = await db.select().from(agents).where(inArray(agents.id, rows.map((r) => r.id)));
+  return rows.map((r) => ({ ...r, sync: syncView(rowsOfAgents.find((a) => a.id === r.id)) }));
+}
+
 export const hostService = {
-  list: (db: Db, actor: Actor, input: ListInput) =>
-    listPage<typeof hosts.$inferSelect>(
+  async list(db: Db, actor: Actor, input: ListInput) {
+    const page = await listPage<typeof hosts.$inferSelect>(
       db,
       actor,
       { table: hosts, search: [hosts.name, hosts.managementIp, hosts.description], sort: { name: hosts.name, managementIp: hosts.managementIp, createdAt: hosts.createdAt } },
       input,
-    ),
-  get: (db: Db, actor: Actor, id: string) => getReadable(db, actor, hosts, id, 'host'),
+    );
+    return { items: await withSync(db, page.items), total: page.total };
+  },
+  get: async (db: Db, actor: Actor, id: string) => (await withSync(db, [await getReadable(db, actor, hosts, id, 'host')]))[0]!,
   async create(db: Db, actor: Actor, input: z.output<typeof CreateHost>) {
     if (!isIpv4(input.managementIp)) throw new DomainError(E.INVALID_ADDRESS, `"${input.managementIp}" is not an IPv4 address.`, 'managementIp');
     if (input.vtepIp && !isIpv4(input.vtepIp)) throw new DomainError(E.INVALID_ADDRESS, `"${input.vtepIp}" is not an IPv4 address.`, 'vtepIp');
@@ -74,7 +84,7 @@ export const hostService = {
         .returning();
       await registerAgent(tx, row!.id, 'host');
       await audit(tx, actor, 'create', 'host', row!.id);
-      return row!;
+      return (await withSync(tx, [row!]))[0]!;
     });
   },
   async delete(db: Db, actor: Actor, id: string) {
