@@ -7,30 +7,33 @@ import { Agent, listenUnix } from './server';
 
 /**
  * The common life of an agent process: read --id, --socket, --token-file and --state-dir, listen on
- * the Unix socket, re-apply the last good config, exit on SIGTERM. Stopping an agent leaves the data
+ * the Unix socket (--run-dir for PID files), re-apply the last good config, exit on SIGTERM. Stopping an agent leaves the data
  * plane serving: a restart or an upgrade must not interrupt traffic.
  */
 export async function runAgent<C extends { generation: number }>(opts: {
   kind: 'host' | 'vrouter';
   schema: z.ZodType;
-  apply(cfg: C, stateDir: string): Promise<unknown>;
+  apply(cfg: C, dirs: { stateDir: string; runDir: string }): Promise<unknown>;
   kernelHash(cfg: C | null): Promise<string>;
 }) {
   const { values } = parseArgs({
-    options: { id: { type: 'string' }, socket: { type: 'string' }, 'token-file': { type: 'string' }, 'state-dir': { type: 'string' } },
+    options: { id: { type: 'string' }, socket: { type: 'string' }, 'token-file': { type: 'string' }, 'state-dir': { type: 'string' }, 'run-dir': { type: 'string' } },
   });
   if (!values.id || !values.socket || !values['token-file'] || !values['state-dir']) {
     process.stderr.write(`usage: ${opts.kind}-agent --id ID --socket PATH --token-file FILE --state-dir DIR\n`);
     process.exit(2);
   }
   const stateDir = values['state-dir'];
+  // PID files and generated service configs live in the run directory: an agent reinstalled with its
+  // state wiped still finds the services it started (and stops them by PID).
+  const runDir = values['run-dir'] ?? `/run/cloudrouter/${opts.kind}-${values.id}`;
   const log = agentLogger(opts.kind, values.id);
   const token = fs.readFileSync(values['token-file'], 'utf8').trim();
   const agent = new Agent<C>({
     kind: opts.kind,
     id: values.id,
     schema: opts.schema as z.ZodType<C>,
-    apply: async (cfg) => void (await opts.apply(cfg, stateDir)),
+    apply: async (cfg) => void (await opts.apply(cfg, { stateDir, runDir })),
     kernelHash: opts.kernelHash,
     stateDir,
     log,

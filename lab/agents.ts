@@ -24,7 +24,7 @@ export async function startAgent(lab: NetnsLab, opts: { kind: 'host' | 'vrouter'
   const log = path.join(base, 'agent.log');
   await fs.writeFile(tokenFile, `${opts.token}\n`, { mode: 0o600 });
   await fs.rm(socket, { force: true });
-  const args = ['--import', 'tsx', ENTRY[opts.kind], '--id', opts.id, '--socket', socket, '--token-file', tokenFile, '--state-dir', path.join(base, 'state')];
+  const args = ['--import', 'tsx', ENTRY[opts.kind], '--id', opts.id, '--socket', socket, '--token-file', tokenFile, '--state-dir', path.join(base, 'state'), '--run-dir', path.join(base, 'run')];
   const child = opts.kind === 'host' ? lab.spawnNetOnly(opts.ns, process.execPath, args, log) : lab.spawn(opts.ns, process.execPath, args, log);
   for (let i = 0; i < 300; i++) {
     if (await fs.stat(socket).catch(() => null)) return { client: new AgentClient(socket, opts.token), pid: child.pid!, log };

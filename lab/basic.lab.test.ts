@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { agents } from '@/db/schema';
+import { AgentClient } from '@/agent/client';
 import { Reconciler } from '@/server/reconciler/reconciler';
 import { openHarness } from '@/server/testing/harness';
 import { buildBasicDataCenter } from '@/server/testing/basic-datacenter';
@@ -46,7 +47,7 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
     lab = new NetnsLab(randomLabName('b'));
     ctl = new LabController(h.db, lab, dir);
     await ctl.up();
-    rec = new Reconciler(h.db, { namespacePrefixFor: ctl.namespacePrefixFor, baseBackoffMs: 200, maxBackoffMs: 2000 });
+    rec = new Reconciler(h.db, { namespacePrefixFor: ctl.namespacePrefixFor, baseBackoffMs: 200, maxBackoffMs: 2000, resyncMs: 1000 });
     rec.start(100);
     const made = await h.admin.vm.create({ name: 'VM', instanceOfferingId: offering.id, imageId: image.id, l3Ids: [dc.privateL3.id], count: 2 });
     vm1 = { id: made[0]!.id, ip: made[0]!.nics[0]!.ip };
@@ -101,6 +102,30 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
     // A listener on VM-2, reached from VM-1.
     expect(await runCheck(lab, ctl.vmNs(vm2.id), { kind: 'listen', port: 5000, protocol: 'tcp', seconds: 5 })).toMatchObject({ ok: true });
     expect(await runCheck(lab, ns, { kind: 'tcp', target: vm2.ip, port: 5000 })).toMatchObject({ ok: true, summary: `connected to ${vm2.ip}:5000` });
+  });
+
+  it('fault: a rule deleted by hand is restored by the next periodic resync', async () => {
+    const router = (await h.admin.vrouter.list({})).items[0]!;
+    const ns = lab.ns(ctl.routerNs(router.id));
+    await lab.exec(ctl.routerNs(router.id), 'nft', ['flush', 'chain', 'ip', 'cr_vrouter', 'postrouting']);
+    expect(await lab.exec(ctl.routerNs(router.id), 'nft', ['list', 'chain', 'ip', 'cr_vrouter', 'postrouting'])).not.toContain('snat to');
+    const repaired = await waitFor(`the reconciler to repair ${ns}`, async () => {
+      const out = await lab.exec(ctl.routerNs(router.id), 'nft', ['list', 'chain', 'ip', 'cr_vrouter', 'postrouting']);
+      return out.includes('snat to') ? out : null;
+    });
+    expect(repaired).toContain(`snat to ${routerPublicIp}`);
+    expect(await runCheck(lab, ctl.vmNs(vm1.id), { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true });
+  });
+
+  it('fault: an agent killed and restarted with its state wiped gets its full config back', async () => {
+    const router = (await h.admin.vrouter.list({})).items[0]!;
+    const before = ctl.agentPid(router.id);
+    await ctl.restartAgent(router.id, { wipeState: true });
+    expect(ctl.agentPid(router.id)).not.toBe(before);
+    const [row] = await h.db.select().from(agents).where(eq(agents.id, router.id));
+    const client = new AgentClient(row!.endpoint!.slice('unix:'.length), row!.token);
+    await waitFor('the reconciler to push the full config again', async () => (await client.status()).appliedGeneration === row!.desiredGeneration);
+    expect(await runCheck(lab, ctl.vmNs(vm2.id), { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true });
   });
 
   it('every agent reports the generation it was given and no drift', async () => {

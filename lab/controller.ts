@@ -29,6 +29,7 @@ export class LabController {
   private internetUp = false;
   /** Fabric-side link names are numbered: f0, f1, … */
   private fabPorts = 0;
+  private readonly agentProcs = new Map<string, { kind: 'host' | 'vrouter'; ns: string; pid: number; stateDir: string }>();
   /** Each host link's fabric end and the segment it is plugged into. */
   private readonly hostLinks = new Map<string, { peer: string; seg: string | null }>();
 
@@ -211,7 +212,37 @@ export class LabController {
     const [row] = await this.db.select().from(agents).where(eq(agents.id, id));
     if (!row) throw new Error(`no agent row for ${kind} ${id}`);
     const started = await startAgent(this.lab, { kind, ns, id, dir: this.dir, token: row.token });
+    this.agentProcs.set(id, { kind, ns, pid: started.pid, stateDir: path.join(path.dirname(started.client.socketPath), 'state') });
     await this.db.update(agents).set({ endpoint: `unix:${started.client.socketPath}` }).where(eq(agents.id, id));
+  }
+
+  /** The PID of an agent the lab started (benchmarks, fault tests). */
+  agentPid(id: string): number | undefined {
+    return this.agentProcs.get(id)?.pid;
+  }
+
+  /**
+   * Fault injection: kills an agent by its PID (SIGKILL) and starts it again — with its saved state,
+   * or with its state directory wiped, as after a reinstall.
+   */
+  async restartAgent(id: string, opts: { wipeState?: boolean } = {}): Promise<void> {
+    const a = this.agentProcs.get(id);
+    if (!a) throw new Error(`agent ${id} was not started by this lab`);
+    try {
+      process.kill(a.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    for (let i = 0; i < 50; i++) {
+      try {
+        process.kill(a.pid, 0);
+        await new Promise((r) => setTimeout(r, 20));
+      } catch {
+        break;
+      }
+    }
+    if (opts.wipeState) await fs.rm(a.stateDir, { recursive: true, force: true });
+    await this.registerAgent(a.kind, id, a.ns);
   }
 
   /**

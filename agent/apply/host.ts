@@ -9,7 +9,10 @@ import { run } from './exec';
 import { pidAlive, writeIfChanged } from './files';
 
 export interface HostPaths {
+  /** DHCP leases (persistent). */
   stateDir: string;
+  /** PID files and generated dnsmasq configs. */
+  runDir: string;
 }
 
 async function observeLinks() {
@@ -32,9 +35,9 @@ async function namespaces(): Promise<string[]> {
     .filter(Boolean);
 }
 
-function dhcpFiles(stateDir: string, l3Id: string) {
-  const base = path.join(stateDir, `dhcp-${l3Id}`);
-  return { conf: `${base}.conf`, hostsFile: `${base}.hosts`, leaseFile: `${base}.leases`, pidFile: `${base}.pid` };
+function dhcpFiles(paths: HostPaths, l3Id: string) {
+  const run = path.join(paths.runDir, `dhcp-${l3Id}`);
+  return { conf: `${run}.conf`, hostsFile: `${run}.hosts`, leaseFile: path.join(paths.stateDir, `dhcp-${l3Id}.leases`), pidFile: `${run}.pid` };
 }
 
 /** One L3's DHCP server on this host: its namespace, its veth into the bridge, its dnsmasq. */
@@ -51,7 +54,7 @@ async function syncDhcp(cfg: HostConfig, d: HostDhcp, paths: HostPaths, existing
   const lines = ['link set lo up', 'link set eth0 up', ...have.filter((a) => a !== want).map((a) => `addr del ${a} dev eth0`), ...(have.includes(want) ? [] : [`addr add ${want} dev eth0`])];
   await run('ip', ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
 
-  const f = dhcpFiles(paths.stateDir, d.l3Id);
+  const f = dhcpFiles(paths, d.l3Id);
   // dnsmasq drops root after start and then reads its hosts file: it must be readable to others
   // (it holds MACs and addresses, no secrets), in a state directory they can traverse.
   const confChanged = await writeIfChanged(f.conf, renderDhcpConf(d, { ...f, iface: 'eth0' }), 0o644);
@@ -86,9 +89,11 @@ async function removeStaleDhcp(cfg: HostConfig, paths: HostPaths, existingNs: st
     await run('ip', ['netns', 'del', ns]);
   }
   const keep = new Set(cfg.dhcp.map((d) => `dhcp-${d.l3Id}`));
-  for (const file of await fs.readdir(paths.stateDir)) {
-    const m = /^(dhcp-[0-9a-f-]{36})\./.exec(file);
-    if (m && !keep.has(m[1]!)) await fs.rm(path.join(paths.stateDir, file), { force: true });
+  for (const dir of [paths.stateDir, paths.runDir]) {
+    for (const file of await fs.readdir(dir)) {
+      const m = /^(dhcp-[0-9a-f-]{36})\./.exec(file);
+      if (m && !keep.has(m[1]!)) await fs.rm(path.join(dir, file), { force: true });
+    }
   }
 }
 
@@ -98,8 +103,10 @@ async function removeStaleDhcp(cfg: HostConfig, paths: HostPaths, existingNs: st
  * table that keeps DHCP local (R-DHCP-1). Applying the same config twice changes nothing.
  */
 export async function applyHost(cfg: HostConfig, paths: HostPaths): Promise<{ missingPorts: string[] }> {
-  await fs.mkdir(paths.stateDir, { recursive: true });
-  await fs.chmod(paths.stateDir, 0o755);
+  for (const dir of [paths.stateDir, paths.runDir]) {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.chmod(dir, 0o755);
+  }
   const plan = planHostLinks(await observeLinks(), cfg);
   if (plan.batch.length) await run('ip', ['-batch', '-'], { input: plan.batch.join('\n') + '\n' });
   const vxlans = cfg.bridges.flatMap((b) => (b.uplink.kind === 'vxlan' ? [deviceNames.vxlan(b.uplink.vni)] : []));

@@ -10,6 +10,8 @@ import { pidAlive, writeIfChanged } from './files';
 
 export interface VRouterPaths {
   stateDir: string;
+  /** PID files and generated service configs. */
+  runDir: string;
 }
 
 async function observe() {
@@ -19,8 +21,8 @@ async function observe() {
 
 /** Our own dnsmasq: started from our config file, stopped by the PID in our pid file. */
 async function syncDns(cfg: VRouterConfig, paths: VRouterPaths) {
-  const conf = path.join(paths.stateDir, 'dns.conf');
-  const pidFile = path.join(paths.stateDir, 'dns.pid');
+  const conf = path.join(paths.runDir, 'dns.conf');
+  const pidFile = path.join(paths.runDir, 'dns.pid');
   const text = renderDnsForwarder(cfg, { pidFile });
   const running = await pidAlive(pidFile);
   if (text === null) {
@@ -58,7 +60,7 @@ export async function vrouterKernelHash(cfg: VRouterConfig | null): Promise<stri
  * Applying the same config twice changes nothing.
  */
 export async function applyVRouter(cfg: VRouterConfig, paths: VRouterPaths): Promise<void> {
-  await fs.mkdir(paths.stateDir, { recursive: true });
+  await fs.mkdir(paths.runDir, { recursive: true });
   await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
   const batch = planLinks(await observe(), cfg);
   if (batch.length) await run('ip', ['-batch', '-'], { input: batch.join('\n') + '\n' });

@@ -10,6 +10,6 @@ import { runAgent } from '../run';
 await runAgent<HostConfig>({
   kind: 'host',
   schema: HostConfigV1,
-  apply: (cfg, stateDir) => applyHost(cfg, { stateDir }),
+  apply: (cfg, dirs) => applyHost(cfg, dirs),
   kernelHash: hostKernelHash,
 });

@@ -10,6 +10,6 @@ import { runAgent } from '../run';
 await runAgent<VRouterConfig>({
   kind: 'vrouter',
   schema: VRouterConfigV1,
-  apply: (cfg, stateDir) => applyVRouter(cfg, { stateDir }),
+  apply: (cfg, dirs) => applyVRouter(cfg, dirs),
   kernelHash: vrouterKernelHash,
 });

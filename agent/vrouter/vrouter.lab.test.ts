@@ -109,10 +109,10 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
 
   it('applying the same config twice changes nothing', async () => {
     const before = await client.status();
-    const dnsPid = await fs.readFile(path.join(dir, 'vrouter-vr', 'state', 'dns.pid'), 'utf8');
+    const dnsPid = await fs.readFile(path.join(dir, 'vrouter-vr', 'run', 'dns.pid'), 'utf8');
     const again = await client.putConfig(config(1));
     expect(again.kernelHash).toBe(before.kernelHash);
-    expect(await fs.readFile(path.join(dir, 'vrouter-vr', 'state', 'dns.pid'), 'utf8')).toBe(dnsPid);
+    expect(await fs.readFile(path.join(dir, 'vrouter-vr', 'run', 'dns.pid'), 'utf8')).toBe(dnsPid);
   });
 
   it('refuses a malformed config with a clear error and keeps the old one in force', async () => {
