@@ -41,13 +41,15 @@ pg_tests() {
 }
 step "integration on PostgreSQL" pg_tests
 
+# The build comes before the lab step: a lab test runs the built console as a non-root user.
+step "production build" npx next build
+
 if [ "${CLOUDROUTER_SKIP_LAB:-}" = 1 ]; then
   echo
   echo "=== lab tests SKIPPED: CLOUDROUTER_SKIP_LAB=1 was set (they need root and network namespaces)"
 fi
 step "lab (real namespaces, as root)" npx vitest run --project lab --reporter=default --reporter=json --outputFile.json="$reports/vitest-lab.json"
 
-step "production build" npx next build
 if [[ " ${failed_steps[*]} " != *" production build "* ]]; then
   port=$(free_port)
   step "browser (Playwright + Chromium)" env E2E_PORT="$port" E2E_DATA_DIR="/tmp/cloudrouter-e2e-$port" E2E_REPORT="$reports/e2e.json" E2E_LAB_NAME="${CLOUDROUTER_LAB_RUN}e2e" npx playwright test
