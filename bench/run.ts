@@ -2,13 +2,16 @@
  * `npm run bench`: prints figures and ratios measured within this run.
  * BENCH_DATABASE_URL (a PostgreSQL server) adds the same figures on PostgreSQL.
  */
+import { benchDataPlane } from './dataplane';
 import { benchIpam, openers } from './ipam';
 
 async function main() {
+  if (process.argv.includes('--dataplane-only')) return benchDataPlane();
   await benchIpam('pglite', openers.pglite);
   const url = process.env.BENCH_DATABASE_URL;
   if (url) await benchIpam('postgres', openers.postgres(url));
   else console.log('\n(set BENCH_DATABASE_URL to a PostgreSQL database to measure on PostgreSQL too)');
+  await benchDataPlane();
 }
 
 main().catch((err) => {

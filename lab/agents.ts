@@ -3,7 +3,14 @@ import path from 'node:path';
 import { AgentClient } from '../agent/client';
 import type { NetnsLab } from './netns';
 
-const ENTRY = { host: 'agent/host/main.ts', vrouter: 'agent/vrouter/main.ts' } as const;
+const SOURCE = { host: 'agent/host/main.ts', vrouter: 'agent/vrouter/main.ts' } as const;
+const BUNDLE = { host: 'dist/agents/host.mjs', vrouter: 'dist/agents/vrouter.mjs' } as const;
+
+/** The bundled agent (`npm run build:agents`) when it exists, else the sources through tsx. */
+async function agentCommand(kind: 'host' | 'vrouter'): Promise<string[]> {
+  const bundled = await fs.stat(BUNDLE[kind]).catch(() => null);
+  return bundled ? [BUNDLE[kind]] : ['--import', 'tsx', SOURCE[kind]];
+}
 
 export interface StartedAgent {
   client: AgentClient;
@@ -24,7 +31,7 @@ export async function startAgent(lab: NetnsLab, opts: { kind: 'host' | 'vrouter'
   const log = path.join(base, 'agent.log');
   await fs.writeFile(tokenFile, `${opts.token}\n`, { mode: 0o600 });
   await fs.rm(socket, { force: true });
-  const args = ['--import', 'tsx', ENTRY[opts.kind], '--id', opts.id, '--socket', socket, '--token-file', tokenFile, '--state-dir', path.join(base, 'state'), '--run-dir', path.join(base, 'run')];
+  const args = [...(await agentCommand(opts.kind)), '--id', opts.id, '--socket', socket, '--token-file', tokenFile, '--state-dir', path.join(base, 'state'), '--run-dir', path.join(base, 'run')];
   const child = opts.kind === 'host' ? lab.spawnNetOnly(opts.ns, process.execPath, args, log) : lab.spawn(opts.ns, process.execPath, args, log);
   for (let i = 0; i < 300; i++) {
     if (await fs.stat(socket).catch(() => null)) return { client: new AgentClient(socket, opts.token), pid: child.pid!, log };

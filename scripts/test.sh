@@ -42,7 +42,7 @@ pg_tests() {
 step "integration on PostgreSQL" pg_tests
 
 # The build comes before the lab step: a lab test runs the built console as a non-root user.
-step "production build" npx next build
+step "production build" npm run build
 
 if [ "${CLOUDROUTER_SKIP_LAB:-}" = 1 ]; then
   echo
