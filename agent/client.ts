@@ -15,18 +15,30 @@ export class AgentCallError extends Error {
   }
 }
 
-/** Talks to one agent over its Unix socket (the lab) with its own token. */
+/**
+ * Talks to one agent with its own token: over its Unix socket (the lab), or over HTTP on the
+ * management network (`http://host:port`, a real host).
+ */
 export class AgentClient {
+  private readonly target: { socketPath: string } | { host: string; port: number };
   constructor(
     readonly socketPath: string,
     private readonly token: string,
-  ) {}
+  ) {
+    const m = /^http:\/\/([^/:]+):(\d+)\/?$/.exec(socketPath);
+    this.target = m ? { host: m[1]!, port: Number(m[2]) } : { socketPath };
+  }
+
+  /** From an endpoint as stored for an agent: `unix:/path` or `http://host:port`. */
+  static fromEndpoint(endpoint: string, token: string): AgentClient {
+    return new AgentClient(endpoint.startsWith('unix:') ? endpoint.slice('unix:'.length) : endpoint, token);
+  }
 
   private call(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<unknown> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { socketPath: this.socketPath, method, path, headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' }, timeout: timeoutMs },
+        { ...this.target, method, path, headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' }, timeout: timeoutMs },
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));

@@ -17,10 +17,17 @@ export async function runAgent<C extends { generation: number }>(opts: {
   kernelHash(cfg: C | null): Promise<string>;
 }) {
   const { values } = parseArgs({
-    options: { id: { type: 'string' }, socket: { type: 'string' }, 'token-file': { type: 'string' }, 'state-dir': { type: 'string' }, 'run-dir': { type: 'string' } },
+    options: {
+      id: { type: 'string' },
+      socket: { type: 'string' },
+      listen: { type: 'string' },
+      'token-file': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'run-dir': { type: 'string' },
+    },
   });
-  if (!values.id || !values.socket || !values['token-file'] || !values['state-dir']) {
-    process.stderr.write(`usage: ${opts.kind}-agent --id ID --socket PATH --token-file FILE --state-dir DIR\n`);
+  if (!values.id || !(values.socket || values.listen) || !values['token-file'] || !values['state-dir']) {
+    process.stderr.write(`usage: ${opts.kind}-agent --id ID (--socket PATH | --listen HOST:PORT) --token-file FILE --state-dir DIR [--run-dir DIR]\n`);
     process.exit(2);
   }
   const stateDir = values['state-dir'];
@@ -39,8 +46,16 @@ export async function runAgent<C extends { generation: number }>(opts: {
     log,
   });
   const server = http.createServer(agent.handler(token));
-  await listenUnix(server, values.socket);
-  log('info', 'listening', { socket: values.socket });
+  if (values.socket) {
+    await listenUnix(server, values.socket);
+    log('info', 'listening', { socket: values.socket });
+  } else {
+    // On a real host: HTTP on the management network, every request carrying the agent's token.
+    const m = /^(.+):(\d+)$/.exec(values.listen!);
+    if (!m) throw new Error(`--listen takes HOST:PORT, got ${values.listen}`);
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(Number(m[2]), m[1], () => resolve()));
+    log('info', 'listening', { address: values.listen });
+  }
   await agent.restore();
   const stop = () => {
     server.close();

@@ -6,10 +6,24 @@ import type { NetnsLab } from './netns';
 const SOURCE = { host: 'agent/host/main.ts', vrouter: 'agent/vrouter/main.ts' } as const;
 const BUNDLE = { host: 'dist/agents/host.mjs', vrouter: 'dist/agents/vrouter.mjs' } as const;
 
-/** The bundled agent (`npm run build:agents`) when it exists, else the sources through tsx. */
-async function agentCommand(kind: 'host' | 'vrouter'): Promise<string[]> {
+async function newestSource(dir: string): Promise<number> {
+  let newest = 0;
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, await newestSource(p));
+    else if (e.name.endsWith('.ts')) newest = Math.max(newest, (await fs.stat(p)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The bundled agent (`npm run build:agents`) when it is newer than every agent source, else the
+ * sources through tsx — a stale bundle never runs.
+ */
+export async function agentCommand(kind: 'host' | 'vrouter'): Promise<string[]> {
   const bundled = await fs.stat(BUNDLE[kind]).catch(() => null);
-  return bundled ? [BUNDLE[kind]] : ['--import', 'tsx', SOURCE[kind]];
+  if (bundled && bundled.mtimeMs >= (await newestSource('agent'))) return [BUNDLE[kind]];
+  return ['--import', 'tsx', SOURCE[kind]];
 }
 
 export interface StartedAgent {

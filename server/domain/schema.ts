@@ -62,6 +62,16 @@ export const HostView = z.object({
 });
 
 export const CreateStorage = z.object({ name: Name, description: Description, zoneId: Id, url: z.string().trim().min(1, 'Enter a URL or path.').max(1024) });
+/** Where the reconciler reaches a host's agent: its Unix socket, or HTTP on the management network. */
+export const AgentEndpointInput = z.object({
+  id: Id,
+  endpoint: z
+    .string()
+    .trim()
+    .regex(/^(unix:\/[\w./-]+|http:\/\/\d{1,3}(\.\d{1,3}){3}:\d{1,5})$/, 'unix:/path/to/agent.sock or http://<management IP>:<port>'),
+});
+export const AgentAccessView = z.object({ id: Id, endpoint: z.string().nullable(), token: z.string(), sync: SyncView });
+
 export const StorageView = z.object({ ...base, zoneId: Id, type: z.string(), url: z.string() });
 
 // ── Catalog ──────────────────────────────────────────────────────────────────

@@ -36,8 +36,7 @@ export interface AgentLike {
 
 export function defaultClientFor(agent: AgentRow): AgentLike | null {
   if (!agent.endpoint) return null;
-  if (agent.endpoint.startsWith('unix:')) return new AgentClient(agent.endpoint.slice(5), agent.token);
-  return null;
+  return AgentClient.fromEndpoint(agent.endpoint, agent.token);
 }
 
 /**

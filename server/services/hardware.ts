@@ -87,6 +87,25 @@ export const hostService = {
       return (await withSync(tx, [row!]))[0]!;
     });
   },
+  async agentAccess(db: Db, actor: Actor, id: string) {
+    await getReadable(db, actor, hosts, id, 'host');
+    const [a] = await db.select().from(agents).where(eq(agents.id, id));
+    if (!a) throw new DomainError(E.NOT_FOUND, 'This host has no agent record.');
+    return { id, endpoint: a.endpoint, token: a.token, sync: syncView(a) };
+  },
+  async setAgentEndpoint(db: Db, actor: Actor, input: { id: string; endpoint: string }) {
+    return db.transaction(async (tx) => {
+      await getReadable(tx, actor, hosts, input.id, 'host');
+      // A new endpoint: push the full config there at once.
+      const [a] = await tx
+        .update(agents)
+        .set({ endpoint: input.endpoint, appliedGeneration: 0, nextAttemptAt: new Date(), failures: 0 })
+        .where(eq(agents.id, input.id))
+        .returning();
+      await audit(tx, actor, 'set-agent-endpoint', 'host', input.id, { endpoint: input.endpoint });
+      return { id: input.id, endpoint: a!.endpoint, token: a!.token, sync: syncView(a) };
+    });
+  },
   async delete(db: Db, actor: Actor, id: string) {
     await deleteOwned(db, actor, hosts, 'host', id, [
       { table: vms, column: vms.hostId, label: 'VM(s)' },

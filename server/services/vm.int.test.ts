@@ -98,6 +98,17 @@ describe('VMs and vRouters (R-VM-1, R-VM-2)', () => {
     expect(new Set(rows.map((r) => r.token)).size).toBe(2);
   });
 
+  it('an administrator reads a host agent’s token and registers where it listens; tenants may not', async () => {
+    const access = await h.admin.host.agent({ id: dc.host.id });
+    expect(access.token.length).toBeGreaterThan(30);
+    expect(access.endpoint).toBeNull();
+    await expect(h.admin.host.setAgentEndpoint({ id: dc.host.id, endpoint: 'http://192.168.29.11' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const set = await h.admin.host.setAgentEndpoint({ id: dc.host.id, endpoint: 'http://192.168.29.11:7070' });
+    expect(set).toMatchObject({ endpoint: 'http://192.168.29.11:7070', sync: { appliedGeneration: 0, inSync: false } });
+    const t = await h.tenant('no-agent-access');
+    await expect(t.caller.host.agent({ id: dc.host.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
   it('a tenant cannot see another account’s VM', async () => {
     const t = await h.tenant('vm-tenant');
     const [vm] = await h.admin.vm.create({ name: 'admins', instanceOfferingId: offering.id, imageId: image.id, l3Ids: [dc.privateL3.id] });
