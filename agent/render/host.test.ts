@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkersOptedOut, golden } from './golden';
 import { deviceNames, HostConfigV1, type HostConfig } from '../protocol/host';
 import { renderDhcpConf, renderDhcpHosts } from './host-dhcp';
 import { planFdb, planHostLinks, type ObservedHostLink } from './host-links';
@@ -37,12 +38,6 @@ const H1: HostConfig = HostConfigV1.parse({
   ],
 });
 
-const golden = (name: string, text: string) => {
-  const file = path.join(import.meta.dirname, '__golden__', name);
-  if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(file, text);
-  expect(text).toBe(fs.readFileSync(file, 'utf8'));
-};
-const optedOut = process.env.CLOUDROUTER_SKIP_LAB === '1';
 
 describe('host nftables: DHCP stays on its host (R-DHCP-1)', () => {
   it('renders h1 to its golden file', () => golden('host-h1.nft', renderHostNft(H1)));
@@ -54,7 +49,7 @@ describe('host nftables: DHCP stays on its host (R-DHCP-1)', () => {
   it('renders empty sets for a host without networks', () => {
     expect(renderHostNft({ ...H1, bridges: [], ports: [], dhcp: [] })).toContain('type ifname;\n');
   });
-  it.skipIf(optedOut)('passes `nft --check` (in a throwaway network namespace)', () => {
+  it.skipIf(checkersOptedOut)('passes `nft --check` (in a throwaway network namespace)', () => {
     expect(() => execFileSync('unshare', ['-n', 'nft', '--check', '-f', '-'], { input: renderHostNft(H1) })).not.toThrow();
   });
 });
@@ -69,7 +64,7 @@ describe('per-L3 DHCP server', () => {
     expect(text).toContain('dhcp-option=option:router,192.168.10.1');
     expect(renderDhcpHosts(H1.dhcp[0]!)).toBe('02:00:00:00:00:01,192.168.10.21,VM-1\n');
   });
-  it.skipIf(optedOut)('passes `dnsmasq --test`', () => {
+  it.skipIf(checkersOptedOut)('passes `dnsmasq --test`', () => {
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cr-dhcp-')), 'd.conf');
     fs.writeFileSync(f, renderDhcpConf(H1.dhcp[0]!, paths));
     expect(() => execFileSync('dnsmasq', ['--test', `--conf-file=${f}`], { stdio: 'pipe' })).not.toThrow();

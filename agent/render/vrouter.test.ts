@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkersOptedOut, golden, have } from './golden';
 import { VRouterConfigV1, type VRouterConfig } from '../protocol/vrouter';
 import { renderDnsForwarder } from './dnsmasq';
 import { planLinks, ROUTE_PROTO } from './links';
@@ -25,22 +26,7 @@ const BASIC: VRouterConfig = VRouterConfigV1.parse({
   dns: { listen: ['192.168.10.1'], upstreams: ['198.51.100.53'] },
 });
 
-function golden(name: string, text: string) {
-  const file = path.join(import.meta.dirname, '__golden__', name);
-  if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(file, text);
-  expect(text).toBe(fs.readFileSync(file, 'utf8'));
-}
 
-const have = (bin: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${bin}`]);
-    return true;
-  } catch {
-    return false;
-  }
-};
-// The real checkers need root (nft) — only an explicit opt-out skips them; otherwise they fail.
-const optedOut = process.env.CLOUDROUTER_SKIP_LAB === '1';
 
 describe('vRouter nftables (R-SNAT-1)', () => {
   it('renders the basic router to its golden file', () => {
@@ -49,7 +35,7 @@ describe('vRouter nftables (R-SNAT-1)', () => {
   it('scopes SNAT to the public NIC and names the L3', () => {
     expect(renderVRouterNft(BASIC)).toContain(`oifname "eth1" ip saddr 192.168.10.0/24 snat to 10.108.10.5 comment "snat l3=${PRIV}"`);
   });
-  it.skipIf(optedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` (in a throwaway network namespace)', () => {
+  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` (in a throwaway network namespace)', () => {
     expect(() => execFileSync('unshare', ['-n', 'nft', '--check', '-f', '-'], { input: renderVRouterNft(BASIC) })).not.toThrow();
   });
 });
@@ -61,7 +47,7 @@ describe('vRouter DNS forwarder (R-DNS-1)', () => {
   it('renders nothing when the router serves no DNS', () => {
     expect(renderDnsForwarder({ ...BASIC, dns: null }, { pidFile: '/x' })).toBeNull();
   });
-  it.skipIf(optedOut && !have('dnsmasq'))('passes `dnsmasq --test`', () => {
+  it.skipIf(checkersOptedOut && !have('dnsmasq'))('passes `dnsmasq --test`', () => {
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cr-dns-')), 'dns.conf');
     fs.writeFileSync(f, renderDnsForwarder(BASIC, { pidFile: '/run/cr/dns.pid' })!);
     expect(execFileSync('dnsmasq', ['--test', `--conf-file=${f}`], { stdio: 'pipe' }).toString() + 'ok').toContain('ok');

@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n/context';
 import { useTRPC } from '../trpc';
-import { Alert, Badge, Button, FieldRow, Select, TextInput } from '../ui/primitives';
+import { Alert, Badge, Button, FieldRow, Panel, Select, TextInput } from '../ui/primitives';
 import { describeError } from './api';
 import { RefName } from './RefName';
 import type { Row } from './types';
@@ -53,18 +53,6 @@ function NicTable({ nics }: { nics: NicRow[] }) {
   );
 }
 
-function Card({ title, children, action }: { title: string; children: React.ReactNode; action?: React.ReactNode }) {
-  return (
-    <section className="rounded-lg border border-slate-200 bg-white">
-      <div className="flex items-center justify-between border-b border-slate-100 px-4 py-2">
-        <h2 className="font-semibold">{title}</h2>
-        {action}
-      </div>
-      <div className="p-4">{children}</div>
-    </section>
-  );
-}
-
 type Kind = 'ping' | 'tcp' | 'udp' | 'http' | 'dns' | 'listen';
 interface Ran {
   at: string;
@@ -110,7 +98,7 @@ export function VerifyPanel({ vmId }: { vmId: string }) {
   }
 
   return (
-    <Card title={t('verify.title')}>
+    <Panel title={t('verify.title')}>
       <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-3" data-testid="verify-form">
         <div className="w-32">
           <FieldRow id="verify-kind" label={t('verify.kind')}>
@@ -184,7 +172,7 @@ export function VerifyPanel({ vmId }: { vmId: string }) {
           </tbody>
         </table>
       )}
-    </Card>
+    </Panel>
   );
 }
 
@@ -206,7 +194,7 @@ export function VmSections({ vm }: { vm: Row }) {
   };
   return (
     <>
-      <Card
+      <Panel
         title={t('vm.nics')}
         action={
           <div className="flex gap-2">
@@ -230,7 +218,7 @@ export function VmSections({ vm }: { vm: Row }) {
             <Alert>{error}</Alert>
           </div>
         )}
-      </Card>
+      </Panel>
       <VerifyPanel vmId={vm.id} />
     </>
   );
@@ -248,9 +236,9 @@ export function VRouterSections({ router }: { router: Row }) {
   const { t } = useI18n();
   return (
     <>
-      <Card title={t('vm.nics')}>
+      <Panel title={t('vm.nics')}>
         <NicTable nics={router.nics as NicRow[]} />
-      </Card>
+      </Panel>
       <SyncSection sync={router.sync as SyncRow | null} />
     </>
   );
@@ -261,7 +249,7 @@ export function SyncSection({ sync }: { sync: SyncRow | null }) {
   const { t } = useI18n();
   return (
     <>
-      <Card title={t('sync.title')}>
+      <Panel title={t('sync.title')}>
         {sync ? (
           <div className="space-y-2 text-sm" data-testid="sync">
             <p>
@@ -273,7 +261,7 @@ export function SyncSection({ sync }: { sync: SyncRow | null }) {
         ) : (
           '—'
         )}
-      </Card>
+      </Panel>
     </>
   );
 }

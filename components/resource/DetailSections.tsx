@@ -5,24 +5,12 @@ import { AddRange, CreateVxlanNetwork } from '@/server/domain/schema';
 import { useI18n } from '../i18n/context';
 import { useActor } from '../shell/actor';
 import { useTRPC } from '../trpc';
-import { Button, Modal, Spinner } from '../ui/primitives';
+import { Button, Modal, Panel, Spinner } from '../ui/primitives';
 import { ConfirmButton } from './ConfirmButton';
 import { rangeFields, rangeInput } from './defs';
 import { RefName } from './RefName';
 import { ResourceForm } from './ResourceForm';
 import type { Row } from './types';
-
-function Section({ title, action, children }: { title: string; action?: React.ReactNode; children: React.ReactNode }) {
-  return (
-    <section className="rounded-lg border border-slate-200 bg-white">
-      <div className="flex items-center justify-between border-b border-slate-100 px-4 py-2">
-        <h2 className="font-semibold">{title}</h2>
-        {action}
-      </div>
-      <div className="p-4">{children}</div>
-    </section>
-  );
-}
 
 /** L3 detail: ranges (add / delete, R-L3-4/5) and IP usage. */
 export function L3Sections({ l3, canWrite }: { l3: Row; canWrite: boolean }) {
@@ -48,7 +36,7 @@ export function L3Sections({ l3, canWrite }: { l3: Row; canWrite: boolean }) {
           </Button>
         </div>
       )}
-      <Section title={t('l3.ranges')} action={canWrite && <Button onClick={() => setAdding(true)}>{t('l3.addRange')}</Button>}>
+      <Panel title={t('l3.ranges')} action={canWrite && <Button onClick={() => setAdding(true)}>{t('l3.addRange')}</Button>}>
         {ranges.isPending ? (
           <Spinner label={t('common.loading')} />
         ) : ranges.data?.length ? (
@@ -93,8 +81,8 @@ export function L3Sections({ l3, canWrite }: { l3: Row; canWrite: boolean }) {
         ) : (
           <p className="text-sm text-slate-500">{t('common.empty')}</p>
         )}
-      </Section>
-      <Section title={t('l3.usage')}>
+      </Panel>
+      <Panel title={t('l3.usage')}>
         {usage.data ? (
           <div className="space-y-3 text-sm">
             <p data-testid="ip-usage">{t('l3.usedOf', { used: usage.data.used, total: usage.data.total })}</p>
@@ -125,7 +113,7 @@ export function L3Sections({ l3, canWrite }: { l3: Row; canWrite: boolean }) {
         ) : (
           <Spinner label={t('common.loading')} />
         )}
-      </Section>
+      </Panel>
       <Modal open={adding} title={t('l3.addRange')} onClose={() => setAdding(false)} wide>
         <ResourceForm
           idPrefix="range"
@@ -158,7 +146,7 @@ export function L2Sections({ l2, canWrite }: { l2: Row; canWrite: boolean }) {
   const refresh = () => qc.invalidateQueries(trpc.l2.pathFilter());
   if (l2.type === 'vxlan') return null;
   return (
-    <Section
+    <Panel
       title={t('field.clusters')}
       action={
         canWrite && (
@@ -211,7 +199,7 @@ export function L2Sections({ l2, canWrite }: { l2: Row; canWrite: boolean }) {
           {error}
         </p>
       )}
-    </Section>
+    </Panel>
   );
 }
 
@@ -229,7 +217,7 @@ export function VxlanPoolSections({ pool, canWrite }: { pool: Row; canWrite: boo
   const refresh = () => Promise.all([qc.invalidateQueries(trpc.vxlanPool.pathFilter()), qc.invalidateQueries(trpc.l2.pathFilter())]);
   return (
     <>
-      <Section title={t('field.clusters')} action={canWrite && <Button onClick={() => setAttaching(true)}>{t('common.attach')}</Button>}>
+      <Panel title={t('field.clusters')} action={canWrite && <Button onClick={() => setAttaching(true)}>{t('common.attach')}</Button>}>
         <ul className="text-sm">
           {links.map((l) => (
             <li key={l.clusterId}>
@@ -237,8 +225,8 @@ export function VxlanPoolSections({ pool, canWrite }: { pool: Row; canWrite: boo
             </li>
           ))}
         </ul>
-      </Section>
-      <Section title={t('vxlan.networks')} action={<Button onClick={() => setCreating(true)}>{t('vxlan.createNetwork')}</Button>}>
+      </Panel>
+      <Panel title={t('vxlan.networks')} action={<Button onClick={() => setCreating(true)}>{t('vxlan.createNetwork')}</Button>}>
         <ul className="text-sm">
           {nets.data?.items
             .filter((n) => n.vxlanPoolId === pool.id)
@@ -248,7 +236,7 @@ export function VxlanPoolSections({ pool, canWrite }: { pool: Row; canWrite: boo
               </li>
             ))}
         </ul>
-      </Section>
+      </Panel>
       <Modal open={attaching} title={t('common.attach')} onClose={() => setAttaching(false)}>
         <ResourceForm
           idPrefix="attach"

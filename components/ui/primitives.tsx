@@ -118,4 +118,17 @@ export function Modal({ open, title, onClose, children, wide }: { open: boolean;
   );
 }
 
+/** A titled white panel of a detail page, with an optional action at the right of its title. */
+export function Panel({ title, action, children }: { title: string; action?: ReactNode; children: ReactNode }) {
+  return (
+    <section className="rounded-lg border border-slate-200 bg-white">
+      <div className="flex items-center justify-between border-b border-slate-100 px-4 py-2">
+        <h2 className="font-semibold">{title}</h2>
+        {action}
+      </div>
+      <div className="p-4">{children}</div>
+    </section>
+  );
+}
+
 export { cx };
