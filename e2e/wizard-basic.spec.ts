@@ -26,6 +26,23 @@ test('the S-BASIC wizard builds the network and its verification table turns gre
   await expect(page.getByTestId('nics').locator('tbody tr')).toHaveCount(3);
   await expect(page.getByTestId('sync')).toContainText('In sync');
 
+  // R-VM-1 through the form: two VMs at once on the wizard's private network, each with an address.
+  await page.goto('/vms');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  const d = page.getByRole('dialog');
+  await d.getByLabel('Name', { exact: true }).fill('web');
+  await d.getByLabel('Instance offering').selectOption({ label: 'basic-small' });
+  await d.getByLabel('Image').selectOption({ label: 'basic-vm-image' });
+  await d.getByLabel('Network (default route)').selectOption({ label: 'basic-L3-private' });
+  await d.getByLabel('How many').fill('2');
+  await d.getByRole('button', { name: 'Confirm' }).click();
+  await expect(d).toBeHidden();
+  for (const name of ['web-1', 'web-2']) {
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
+    await expect(row).toContainText(/192\.168\.10\.\d+/);
+    await expect(row).toContainText('running');
+  }
+
   // A VM's own Verify panel runs a check too.
   await page.goto('/vms');
   await page.getByRole('link', { name: 'VM-1', exact: true }).click();

@@ -39,6 +39,11 @@ await labDescribe('the console without root', () => {
     await fs.access(path.join(process.cwd(), '.next', 'BUILD_ID')).catch(() => {
       throw new Error('this test runs the production build: run `npx next build` first (scripts/test.sh does)');
     });
+    const readable = await new Promise<boolean>((resolve) => {
+      const probe = spawn('runuser', ['-u', 'nobody', '--', 'test', '-r', path.join(process.cwd(), '.next', 'BUILD_ID')], { stdio: 'ignore' });
+      probe.on('exit', (code) => resolve(code === 0));
+    });
+    if (!readable) throw new Error(`the user nobody cannot read ${process.cwd()} (a parent folder is not world-readable), so the console cannot be run as non-root from here`);
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cr-nonroot-'));
     await fs.chown(dataDir, 65534, 65534);
     const port = await freePort();
