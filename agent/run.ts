@@ -13,7 +13,7 @@ import { Agent, listenUnix } from './server';
 export async function runAgent<C extends { generation: number }>(opts: {
   kind: 'host' | 'vrouter';
   schema: z.ZodType;
-  apply(cfg: C, dirs: { stateDir: string; runDir: string }): Promise<unknown>;
+  apply(cfg: C, dirs: { stateDir: string; runDir: string }, previous: C | null): Promise<unknown>;
   kernelHash(cfg: C | null): Promise<string>;
 }) {
   const { values } = parseArgs({
@@ -40,7 +40,7 @@ export async function runAgent<C extends { generation: number }>(opts: {
     kind: opts.kind,
     id: values.id,
     schema: opts.schema as z.ZodType<C>,
-    apply: async (cfg) => void (await opts.apply(cfg, { stateDir, runDir })),
+    apply: async (cfg, previous) => void (await opts.apply(cfg, { stateDir, runDir }, previous)),
     kernelHash: opts.kernelHash,
     stateDir,
     log,

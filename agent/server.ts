@@ -9,7 +9,8 @@ export interface AgentSpec<C extends { generation: number }> {
   kind: 'host' | 'vrouter';
   id: string;
   schema: z.ZodType<C>;
-  apply(cfg: C): Promise<void>;
+  /** `previous`: the config this process applied last, or null when the kernel must be reconciled whole (first apply, resync, restore). */
+  apply(cfg: C, previous: C | null): Promise<void>;
   kernelHash(cfg: C | null): Promise<string>;
   stateDir: string;
   log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
@@ -24,6 +25,8 @@ const MAX_BODY = 32 * 1024 * 1024;
  */
 export class Agent<C extends { generation: number }> {
   private current: C | null = null;
+  /** After a failed apply the kernel may hold part of it: the next apply reconciles whole. */
+  private needFull = true;
   private appliedKernelHash = '';
   private lastError: AgentStatus['lastError'] = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -53,13 +56,15 @@ export class Agent<C extends { generation: number }> {
         throw agentError('CONFIG_STALE', `generation ${cfg.generation} is older than the applied ${this.current.generation}`);
       }
       try {
-        await this.spec.apply(cfg);
+        await this.spec.apply(cfg, force || this.needFull ? null : this.current);
       } catch (err) {
+        this.needFull = true;
         this.lastError = { code: 'APPLY_FAILED', message: (err as Error).message, at: new Date().toISOString() };
         this.spec.log('error', 'apply failed', { generation: cfg.generation, error: (err as Error).message });
         throw agentError('APPLY_FAILED', (err as Error).message);
       }
       this.current = cfg;
+      this.needFull = false;
       this.lastError = null;
       this.appliedKernelHash = await this.spec.kernelHash(cfg);
       await fs.mkdir(this.spec.stateDir, { recursive: true });

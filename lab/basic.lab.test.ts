@@ -94,7 +94,7 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
     expect(await runCheck(lab, ns, { kind: 'ping', target: vm2.ip })).toMatchObject({ ok: true, summary: expect.stringContaining('replied') });
     expect(await runCheck(lab, ns, { kind: 'ping', target: '192.168.10.250', count: 1 })).toMatchObject({ ok: false, summary: 'no reply from 192.168.10.250' });
     const http = await runCheck(lab, ns, { kind: 'http', url: 'http://example.com/' });
-    expect(http).toMatchObject({ ok: true, summary: 'GET http://example.com/: HTTP 200' });
+    expect(http).toMatchObject({ ok: true, summary: `GET http://example.com/: HTTP 200, seen as ${routerPublicIp}` });
     expect(http.ms).toBeGreaterThan(0);
     expect(await runCheck(lab, ns, { kind: 'dns', name: 'example.com' })).toMatchObject({ ok: true, summary: `example.com → ${LAB_INTERNET.web}` });
     expect(await runCheck(lab, ns, { kind: 'tcp', target: LAB_INTERNET.web, port: 80 })).toMatchObject({ ok: true });

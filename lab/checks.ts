@@ -14,7 +14,7 @@ export type Check =
   | { kind: 'udp'; target: string; port: number }
   | { kind: 'http'; url: string }
   | { kind: 'dns'; name: string }
-  | { kind: 'listen'; port: number; protocol: 'tcp' | 'udp'; seconds: number };
+  | { kind: 'listen'; port: number; protocol: 'tcp' | 'udp'; seconds: number; label?: string };
 
 export interface CheckResult {
   ok: boolean;
@@ -42,9 +42,12 @@ export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise
       return { ...r, summary: r.ok ? `${check.target} replied${rtt ? `, avg ${rtt} ms` : ''}` : `no reply from ${check.target}` };
     }
     case 'tcp': {
-      // bash opens the connection; host and port are positional arguments, not part of the script.
-      const r = await timed(() => lab.exec(ns, 'timeout', ['3', 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', check.target, String(check.port)]));
-      return { ...r, summary: r.ok ? `connected to ${check.target}:${check.port}` : `could not connect to ${check.target}:${check.port}` };
+      // bash opens the connection and reads what the server says first (a lab listener names its
+      // machine); host and port are positional arguments, not part of the script.
+      const r = await timed(() => lab.exec(ns, 'timeout', ['3', 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1" || exit 1; timeout 1 head -c 200 <&3; exit 0', check.target, String(check.port)]));
+      const banner = r.output.trim().split('\n')[0] ?? '';
+      const who = /^cloudrouter-lab \d+ (.+)$/.exec(banner)?.[1];
+      return { ...r, summary: r.ok ? `connected to ${check.target}:${check.port}${who ? `, answered by ${who}` : ''}` : `could not connect to ${check.target}:${check.port}` };
     }
     case 'udp': {
       const r = await timed(() => lab.exec(ns, 'timeout', ['3', 'bash', '-c', 'echo cloudrouter-probe > "/dev/udp/$0/$1"', check.target, String(check.port)]));
@@ -54,7 +57,9 @@ export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise
       const r = await timed(() => lab.exec(ns, 'curl', ['-s', '-S', '-m', '5', '-w', '\nHTTP %{http_code} in %{time_total} s from %{remote_ip}', check.url]));
       const status = /HTTP (\d{3})/.exec(r.output)?.[1];
       const ok = r.ok && status !== undefined && status.startsWith('2');
-      return { ...r, ok, summary: ok ? `GET ${check.url}: HTTP ${status}` : `GET ${check.url} failed${status ? `: HTTP ${status}` : ''}` };
+      // The lab's web server tells the client the address it saw (SNAT / EIP source).
+      const seen = /"you":"([\d.]+)"/.exec(r.output)?.[1];
+      return { ...r, ok, summary: ok ? `GET ${check.url}: HTTP ${status}${seen ? `, seen as ${seen}` : ''}` : `GET ${check.url} failed${status ? `: HTTP ${status}` : ''}` };
     }
     case 'dns': {
       const r = await timed(() => lab.exec(ns, 'busybox', ['nslookup', '-type=a', check.name]));
@@ -64,7 +69,7 @@ export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise
       return { ...r, summary: r.ok && answers.length ? `${check.name} → ${answers.join(', ')}` : `could not resolve ${check.name}` };
     }
     case 'listen': {
-      lab.spawn(ns, process.execPath, [LISTENER, check.protocol, String(check.port), String(check.seconds)]);
+      lab.spawn(ns, process.execPath, [LISTENER, check.protocol, String(check.port), String(check.seconds), check.label ?? '']);
       // Ready once the port is bound.
       for (let i = 0; i < 50; i++) {
         const out = await lab.exec(ns, 'ss', ['-Hln', check.protocol === 'udp' ? '-u' : '-t', `sport = :${check.port}`]).catch(() => '');

@@ -14,7 +14,7 @@ const UDHCPC_SCRIPT = path.join(process.cwd(), 'lab', 'vm', 'udhcpc.sh');
 const short = (id: string) => id.replace(/-/g, '').slice(-8);
 
 /** The lab internet: a web server for example.com and a DNS server, on documentation ranges. */
-export const LAB_INTERNET = { web: '198.51.100.10', dns: '198.51.100.53', ranges: ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'] };
+export const LAB_INTERNET = { web: '198.51.100.10', dns: '198.51.100.53', client: '203.0.113.10', ranges: ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'] };
 
 /**
  * Builds the data center recorded in the database as network namespaces and plays its hypervisor:
@@ -73,6 +73,8 @@ export class LabController {
       'link set lo up',
       `addr add ${LAB_INTERNET.web}/32 dev lo`,
       `addr add ${LAB_INTERNET.dns}/32 dev lo`,
+      // The internet client: checks "from the internet" (to EIPs, forwarded ports) come from here.
+      `addr add ${LAB_INTERNET.client}/32 dev lo`,
       // The internet answers for every address of the documentation ranges.
       ...LAB_INTERNET.ranges.map((r) => `route add local ${r} dev lo`),
     ]);
@@ -143,7 +145,7 @@ export class LabController {
       await this.lab.nsBatch('inet', [`link set up${k} up`, `addr add ${inetIp}/30 dev up${k}`, `rule add fwmark ${mark} table ${100 + mark}`, `route add default via ${gwIp} table ${100 + mark}`]);
       await this.lab.exec('inet', 'nft', ['add', 'rule', 'ip', 'cr_inet', 'pre', 'iifname', `up${k}`, 'ct', 'state', 'new', 'ct', 'mark', 'set', String(mark)]);
       const cidr = `${intToIp(range.networkIp)}/${range.prefixLength}`;
-      await this.lab.nsBatch('inet', [`route add ${cidr} via ${gwIp}`]).catch(() => {
+      await this.lab.nsBatch('inet', [`route add ${cidr} via ${gwIp} src ${LAB_INTERNET.client}`]).catch(() => {
         logger.info({ l3: l3.id, cidr }, 'lab: this public range overlaps another public network; replies still return through the gateway each connection came from');
       });
     }

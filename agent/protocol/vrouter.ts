@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { IfName, Ipv4, Ipv4Cidr, Uuid } from './common';
 
+const Port = z.number().int().min(1).max(65535);
+
 /**
  * The full desired state of one vRouter, version 1. The server always sends all of it; the agent
  * makes the router match it (R-DNS-1, R-SNAT-1 and the addressing of R-VM-2).
@@ -29,6 +31,25 @@ export const VRouterConfigV1 = z
     snat: z.array(z.object({ sourceCidr: Ipv4Cidr, outNic: IfName, toAddress: Ipv4, l3Id: Uuid })).default([]),
     /** R-DNS-1: a forwarder on the private gateway addresses, to the L3s' DNS servers. */
     dns: z.object({ listen: z.array(Ipv4).min(1), upstreams: z.array(Ipv4) }).nullable(),
+    /** VIPs other than the NICs' own addresses: held as /32 on their public NIC so the router answers ARP for them. */
+    vips: z.array(z.object({ ip: Ipv4, nic: IfName })).default([]),
+    /** R-EIP-2: 1:1 NAT — traffic to `vip` goes to `target`; `target`'s traffic out of `nic` leaves as `vip`. */
+    eips: z.array(z.object({ id: Uuid, vip: Ipv4, target: Ipv4, nic: IfName })).default([]),
+    /** R-PF-1: VIP ports → VM ports (same length), optionally only from `allowedCidr`. */
+    portForwards: z
+      .array(
+        z.object({
+          id: Uuid,
+          protocol: z.enum(['tcp', 'udp']),
+          vip: Ipv4,
+          vipPortStart: Port,
+          vipPortEnd: Port,
+          target: Ipv4,
+          targetPortStart: Port,
+          allowedCidr: Ipv4Cidr.nullable().default(null),
+        }),
+      )
+      .default([]),
   })
   .superRefine((cfg, ctx) => {
     const names = new Set<string>();
@@ -38,6 +59,26 @@ export const VRouterConfigV1 = z
     }
     for (const [i, s] of cfg.snat.entries()) {
       if (!names.has(s.outNic)) ctx.addIssue({ code: 'custom', path: ['snat', i, 'outNic'], message: `SNAT leaves through ${s.outNic}, which is not a NIC of this router` });
+    }
+    for (const [i, v] of cfg.vips.entries()) {
+      if (!names.has(v.nic)) ctx.addIssue({ code: 'custom', path: ['vips', i, 'nic'], message: `VIP on ${v.nic}, which is not a NIC of this router` });
+    }
+    const dnat = new Set<string>();
+    for (const [i, e] of cfg.eips.entries()) {
+      if (dnat.has(e.vip)) ctx.addIssue({ code: 'custom', path: ['eips', i, 'vip'], message: `VIP ${e.vip} has two EIPs` });
+      dnat.add(e.vip);
+    }
+    const ports = new Set<string>();
+    for (const [i, pf] of cfg.portForwards.entries()) {
+      if (pf.vipPortEnd < pf.vipPortStart || pf.targetPortStart + (pf.vipPortEnd - pf.vipPortStart) > 65535) {
+        ctx.addIssue({ code: 'custom', path: ['portForwards', i], message: 'port range out of bounds' });
+        continue;
+      }
+      for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++) {
+        const key = `${pf.vip}/${pf.protocol}/${p}`;
+        if (ports.has(key)) ctx.addIssue({ code: 'custom', path: ['portForwards', i], message: `${pf.protocol} ${pf.vip}:${p} is forwarded twice` });
+        ports.add(key);
+      }
     }
     if (cfg.defaultRoute && !names.has(cfg.defaultRoute.nic)) {
       ctx.addIssue({ code: 'custom', path: ['defaultRoute', 'nic'], message: `default route through ${cfg.defaultRoute.nic}, which is not a NIC of this router` });

@@ -25,13 +25,16 @@ export const ROUTE_PROTO = 188;
 export function planLinks(observed: { links: ObservedLink[]; routes: ObservedRoute[] }, cfg: VRouterConfig): string[] {
   const out: string[] = [];
   const byName = new Map(observed.links.map((l) => [l.name, l]));
+  const desired = desiredAddresses(cfg);
   for (const nic of cfg.nics) {
     const have = byName.get(nic.name);
     if (!have) throw new Error(`NIC ${nic.name} does not exist on this router`);
     if (nic.mtu && have.mtu !== nic.mtu) out.push(`link set dev ${nic.name} mtu ${nic.mtu}`);
     if (!have.up) out.push(`link set dev ${nic.name} up`);
-    for (const a of have.addresses) if (!nic.addresses.includes(a)) out.push(`addr del ${a} dev ${nic.name}`);
-    for (const a of nic.addresses) if (!have.addresses.includes(a)) out.push(`addr add ${a} dev ${nic.name}`);
+    const want = desired.get(nic.name)!;
+    const got = new Set(have.addresses);
+    for (const a of have.addresses) if (!want.has(a)) out.push(`addr del ${a} dev ${nic.name}`);
+    for (const a of want) if (!got.has(a)) out.push(`addr add ${a} dev ${nic.name}`);
   }
   const wanted = new Map<string, { via: string; dev?: string }>();
   if (cfg.defaultRoute) wanted.set('default', { via: cfg.defaultRoute.via, dev: cfg.defaultRoute.nic });
@@ -48,6 +51,30 @@ export function planLinks(observed: { links: ObservedLink[]; routes: ObservedRou
     }
   }
   return out;
+}
+
+/** Every address each NIC should hold: its own, plus the VIPs it carries as /32. */
+export function desiredAddresses(cfg: VRouterConfig): Map<string, Set<string>> {
+  const out = new Map(cfg.nics.map((n) => [n.name, new Set(n.addresses)]));
+  for (const v of cfg.vips) out.get(v.nic)?.add(`${v.ip}/32`);
+  return out;
+}
+
+/** NICs, their own addresses and the routes: what must be equal for a VIP-only delta. */
+function linkSkeleton(cfg: VRouterConfig): string {
+  return JSON.stringify([cfg.nics, cfg.defaultRoute, cfg.routes]);
+}
+
+/**
+ * From the previously applied config to the next when only VIPs changed: the `ip -batch` lines
+ * that add and remove those /32s, without observing the kernel. Null when anything else changed.
+ */
+export function planVipDelta(prev: VRouterConfig, next: VRouterConfig): string[] | null {
+  if (linkSkeleton(prev) !== linkSkeleton(next)) return null;
+  const key = (v: { ip: string; nic: string }) => `${v.ip}/32 dev ${v.nic}`;
+  const before = new Set(prev.vips.map(key));
+  const after = new Set(next.vips.map(key));
+  return [...[...before].filter((k) => !after.has(k)).map((k) => `addr del ${k}`), ...[...after].filter((k) => !before.has(k)).map((k) => `addr add ${k}`)];
 }
 
 interface IpAddrJson {

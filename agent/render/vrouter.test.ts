@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { checkersOptedOut, golden, have } from './golden';
 import { VRouterConfigV1, type VRouterConfig } from '../protocol/vrouter';
 import { renderDnsForwarder } from './dnsmasq';
-import { planLinks, ROUTE_PROTO } from './links';
-import { renderVRouterNft } from './vrouter-nft';
+import { planLinks, planVipDelta, ROUTE_PROTO } from './links';
+import { renderVRouterNft, renderVRouterNftDelta } from './vrouter-nft';
 
 // Address plan: S-BASIC's vRouter (seed tables 1–3), internet DNS on 198.51.100.53.
 const PUB = '11111111-1111-4111-8111-111111111111';
@@ -37,6 +37,67 @@ describe('vRouter nftables (R-SNAT-1)', () => {
   });
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` (in a throwaway network namespace)', () => {
     expect(() => execFileSync('unshare', ['-n', 'nft', '--check', '-f', '-'], { input: renderVRouterNft(BASIC) })).not.toThrow();
+  });
+});
+
+// S-EIP / S-PF / S-TENANT on the same router: an EIP, a single-port PF with an offset and a source
+// restriction, a range with an offset, and a route table entry to the other tenant's network.
+const EIP = '44444444-4444-4444-8444-444444444444';
+const PF1 = '55555555-5555-4555-8555-555555555555';
+const PF2 = '66666666-6666-4666-8666-666666666666';
+const SERVICES: VRouterConfig = VRouterConfigV1.parse({
+  ...BASIC,
+  routes: [{ destination: '192.168.11.0/24', via: '10.108.10.9' }],
+  vips: [
+    { ip: '10.108.10.20', nic: 'eth1' },
+    { ip: '10.108.10.21', nic: 'eth1' },
+  ],
+  eips: [{ id: EIP, vip: '10.108.10.20', target: '192.168.10.2', nic: 'eth1' }],
+  portForwards: [
+    { id: PF1, protocol: 'tcp', vip: '10.108.10.21', vipPortStart: 24, vipPortEnd: 24, target: '192.168.10.3', targetPortStart: 22, allowedCidr: '198.51.100.0/24' },
+    { id: PF2, protocol: 'tcp', vip: '10.108.10.21', vipPortStart: 5900, vipPortEnd: 5902, target: '192.168.10.2', targetPortStart: 6900 },
+  ],
+});
+
+describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
+  it('renders EIPs, port forwards and route exclusions to their golden file', () => {
+    golden('vrouter-services.nft', renderVRouterNft(SERVICES));
+  });
+  it('one map element per EIP direction and per forwarded port, keeping the offset', () => {
+    const text = renderVRouterNft(SERVICES);
+    expect(text).toContain('add element ip cr_vrouter eip_dnat { 10.108.10.20 : 192.168.10.2 }');
+    expect(text).toContain('add element ip cr_vrouter eip_snat { 192.168.10.2 . "eth1" : 10.108.10.20 }');
+    expect(text).toContain('10.108.10.21 . 5900 : 192.168.10.2 . 6900, 10.108.10.21 . 5901 : 192.168.10.2 . 6901, 10.108.10.21 . 5902 : 192.168.10.2 . 6902');
+    expect(text).toContain('ip daddr 10.108.10.21 tcp dport 24-24 ip saddr != 198.51.100.0/24 drop');
+    expect(text).toContain('set no_snat { type ipv4_addr; flags interval; elements = { 192.168.11.0/24 } }');
+  });
+  it('moves an EIP by deleting and adding its elements, and names the VIP whose flows go', () => {
+    const moved = { ...SERVICES, generation: 8, eips: [{ ...SERVICES.eips[0]!, target: '192.168.10.3' }] };
+    const delta = renderVRouterNftDelta(SERVICES, moved)!;
+    expect(delta.text).toBe(
+      [
+        'delete element ip cr_vrouter eip_dnat { 10.108.10.20 }',
+        'delete element ip cr_vrouter eip_snat { 192.168.10.2 . "eth1" }',
+        'add element ip cr_vrouter eip_dnat { 10.108.10.20 : 192.168.10.3 }',
+        'add element ip cr_vrouter eip_snat { 192.168.10.3 . "eth1" : 10.108.10.20 }',
+        '',
+      ].join('\n'),
+    );
+    expect(delta.changed.eip_dnat).toEqual(['10.108.10.20']);
+    expect(planVipDelta(SERVICES, moved)).toEqual([]);
+  });
+  it('one more EIP is one element each way and one address', () => {
+    const more = { ...SERVICES, vips: [...SERVICES.vips, { ip: '10.108.10.22', nic: 'eth1' }], eips: [...SERVICES.eips, { id: PF1, vip: '10.108.10.22', target: '192.168.10.9', nic: 'eth1' }] };
+    expect(renderVRouterNftDelta(SERVICES, more)!.text.trim().split('\n')).toHaveLength(2);
+    expect(planVipDelta(SERVICES, more)).toEqual(['addr add 10.108.10.22/32 dev eth1']);
+  });
+  it('nothing changed → nothing to do; a new restricted rule or route → whole table', () => {
+    expect(renderVRouterNftDelta(SERVICES, { ...SERVICES, generation: 9 })).toEqual({ text: '', changed: { eip_dnat: [], eip_snat: [], pf_tcp: [], pf_udp: [] } });
+    expect(renderVRouterNftDelta(SERVICES, { ...SERVICES, routes: [] })).toBeNull();
+    expect(planVipDelta(SERVICES, { ...SERVICES, routes: [] })).toBeNull();
+  });
+  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` with services', () => {
+    expect(() => execFileSync('unshare', ['-n', 'nft', '--check', '-f', '-'], { input: renderVRouterNft(SERVICES) })).not.toThrow();
   });
 });
 

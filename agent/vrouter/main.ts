@@ -10,6 +10,6 @@ import { runAgent } from '../run';
 await runAgent<VRouterConfig>({
   kind: 'vrouter',
   schema: VRouterConfigV1,
-  apply: (cfg, dirs) => applyVRouter(cfg, dirs),
+  apply: (cfg, dirs, previous) => applyVRouter(cfg, dirs, { previous }),
   kernelHash: vrouterKernelHash,
 });

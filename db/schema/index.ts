@@ -4,3 +4,4 @@ export * from './catalog';
 export * from './network';
 export * from './ipam';
 export * from './compute';
+export * from './services';

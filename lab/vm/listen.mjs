@@ -3,17 +3,21 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 
-const [protocol, port, seconds] = process.argv.slice(2);
+const [protocol, port, seconds, label = ''] = process.argv.slice(2);
 const log = (msg) => process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
 if (protocol === 'udp') {
   const sock = dgram.createSocket('udp4');
-  sock.on('message', (data, from) => log(`udp from ${from.address}:${from.port} ${data.length} bytes`));
+  sock.on('message', (data, from) => {
+    log(`udp from ${from.address}:${from.port} ${data.length} bytes`);
+    sock.send(`cloudrouter-lab ${port} ${label}\n`, from.port, from.address);
+  });
   sock.bind(Number(port));
 } else {
   net
     .createServer((c) => {
       log(`tcp from ${c.remoteAddress}:${c.remotePort}`);
-      c.end(`cloudrouter-lab ${port}\n`);
+      // The banner names the machine, so a client can tell which VM a VIP or port led it to.
+      c.end(`cloudrouter-lab ${port} ${label}\n`);
     })
     .listen(Number(port));
 }

@@ -63,6 +63,16 @@ export const ErrorCodes = {
   LAB_UNAVAILABLE: 'LAB_UNAVAILABLE',
   /** Offering: CPU/memory out of bounds, image not a vRouter image. */
   OFFERING_INVALID: 'OFFERING_INVALID',
+  /** R-EIP-1: a system VIP backing an EIP; a VIP already used by another service. */
+  VIP_NOT_ALLOWED: 'VIP_NOT_ALLOWED',
+  /** R-EIP-2 / R-PF-2: the NIC cannot be bound here (wrong network, already bound, other router). */
+  BIND_NOT_ALLOWED: 'BIND_NOT_ALLOWED',
+  /** R-PF-1/2: ports outside 1–65535, start > end, ranges of different lengths. */
+  PORT_RANGE_INVALID: 'PORT_RANGE_INVALID',
+  /** R-PF-2: port ranges of two rules on one VIP and protocol overlap. */
+  PORT_RANGE_OVERLAP: 'PORT_RANGE_OVERLAP',
+  /** R-RT-1: a destination that is not a CIDR, or a next hop that is not an address. */
+  ROUTE_INVALID: 'ROUTE_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -122,4 +132,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   NO_HOST: 409,
   INVALID_STATE: 409,
   LAB_UNAVAILABLE: 409,
+  VIP_NOT_ALLOWED: 409,
+  BIND_NOT_ALLOWED: 409,
+  PORT_RANGE_INVALID: 400,
+  PORT_RANGE_OVERLAP: 409,
+  ROUTE_INVALID: 400,
 };

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { hosts, ipRanges, l2Networks, l3Networks, nics, vms, vrouters } from '@/db/schema';
+import { eips, hosts, ipRanges, l2Networks, l3Networks, nics, portForwards, routeEntries, routeTableRouters, vips, vms, vrouters } from '@/db/schema';
 import { intToIp } from '../domain/ip';
 import type { HostSnapshot, SnapshotL2, SnapshotL3, SnapshotNic, VRouterSnapshot } from '../domain/compile/types';
 
@@ -105,5 +105,48 @@ export async function loadVRouterSnapshot(db: Executor, routerId: string, genera
   const [router] = await db.select().from(vrouters).where(eq(vrouters.id, routerId));
   if (!router) throw new Error(`vRouter ${routerId} is gone`);
   const own = (await nicsOnHosts(db, [router.hostId])).filter((n) => n.owner === 'vrouter' && n.ownerId === routerId);
-  return { router: { id: router.id }, generation, l3s: await loadL3s(db, [...new Set(own.map((n) => n.l3Id))]), nics: own };
+  const served = own.filter((n) => n.role === 'private').map((n) => n.l3Id);
+  const boundEips = served.length
+    ? await db
+        .select({ id: eips.id, vip: vips.ip, vipL3Id: vips.l3Id, target: nics.ip })
+        .from(eips)
+        .innerJoin(vips, eq(vips.id, eips.vipId))
+        .innerJoin(nics, eq(nics.id, eips.nicId))
+        .where(inArray(nics.l3Id, served))
+        .orderBy(asc(eips.createdAt))
+    : [];
+  const boundPfs = served.length
+    ? await db
+        .select({ pf: portForwards, vip: vips.ip, vipL3Id: vips.l3Id, target: nics.ip })
+        .from(portForwards)
+        .innerJoin(vips, eq(vips.id, portForwards.vipId))
+        .innerJoin(nics, eq(nics.id, portForwards.nicId))
+        .where(inArray(nics.l3Id, served))
+        .orderBy(asc(portForwards.createdAt))
+    : [];
+  const routes = await db
+    .select({ destination: routeEntries.destination, nextHop: routeEntries.nextHop })
+    .from(routeTableRouters)
+    .innerJoin(routeEntries, eq(routeEntries.tableId, routeTableRouters.tableId))
+    .where(eq(routeTableRouters.vrouterId, routerId))
+    .orderBy(asc(routeEntries.createdAt));
+  return {
+    router: { id: router.id },
+    generation,
+    l3s: await loadL3s(db, [...new Set(own.map((n) => n.l3Id))]),
+    nics: own,
+    eips: boundEips.map((e) => ({ id: e.id, vip: intToIp(e.vip), vipL3Id: e.vipL3Id, target: intToIp(e.target) })),
+    portForwards: boundPfs.map(({ pf, vip, vipL3Id, target }) => ({
+      id: pf.id,
+      protocol: pf.protocol,
+      vip: intToIp(vip),
+      vipL3Id,
+      vipPortStart: pf.vipPortStart,
+      vipPortEnd: pf.vipPortEnd,
+      target: intToIp(target),
+      targetPortStart: pf.vmPortStart,
+      allowedCidr: pf.allowedCidr,
+    })),
+    routes,
+  };
 }

@@ -15,5 +15,17 @@ export async function checkFromVm(db: Db, actor: Actor, input: CheckInput) {
     throw new DomainError(E.LAB_UNAVAILABLE, plane?.status().note ?? 'Connectivity checks run in the built-in lab, which is not running.');
   }
   if (vm.state !== 'running') throw new DomainError(E.INVALID_STATE, `VM "${vm.name}" is stopped; start it to run checks.`, 'vmId');
-  return runCheck(plane.lab.lab, plane.lab.vmNs(vm.id), input.check as Check);
+  const check = input.check.kind === 'listen' ? { ...input.check, label: vm.name } : input.check;
+  return runCheck(plane.lab.lab, plane.lab.vmNs(vm.id), check as Check);
+}
+
+/**
+ * Runs one check from the lab internet's client (203.0.113.10): how the outside world sees a VIP —
+ * an EIP (R-EIP-2) or a forwarded port (R-PF-1). Only outbound kinds; nothing listens there.
+ */
+export async function checkFromInternet(input: { check: CheckInput['check'] }) {
+  const plane = dataPlane();
+  if (!plane?.lab) throw new DomainError(E.LAB_UNAVAILABLE, plane?.status().note ?? 'Connectivity checks run in the built-in lab, which is not running.');
+  if (input.check.kind === 'listen') throw new DomainError(E.INVALID_INPUT, 'The internet side only connects; listen from a VM.', 'check');
+  return runCheck(plane.lab.lab, 'inet', input.check as Check);
 }

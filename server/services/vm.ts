@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, count, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, or } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db, Executor } from '@/db/client';
 import {
   agents,
+  eips,
   hosts,
   images,
   instanceOfferings,
@@ -12,6 +13,8 @@ import {
   l2Networks,
   l3Networks,
   nics,
+  portForwards,
+  vips,
   vms,
   vrouterOfferings,
   vrouters,
@@ -23,6 +26,7 @@ import { intToIp } from '../domain/ip';
 import type { CreateVm, ListInput } from '../domain/schema';
 import { bumpAgents, bumpForL3s, hostsCarryingL2s, registerAgent } from './agents';
 import { allocateIp, releaseIp } from './ipam';
+import { recordSystemVip, routerOfL3 } from './vips';
 import { audit, getReadable, getWritable, listPage } from './scope';
 
 type L3Row = typeof l3Networks.$inferSelect;
@@ -92,6 +96,7 @@ export async function ensureVRouter(tx: Executor, l3: L3Row): Promise<{ id: stri
   for (const [i, p] of plan.entries()) {
     const alloc = await allocateIp(tx, { l3Id: p.l3Id, ip: p.ip, kind: 'vrouter', ownerType: 'vrouter', ownerId: router!.id, insideSubnetOk: p.role === 'private' });
     await tx.insert(nics).values({ vrouterId: router!.id, l3Id: p.l3Id, role: p.role, ip: alloc.ip, mac: newMac(), deviceIndex: i, isDefault: p.role === 'public' });
+    if (p.role === 'public') await recordSystemVip(tx, router!, p.l3Id, alloc.ip);
   }
   await registerAgent(tx, router!.id, 'vrouter');
   await bumpForL3s(tx, [mgmt!.id, pub!.id, l3.id], [router!.id]);
@@ -168,6 +173,30 @@ export const vmService = {
     });
   },
 
+  /**
+   * R-VM-1: a NIC on another network. On a running VM it takes effect at the next reboot (its
+   * `active` flag); on a stopped VM at the next start. A vRouter L3 gets its vRouter if it has none.
+   */
+  async attachNic(db: Db, actor: Actor, input: { id: string; l3Id: string }) {
+    return db.transaction(async (tx) => {
+      const vm = await getWritable(tx, actor, vms, input.id, 'VM');
+      const l3 = await getReadable(tx, actor, l3Networks, input.l3Id, 'L3 network', l3Networks.shared, 'l3Id');
+      if (l3.category === 'system') throw new DomainError(E.L3_KIND_MISMATCH, `"${l3.name}" is a system network; VMs use private or public networks.`, 'l3Id');
+      const own = await tx.select().from(nics).where(eq(nics.vmId, vm.id));
+      if (own.some((n) => n.l3Id === l3.id)) throw new DomainError(E.INVALID_INPUT, `The VM already has a NIC on "${l3.name}".`, 'l3Id');
+      if (own.length >= 8) throw new DomainError(E.INVALID_INPUT, 'A VM has at most 8 NICs.', 'l3Id');
+      const carriers = new Set(await hostsCarryingL2s(tx, [l3.l2Id]));
+      if (!carriers.has(vm.hostId)) throw new DomainError(E.NO_HOST, `The VM's host is not in a cluster attached to "${l3.name}".`, 'l3Id');
+      if (l3.category === 'private' && l3.type === 'vrouter') await ensureVRouter(tx, l3);
+      const alloc = await allocateIp(tx, { l3Id: l3.id, kind: 'vm-nic', ownerType: 'vm', ownerId: vm.id });
+      const deviceIndex = own.reduce((m, n) => Math.max(m, n.deviceIndex + 1), 0);
+      await tx.insert(nics).values({ vmId: vm.id, l3Id: l3.id, role: 'vm', ip: alloc.ip, mac: newMac(), deviceIndex, isDefault: own.length === 0, active: vm.state !== 'running' });
+      await bumpForL3s(tx, [l3.id], [vm.hostId]);
+      await audit(tx, actor, 'attach-nic', 'VM', vm.id, { l3Id: l3.id });
+      return (await withNics(tx, [vm]))[0]!;
+    });
+  },
+
   /** Deleting a VM releases every one of its addresses. */
   async delete(db: Db, actor: Actor, id: string) {
     await db.transaction(async (tx) => {
@@ -181,7 +210,74 @@ export const vmService = {
   },
 };
 
+/** The next device index of a vRouter and its row, for NIC changes. */
+async function routerForChange(tx: Executor, actor: Actor, id: string) {
+  const router = await getWritable(tx, actor, vrouters, id, 'vRouter');
+  const own = await tx.select().from(nics).where(eq(nics.vrouterId, router.id)).orderBy(asc(nics.deviceIndex));
+  return { router, own, next: own.reduce((m, n) => Math.max(m, n.deviceIndex + 1), 0) };
+}
+
 export const vrouterService = {
+  /**
+   * R-MPUB-1: another public L3 on a running vRouter (its address becomes a system VIP of that
+   * router, and its private networks are SNATed out of it too); or a vRouter L3 that has no
+   * vRouter yet, which this router then serves (traffic between its private L3s is routed).
+   */
+  async attachL3(db: Db, actor: Actor, input: { id: string; l3Id: string }) {
+    return db.transaction(async (tx) => {
+      const { router, own, next } = await routerForChange(tx, actor, input.id);
+      const l3 = await getReadable(tx, actor, l3Networks, input.l3Id, 'L3 network', l3Networks.shared, 'l3Id');
+      if (own.some((n) => n.l3Id === l3.id)) throw new DomainError(E.INVALID_INPUT, `The vRouter is already on "${l3.name}".`, 'l3Id');
+      const carriers = new Set(await hostsCarryingL2s(tx, [l3.l2Id]));
+      if (!carriers.has(router.hostId)) throw new DomainError(E.NO_HOST, `The vRouter's host is not in a cluster attached to "${l3.name}".`, 'l3Id');
+      if (l3.category === 'public') {
+        const alloc = await allocateIp(tx, { l3Id: l3.id, kind: 'vrouter', ownerType: 'vrouter', ownerId: router.id });
+        await tx.insert(nics).values({ vrouterId: router.id, l3Id: l3.id, role: 'public', ip: alloc.ip, mac: newMac(), deviceIndex: next });
+        await recordSystemVip(tx, router, l3.id, alloc.ip);
+      } else if (l3.category === 'private' && l3.type === 'vrouter') {
+        const servedBy = await routerOfL3(tx, l3.id);
+        if (servedBy) throw new DomainError(E.INVALID_INPUT, `"${l3.name}" is served by another vRouter already.`, 'l3Id');
+        const [range] = await tx.select().from(ipRanges).where(eq(ipRanges.l3Id, l3.id)).orderBy(asc(ipRanges.startIp)).limit(1);
+        if (!range) throw new DomainError(E.IP_RANGE_EXHAUSTED, `Network "${l3.name}" has no IP range yet; add one first.`, 'l3Id');
+        const alloc = await allocateIp(tx, { l3Id: l3.id, ip: range.gateway, kind: 'vrouter', ownerType: 'vrouter', ownerId: router.id, insideSubnetOk: true });
+        await tx.insert(nics).values({ vrouterId: router.id, l3Id: l3.id, role: 'private', ip: alloc.ip, mac: newMac(), deviceIndex: next });
+      } else {
+        throw new DomainError(E.L3_KIND_MISMATCH, `"${l3.name}" is neither a public network nor a vRouter network.`, 'l3Id');
+      }
+      await bumpForL3s(tx, [l3.id], [router.id, router.hostId]);
+      await audit(tx, actor, 'attach-l3', 'vRouter', router.id, { l3Id: l3.id });
+      return (await routersWithNics(tx, [router]))[0]!;
+    });
+  },
+
+  /** R-MPUB-1: detach an additional public L3 (refused while its VIPs serve EIPs or port forwarding), or a private L3 without VMs. */
+  async detachL3(db: Db, actor: Actor, input: { id: string; l3Id: string }) {
+    return db.transaction(async (tx) => {
+      const { router, own } = await routerForChange(tx, actor, input.id);
+      const nic = own.find((n) => n.l3Id === input.l3Id);
+      if (!nic) throw new DomainError(E.NOT_FOUND, 'The vRouter has no NIC on that network.', 'l3Id');
+      if (nic.role === 'management') throw new DomainError(E.INVALID_INPUT, 'The management network cannot be detached.', 'l3Id');
+      if (nic.role === 'public' && nic.isDefault) throw new DomainError(E.INVALID_INPUT, "The offering's public network gives the default route; it cannot be detached.", 'l3Id');
+      if (nic.role === 'public') {
+        const users = await tx
+          .select({ name: vips.name })
+          .from(vips)
+          .where(and(eq(vips.l3Id, nic.l3Id), or(inArray(vips.id, tx.select({ id: eips.vipId }).from(eips).where(isNotNull(eips.nicId))), inArray(vips.id, tx.select({ id: portForwards.vipId }).from(portForwards).where(isNotNull(portForwards.nicId))))));
+        const served = users.length ? await tx.select({ id: nics.id }).from(nics).where(inArray(nics.l3Id, own.filter((n) => n.role === 'private').map((n) => n.l3Id))) : [];
+        if (users.length && served.length) throw new DomainError(E.IN_USE, `VIPs on this network are in use (${users.map((u) => `"${u.name}"`).join(', ')}); unbind them first.`, 'l3Id');
+        await tx.delete(vips).where(and(eq(vips.vrouterId, router.id), eq(vips.l3Id, nic.l3Id)));
+      } else {
+        const [vm] = await tx.select({ id: nics.id }).from(nics).where(and(eq(nics.l3Id, nic.l3Id), isNotNull(nics.vmId))).limit(1);
+        if (vm) throw new DomainError(E.IN_USE, 'VMs are on this network; the vRouter is their gateway.', 'l3Id');
+      }
+      await tx.delete(nics).where(eq(nics.id, nic.id));
+      await releaseIp(tx, nic.l3Id, nic.ip);
+      await bumpForL3s(tx, [nic.l3Id], [router.id, router.hostId]);
+      await audit(tx, actor, 'detach-l3', 'vRouter', router.id, { l3Id: nic.l3Id });
+      return (await routersWithNics(tx, [router]))[0]!;
+    });
+  },
+
   async list(db: Db, actor: Actor, input: ListInput) {
     const page = await listPage<typeof vrouters.$inferSelect>(db, actor, { table: vrouters, search: [vrouters.name], sort: { name: vrouters.name, createdAt: vrouters.createdAt } }, input);
     return { items: await routersWithNics(db, page.items), total: page.total };

@@ -29,13 +29,23 @@ export const BASIC = {
   privateL3: { name: 'L3-private', dhcpServerIp: '192.168.10.10', range: { method: 'cidr' as const, cidr: '192.168.10.0/24' } },
 };
 
-export async function buildBasicDataCenter(admin: Caller, opts: { publicDns?: string[] } = {}) {
+/** The public range the EIP and PF sections of the seed use (4.5, 4.6: EIP-1 is 10.108.12.198). */
+export const SERVICES_PUBLIC_RANGE = { method: 'bounds' as const, startIp: '10.108.12.0', endIp: '10.108.13.255', netmask: '255.0.0.0', gateway: '10.0.0.1' };
+
+export async function buildBasicDataCenter(admin: Caller, opts: { publicDns?: string[]; publicRange?: typeof SERVICES_PUBLIC_RANGE; publicDhcp?: string } = {}) {
   const zone = await admin.zone.create({ name: BASIC.zone });
   const cluster = await admin.cluster.create({ name: BASIC.cluster, zoneId: zone.id });
   const host = await admin.host.create({ ...BASIC.host, clusterId: cluster.id });
   const bs = await admin.backupStorage.create({ ...BASIC.backupStorage, zoneId: zone.id });
   const publicL2 = await admin.l2.create({ ...BASIC.publicL2, zoneId: zone.id, clusterIds: [cluster.id] });
-  const publicL3 = await admin.l3.create({ ...BASIC.publicL3, dnsServers: opts.publicDns ?? BASIC.publicL3.dnsServers, l2Id: publicL2.id, category: 'public' });
+  const publicL3 = await admin.l3.create({
+    ...BASIC.publicL3,
+    dnsServers: opts.publicDns ?? BASIC.publicL3.dnsServers,
+    range: opts.publicRange ?? BASIC.publicL3.range,
+    dhcpServerIp: opts.publicDhcp ?? BASIC.publicL3.dhcpServerIp,
+    l2Id: publicL2.id,
+    category: 'public',
+  });
   const mgmtL2 = await admin.l2.create({ ...BASIC.mgmtL2, zoneId: zone.id, clusterIds: [cluster.id] });
   const mgmtL3 = await admin.l3.create({ ...BASIC.mgmtL3, l2Id: mgmtL2.id, category: 'system', dhcpEnabled: false });
   const image = await admin.image.create({ ...BASIC.image, kind: 'vrouter', backupStorageId: bs.id });

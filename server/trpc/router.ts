@@ -4,6 +4,7 @@ import { imageRouter, instanceOfferingRouter, vrouterOfferingRouter } from './ro
 import { backupStorageRouter, clusterRouter, hostRouter, primaryStorageRouter, zoneRouter } from './routers/hardware';
 import { l2Router, l3Router, vxlanPoolRouter } from './routers/network';
 import { systemRouter, vmRouter, vrouterRouter } from './routers/compute';
+import { eipRouter, portForwardRouter, routeTableRouter, vipRouter } from './routers/services';
 
 export const appRouter = router({
   auth: authRouter,
@@ -22,6 +23,10 @@ export const appRouter = router({
   l3: l3Router,
   vm: vmRouter,
   vrouter: vrouterRouter,
+  vip: vipRouter,
+  eip: eipRouter,
+  portForward: portForwardRouter,
+  routeTable: routeTableRouter,
   system: systemRouter,
 });
 

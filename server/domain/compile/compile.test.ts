@@ -91,7 +91,7 @@ describe('compileHostConfig (R-DHCP-1, R-DNS-1)', () => {
 });
 
 describe('compileVRouterConfig (R-SNAT-1, R-DNS-1, R-VM-2)', () => {
-  const snap: VRouterSnapshot = { router: { id: ROUTER }, generation: 2, l3s: Object.values(L3), nics: routerNics };
+  const snap: VRouterSnapshot = { router: { id: ROUTER }, generation: 2, l3s: Object.values(L3), nics: routerNics, eips: [], portForwards: [], routes: [] };
   const cfg = compileVRouterConfig(snap);
   it('produces a config the vRouter agent accepts', () => {
     expect(VRouterConfigV1.safeParse(cfg).success).toBe(true);

@@ -55,4 +55,20 @@ export interface VRouterSnapshot {
   generation: number;
   l3s: SnapshotL3[];
   nics: SnapshotNic[];
+  /** Bound EIPs of VM NICs on the networks this router serves. */
+  eips: Array<{ id: string; vip: string; vipL3Id: string; target: string }>;
+  /** Bound port forwarding rules of VM NICs on the networks this router serves. */
+  portForwards: Array<{
+    id: string;
+    protocol: 'tcp' | 'udp';
+    vip: string;
+    vipL3Id: string;
+    vipPortStart: number;
+    vipPortEnd: number;
+    target: string;
+    targetPortStart: number;
+    allowedCidr: string | null;
+  }>;
+  /** Entries of the route tables attached to this router, oldest first. */
+  routes: Array<{ destination: string; nextHop: string }>;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { vms } from '@/db/schema';
-import { CheckInput, CheckResultView, CreateVm, IdInput, ListInput, listOf, SystemStatusView, VmActionInput, VmView, VRouterView } from '../../domain/schema';
-import { checkFromVm } from '../../services/checks';
+import { CheckInput, CheckResultView, CheckSpec, CreateVm, IdInput, ListInput, listOf, SystemStatusView, VmActionInput, VmNicInput, VmView, VRouterL3Input, VRouterView } from '../../domain/schema';
+import { checkFromInternet, checkFromVm } from '../../services/checks';
 import { dataPlane } from '../../dataplane';
 import { vmService, vrouterService } from '../../services/vm';
 import { router, tenantProcedure } from '../init';
@@ -35,6 +35,11 @@ export const vmRouter = router({
     .input(VmActionInput)
     .output(VmView)
     .mutation(({ ctx, input }) => vmService.action(ctx.db, ctx.actor, input)),
+  attachNic: tenantProcedure
+    .meta({ openapi: { method: 'POST', path: '/vms/{id}/nics', tags: ['compute'], summary: 'Attach a NIC on another network; on a running VM it takes effect after a reboot (R-VM-1)', protect: true } })
+    .input(VmNicInput)
+    .output(VmView)
+    .mutation(({ ctx, input }) => vmService.attachNic(ctx.db, ctx.actor, input)),
   check: tenantProcedure
     .meta({ openapi: { method: 'POST', path: '/vms/{vmId}/checks', tags: ['compute'], summary: 'Run a connectivity check from inside a VM (ping, tcp, udp, http, dns, listen)', protect: true } })
     .input(CheckInput)
@@ -43,6 +48,11 @@ export const vmRouter = router({
 });
 
 export const systemRouter = router({
+  checkFromInternet: tenantProcedure
+    .meta({ openapi: { method: 'POST', path: '/system/internet-checks', tags: ['compute'], summary: 'Run a connectivity check from the lab internet (to an EIP or a forwarded port)', protect: true } })
+    .input(z.object({ check: CheckSpec }))
+    .output(CheckResultView)
+    .mutation(({ input }) => checkFromInternet(input)),
   status: tenantProcedure
     .meta({ openapi: { method: 'GET', path: '/system/status', tags: ['compute'], summary: 'Data plane status: reconciler and built-in lab', protect: true } })
     .input(z.void())
@@ -61,4 +71,14 @@ export const vrouterRouter = router({
     .input(IdInput)
     .output(VRouterView)
     .query(({ ctx, input }) => vrouterService.get(ctx.db, ctx.actor, input.id)),
+  attachL3: tenantProcedure
+    .meta({ openapi: { method: 'POST', path: '/vrouters/{id}/l3-networks', tags: ['compute'], summary: 'Attach another public L3 (R-MPUB-1) or a vRouter L3 to a running vRouter', protect: true } })
+    .input(VRouterL3Input)
+    .output(VRouterView)
+    .mutation(({ ctx, input }) => vrouterService.attachL3(ctx.db, ctx.actor, input)),
+  detachL3: tenantProcedure
+    .meta({ openapi: { method: 'DELETE', path: '/vrouters/{id}/l3-networks/{l3Id}', tags: ['compute'], summary: 'Detach an additional L3 from a vRouter (R-MPUB-1)', protect: true } })
+    .input(VRouterL3Input)
+    .output(VRouterView)
+    .mutation(({ ctx, input }) => vrouterService.detachL3(ctx.db, ctx.actor, input)),
 });
