@@ -15,7 +15,7 @@ export interface VRouterPaths {
 }
 
 async function observe() {
-  const [addr, route] = await Promise.all([run('ip', ['-j', 'addr', 'show']), run('ip', ['-j', 'route', 'show', 'table', 'main'])]);
+  const [addr, route] = await Promise.all([run('ip', ['-j', 'addr', 'show']), run('ip', ['-j', '-N', 'route', 'show', 'table', 'main'])]);
   return { links: parseIpAddr(addr), routes: parseIpRoute(route) };
 }
 
