@@ -4,14 +4,17 @@
  */
 import { benchDataPlane } from './dataplane';
 import { benchIpam, openers } from './ipam';
+import { benchVRouterServices } from './vrouter';
 
 async function main() {
+  if (process.argv.includes('--vrouter-only')) return benchVRouterServices();
   if (process.argv.includes('--dataplane-only')) return benchDataPlane();
   await benchIpam('pglite', openers.pglite);
   const url = process.env.BENCH_DATABASE_URL;
   if (url) await benchIpam('postgres', openers.postgres(url));
   else console.log('\n(set BENCH_DATABASE_URL to a PostgreSQL database to measure on PostgreSQL too)');
   await benchDataPlane();
+  await benchVRouterServices();
 }
 
 main().catch((err) => {

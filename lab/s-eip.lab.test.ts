@@ -64,10 +64,10 @@ await labDescribe('S-EIP in the lab: one elastic IP moved from VM-1 to VM-2', ()
     expect(await s.fromVm(vm2.id, { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true, summary: expect.stringContaining(`seen as ${routerPublicIp}`) });
   });
 
-  it('the vRouter holds the VIP on its public NIC and one map element each way', async () => {
+  it('the vRouter holds the VIP as a local route on its public NIC and one map element each way', async () => {
     const router = (await s.h.admin.vrouter.list({})).items[0]!;
     const ns = s.ctl.routerNs(router.id);
-    expect(await s.lab.exec(ns, 'ip', ['-4', '-br', 'addr', 'show', 'dev', 'eth1'])).toContain(`${VIP}/32`);
+    expect(await s.lab.exec(ns, 'ip', ['route', 'show', 'table', 'local', VIP])).toContain(`local ${VIP} dev eth1`);
     const table = await s.lab.exec(ns, 'nft', ['list', 'map', 'ip', 'cr_vrouter', 'eip_dnat']);
     expect(table).toContain(`${VIP} : ${vm1.ip}`);
   });

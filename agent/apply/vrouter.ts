@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { VRouterConfig } from '../protocol/vrouter';
 import { renderDnsForwarder } from '../render/dnsmasq';
-import { parseIpAddr, parseIpRoute, planLinks, planVipDelta, ROUTE_PROTO } from '../render/links';
-import { elementChanges, renderVRouterNft, renderVRouterNftDelta, VROUTER_TABLE, type NftDelta } from '../render/vrouter-nft';
+import { parseIpAddr, parseIpRoute, parseVipRoutes, planLinks, planVipDelta, planVipRoutes, ROUTE_PROTO } from '../render/links';
+import { elementChanges, mapName, renderVRouterNftDelta, renderVRouterNftElements, renderVRouterNftSkeleton, VROUTER_TABLE, type NftDelta } from '../render/vrouter-nft';
 import { run } from './exec';
 import { pidAlive, writeIfChanged } from './files';
 
@@ -15,9 +15,15 @@ export interface VRouterPaths {
 }
 
 async function observe() {
-  const [addr, route] = await Promise.all([run('ip', ['-j', 'addr', 'show']), run('ip', ['-j', '-N', 'route', 'show', 'table', 'main'])]);
-  return { links: parseIpAddr(addr), routes: parseIpRoute(route) };
+  const [addr, route, local] = await Promise.all([
+    run('ip', ['-j', 'addr', 'show']),
+    run('ip', ['-j', '-N', 'route', 'show', 'table', 'main']),
+    run('ip', ['-j', '-N', 'route', 'show', 'table', 'local']),
+  ]);
+  return { links: parseIpAddr(addr), routes: parseIpRoute(route), vips: parseVipRoutes(local) };
 }
+
+const ipBatch = (lines: string[]) => (lines.length ? run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' }) : Promise.resolve(''));
 
 /** Our own dnsmasq: started from our config file, stopped by the PID in our pid file. */
 async function syncDns(cfg: VRouterConfig, paths: VRouterPaths) {
@@ -44,12 +50,13 @@ export async function vrouterKernelHash(cfg: VRouterConfig | null): Promise<stri
   const h = createHash('sha256');
   h.update(await run('nft', ['list', 'table', 'ip', VROUTER_TABLE]).catch(() => '<no table>'));
   if (cfg) {
-    const { links, routes } = await observe();
+    const { links, routes, vips } = await observe();
     const names = new Set(cfg.nics.map((n) => n.name));
     for (const l of links.filter((x) => names.has(x.name)).sort((a, b) => a.name.localeCompare(b.name))) {
       h.update(`${l.name} ${l.up} ${l.mtu} ${[...l.addresses].sort().join(',')}\n`);
     }
     for (const r of routes.filter((x) => x.protocol === String(ROUTE_PROTO))) h.update(`${r.destination} ${r.via} ${r.dev}\n`);
+    for (const v of vips.map((x) => `${x.ip} ${x.nic}`).sort()) h.update(`vip ${v}\n`);
   }
   return h.digest('hex');
 }
@@ -60,14 +67,31 @@ export async function vrouterKernelHash(cfg: VRouterConfig | null): Promise<stri
  */
 async function forgetFlows(changed: NftDelta['changed']) {
   const jobs: string[][] = [];
-  for (const vip of changed.eip_dnat) jobs.push(['-D', '-d', vip], ['-D', '--reply-dst', vip]);
-  for (const [proto, keys] of [['tcp', changed.pf_tcp], ['udp', changed.pf_udp]] as const) {
-    for (const k of keys) {
+  for (const vip of changed.get(mapName.eipDnat) ?? []) jobs.push(['-D', '-d', vip], ['-D', '--reply-dst', vip]);
+  for (const proto of ['tcp', 'udp'] as const) {
+    for (const k of changed.get(mapName.pf(proto)) ?? []) {
       const [vip, port] = k.split(' . ');
       jobs.push(['-D', '-p', proto, '-d', vip!, '--dport', port!]);
     }
   }
   await Promise.all(jobs.map((args) => run('conntrack', args).catch(() => undefined)));
+}
+
+/** Elements per `nft` process when a whole table loads (parsing, not the kernel, is the cost). */
+const NFT_CHUNK = 5000;
+
+/**
+ * Gratuitous ARP for VIPs that just appeared: the upstream gateway updates a stale or incomplete
+ * entry at once instead of after its ARP retry (~1 s), which matters most when a VIP moves between
+ * routers. Not awaited; at most 64 per apply (a whole table loading after a restart announces none).
+ */
+function announceVips(lines: string[]) {
+  const added = lines.flatMap((l) => {
+    const m = /^route add local (\S+) dev (\S+) /.exec(l);
+    return m ? [{ ip: m[1]!, nic: m[2]! }] : [];
+  });
+  if (added.length > 64) return;
+  for (const v of added) void run('busybox', ['arping', '-U', '-c', '1', '-I', v.nic, '-s', v.ip, v.ip]).catch(() => undefined);
 }
 
 export interface ApplyOptions {
@@ -76,29 +100,46 @@ export interface ApplyOptions {
 }
 
 /**
- * Makes the router match the config. Full path: forwarding on, links/addresses/routes by diff
- * against the kernel, the nftables table replaced in one transaction. Incremental path, taken when
- * the previous config differs only by services (EIPs, port forwards, VIPs): only the VIP addresses
- * and map elements that changed, so one more EIP costs the same on a router with 10,000 as on an
- * empty one. Either way, flows of moved or removed EIPs/ports are flushed, and the DNS forwarder is
+ * Makes the router match the config.
+ * Incremental path (the previous config was applied by this process): only what changed — VIP
+ * routes, chains that differ, map elements added and deleted — in one `ip -batch` and one
+ * `nft -f` transaction, without reading the kernel; one more EIP costs the same on a router with
+ * 10,000 as on an empty one. Full path (first apply, resync, after a failure): forwarding on,
+ * links/addresses/routes/VIPs by diff against the kernel, the table's skeleton replaced, then its
+ * map elements loaded — one `nft` per map, in parallel with the VIP routes (FACTS.md: loading is
+ * parse-bound; a big map costs ~70–130 ms per 10,000 elements).
+ * Either way, flows of moved or removed EIPs/ports are flushed, and the DNS forwarder is
  * restarted only when its file changed. Applying the same config twice changes nothing.
  */
 export async function applyVRouter(cfg: VRouterConfig, paths: VRouterPaths, opts: ApplyOptions = { previous: null }): Promise<'full' | 'delta'> {
   const prev = opts.previous;
-  const vipDelta = prev ? planVipDelta(prev, cfg) : null;
-  const nftDelta = prev ? renderVRouterNftDelta(prev, cfg) : null;
-  if (vipDelta && nftDelta) {
-    if (vipDelta.length) await run('ip', ['-batch', '-'], { input: vipDelta.join('\n') + '\n' });
-    if (nftDelta.text) await run('nft', ['-f', '-'], { input: nftDelta.text });
-    await forgetFlows(nftDelta.changed);
+  if (prev) {
+    const delta = renderVRouterNftDelta(prev, cfg);
+    const vipDelta = planVipDelta(prev, cfg);
+    const links = (async () => {
+      // NICs or routes changed (a route table entry): those are few; read them and fix by diff.
+      const lines: string[] = vipDelta ?? (await observe().then((observed) => [...planLinks(observed, cfg), ...planVipRoutes(observed.vips, cfg)]));
+      await ipBatch(lines);
+      announceVips(lines);
+    })();
+    // Addresses/routes and nftables are independent: both at once.
+    await Promise.all([links, delta.text ? run('nft', ['-f', '-'], { input: delta.text }) : null]);
+    await forgetFlows(delta.changed);
     await syncDns(cfg, paths);
     return 'delta';
   }
   await fs.mkdir(paths.runDir, { recursive: true });
   await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
-  const batch = planLinks(await observe(), cfg);
-  if (batch.length) await run('ip', ['-batch', '-'], { input: batch.join('\n') + '\n' });
-  await run('nft', ['-f', '-'], { input: renderVRouterNft(cfg) });
+  const observed = await observe();
+  await ipBatch(planLinks(observed, cfg));
+  // The VIP routes load in the kernel while this process renders the elements; the elements load
+  // in chunks, parsed by several `nft` processes at once (each chunk is its own transaction).
+  const vipLines = planVipRoutes(observed.vips, cfg);
+  const vips = ipBatch(vipLines).then(() => announceVips(vipLines));
+  const skeleton = run('nft', ['-f', '-'], { input: renderVRouterNftSkeleton(cfg) });
+  const elements = renderVRouterNftElements(cfg, NFT_CHUNK);
+  await skeleton;
+  await Promise.all([vips, ...elements.map((text) => run('nft', ['-f', '-'], { input: text }))]);
   if (prev) await forgetFlows(elementChanges(prev, cfg).changed);
   await syncDns(cfg, paths);
   return 'full';

@@ -1,123 +1,239 @@
 import type { VRouterConfig } from '../protocol/vrouter';
 
 export const VROUTER_TABLE = 'cr_vrouter';
-
-/** The maps whose elements carry the per-service state; everything else is the table's skeleton. */
-export const VROUTER_MAPS = ['eip_dnat', 'eip_snat', 'pf_tcp', 'pf_udp'] as const;
-export type VRouterMap = (typeof VROUTER_MAPS)[number];
-
-const MAP_TYPES: Record<VRouterMap, string> = {
-  eip_dnat: 'ipv4_addr : ipv4_addr',
-  eip_snat: 'ipv4_addr . ifname : ipv4_addr',
-  pf_tcp: 'ipv4_addr . inet_service : ipv4_addr . inet_service',
-  pf_udp: 'ipv4_addr . inet_service : ipv4_addr . inet_service',
-};
+const T = `ip ${VROUTER_TABLE}`;
 
 /**
- * The elements of each map, key → value, as nft text. EIPs are one element per direction (R-EIP-2);
- * port forwarding is one element per VIP port, which is what keeps an offset (VIP:5900 → VM:6900,
- * FACTS.md: a range DNAT would not).
+ * The maps whose elements carry the per-service state: EIP DNAT (VIP → VM), EIP SNAT per public
+ * NIC (VM → VIP), port forwarding per protocol (VIP . port → VM . port). Everything else — chains,
+ * rules, the route-table set — is the table's skeleton, small whatever the number of services.
  */
-export function nftElements(cfg: VRouterConfig): Record<VRouterMap, Map<string, string>> {
-  const out = Object.fromEntries(VROUTER_MAPS.map((m) => [m, new Map<string, string>()])) as Record<VRouterMap, Map<string, string>>;
+export const mapName = {
+  eipDnat: 'eip_dnat',
+  eipSnat: (nic: string) => `eip_snat_${nic}`,
+  pf: (protocol: 'tcp' | 'udp') => `pf_${protocol}`,
+};
+const ADDR_MAP = 'ipv4_addr : ipv4_addr';
+const PORT_MAP = 'ipv4_addr . inet_service : ipv4_addr . inet_service';
+
+/** Every map of a config with its type: fixed ones, and one SNAT map per public NIC. */
+function mapsOf(cfg: VRouterConfig): Array<[string, string]> {
+  return [
+    [mapName.eipDnat, ADDR_MAP],
+    ...cfg.nics.filter((n) => n.role === 'public').map((n) => [mapName.eipSnat(n.name), ADDR_MAP] as [string, string]),
+    [mapName.pf('tcp'), PORT_MAP],
+    [mapName.pf('udp'), PORT_MAP],
+  ];
+}
+
+type Eip = VRouterConfig['eips'][number];
+type Pf = VRouterConfig['portForwards'][number];
+
+/** One element per EIP direction (R-EIP-2). */
+function eipElements(e: Eip): Array<[map: string, key: string, value: string]> {
+  return [
+    [mapName.eipDnat, e.vip, e.target],
+    [mapName.eipSnat(e.nic), e.target, e.vip],
+  ];
+}
+
+/** One element per VIP port: this keeps the offset (VIP:5900 → VM:6900; a range DNAT would not, FACTS.md). */
+function pfElements(pf: Pf): Array<[map: string, key: string, value: string]> {
+  const out: Array<[string, string, string]> = [];
+  for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++) out.push([mapName.pf(pf.protocol), `${pf.vip} . ${p}`, `${pf.target} . ${pf.targetPortStart + (p - pf.vipPortStart)}`]);
+  return out;
+}
+
+/** Elements of every map, key → value. */
+export function nftElements(cfg: VRouterConfig): Map<string, Map<string, string>> {
+  const out = new Map(mapsOf(cfg).map(([m]) => [m, new Map<string, string>()]));
+  for (const e of cfg.eips) for (const [m, k, v] of eipElements(e)) out.get(m)?.set(k, v);
+  for (const pf of cfg.portForwards) for (const [m, k, v] of pfElements(pf)) out.get(m)?.set(k, v);
+  return out;
+}
+
+/** The rules of each chain and the route-table set: small, rebuilt whole when they change. */
+function chainRules(cfg: VRouterConfig) {
+  const routed = [...new Set(cfg.routes.map((r) => r.destination))];
+  return {
+    routed,
+    prefilter: cfg.portForwards
+      .filter((pf) => pf.allowedCidr)
+      .map((pf) => `ip daddr ${pf.vip} ${pf.protocol} dport ${pf.vipPortStart}-${pf.vipPortEnd} ip saddr != ${pf.allowedCidr} drop comment "pf=${pf.id} allowed source"`),
+    prerouting: [
+      `dnat ip to ip daddr map @${mapName.eipDnat} comment "eip"`,
+      `dnat ip to ip daddr . tcp dport map @${mapName.pf('tcp')} comment "pf tcp"`,
+      `dnat ip to ip daddr . udp dport map @${mapName.pf('udp')} comment "pf udp"`,
+    ],
+    postrouting: [
+      // R-RT-1: traffic routed to another network through a route entry keeps its source address.
+      `ip daddr @no_snat return comment "route tables"`,
+      ...cfg.nics.filter((n) => n.role === 'public').map((n) => `oifname "${n.name}" snat ip to ip saddr map @${mapName.eipSnat(n.name)} comment "eip"`),
+      ...cfg.snat.map((s) => `oifname "${s.outNic}" ip saddr ${s.sourceCidr} snat to ${s.toAddress} comment "snat l3=${s.l3Id}"`),
+    ],
+  };
+}
+
+const CHAINS = {
+  prefilter: 'type filter hook prerouting priority dstnat - 10; policy accept;',
+  prerouting: 'type nat hook prerouting priority dstnat; policy accept;',
+  postrouting: 'type nat hook postrouting priority srcnat; policy accept;',
+} as const;
+
+/** The table without map elements, as nft text. */
+export function nftSkeleton(cfg: VRouterConfig): string[] {
+  const r = chainRules(cfg);
+  return [
+    `table ${T} {`,
+    ...mapsOf(cfg).map(([m, type]) => `\tmap ${m} { type ${type}; }`),
+    `\tset no_snat { type ipv4_addr; flags interval;${r.routed.length ? ` elements = { ${r.routed.join(', ')} }` : ''} }`,
+    ...(Object.keys(CHAINS) as Array<keyof typeof CHAINS>).flatMap((c) => [`\tchain ${c} {`, `\t\t${CHAINS[c]}`, ...r[c].map((l) => `\t\t${l}`), `\t}`]),
+    `}`,
+  ];
+}
+
+const addElements = (m: string, entries: Iterable<[string, string]>) => {
+  const list = [...entries].map(([k, v]) => `${k} : ${v}`);
+  return list.length ? `add element ${T} ${m} { ${list.join(', ')} }` : null;
+};
+
+/** The skeleton as one `nft -f` text: replaces the table in one transaction, maps empty. */
+export function renderVRouterNftSkeleton(cfg: VRouterConfig): string {
+  return [`# vRouter ${cfg.routerId} generation ${cfg.generation}`, `table ${T} {}`, `delete table ${T}`, ...nftSkeleton(cfg), ''].join('\n');
+}
+
+/**
+ * Every map element as `add element` texts of at most `chunk` elements each, built straight from
+ * the rules (this runs on the apply path of a router with tens of thousands of elements).
+ */
+export function renderVRouterNftElements(cfg: VRouterConfig, chunk = Infinity): string[] {
+  const byMap = new Map<string, string[]>();
+  const push = (m: string, el: string) => {
+    let list = byMap.get(m);
+    if (!list) byMap.set(m, (list = []));
+    list.push(el);
+  };
   for (const e of cfg.eips) {
-    out.eip_dnat.set(e.vip, e.target);
-    out.eip_snat.set(`${e.target} . "${e.nic}"`, e.vip);
+    push(mapName.eipDnat, `${e.vip} : ${e.target}`);
+    push(mapName.eipSnat(e.nic), `${e.target} : ${e.vip}`);
   }
   for (const pf of cfg.portForwards) {
-    const map = pf.protocol === 'tcp' ? out.pf_tcp : out.pf_udp;
-    for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++) map.set(`${pf.vip} . ${p}`, `${pf.target} . ${pf.targetPortStart + (p - pf.vipPortStart)}`);
+    const m = mapName.pf(pf.protocol);
+    for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++) push(m, `${pf.vip} . ${p} : ${pf.target} . ${pf.targetPortStart + (p - pf.vipPortStart)}`);
+  }
+  const out: string[] = [];
+  for (const [m, els] of byMap) {
+    for (let i = 0; i < els.length; i += Math.min(chunk, els.length)) out.push(`add element ${T} ${m} { ${els.slice(i, i + chunk).join(', ')} }\n`);
   }
   return out;
 }
 
 /**
- * Everything but the map elements. Two configs with the same skeleton differ only by elements, and
- * the router can move from one to the other by adding and deleting elements — O(changes), not
- * O(size) (FACTS.md: one element costs the same at 10k as at 1k).
+ * The vRouter's whole nftables state: the skeleton replaces the table in one transaction (creating
+ * it empty, deleting it and defining it again — `flush table` alone would keep map elements,
+ * FACTS.md), and the elements follow, in chunks that can load in parallel.
+ * Comments carry resource ids so `nft list` maps to rows.
  */
-export function nftSkeleton(cfg: VRouterConfig): string[] {
-  const routed = [...new Set(cfg.routes.map((r) => r.destination))];
-  const restricted = cfg.portForwards.filter((pf) => pf.allowedCidr);
-  const snat = cfg.snat.map((s) => `\t\toifname "${s.outNic}" ip saddr ${s.sourceCidr} snat to ${s.toAddress} comment "snat l3=${s.l3Id}"`);
-  return [
-    `table ip ${VROUTER_TABLE} {`,
-    ...VROUTER_MAPS.map((m) => `\tmap ${m} { type ${MAP_TYPES[m]}; }`),
-    // R-RT-1: traffic routed to another network through a route entry keeps its source address.
-    `\tset no_snat { type ipv4_addr; flags interval;${routed.length ? ` elements = { ${routed.join(', ')} }` : ''} }`,
-    `\tchain prefilter {`,
-    `\t\ttype filter hook prerouting priority dstnat - 10; policy accept;`,
-    ...restricted.map(
-      (pf) => `\t\tip daddr ${pf.vip} ${pf.protocol} dport ${pf.vipPortStart}-${pf.vipPortEnd} ip saddr != ${pf.allowedCidr} drop comment "pf=${pf.id} allowed source"`,
-    ),
-    `\t}`,
-    `\tchain prerouting {`,
-    `\t\ttype nat hook prerouting priority dstnat; policy accept;`,
-    `\t\tdnat ip to ip daddr map @eip_dnat comment "eip"`,
-    `\t\tdnat ip to ip daddr . tcp dport map @pf_tcp comment "pf tcp"`,
-    `\t\tdnat ip to ip daddr . udp dport map @pf_udp comment "pf udp"`,
-    `\t}`,
-    `\tchain postrouting {`,
-    `\t\ttype nat hook postrouting priority srcnat; policy accept;`,
-    `\t\tip daddr @no_snat return comment "route tables"`,
-    `\t\tsnat ip to ip saddr . oifname map @eip_snat comment "eip"`,
-    ...snat,
-    `\t}`,
-    `}`,
-  ];
+export function renderVRouterNftParts(cfg: VRouterConfig, chunk = Infinity): { skeleton: string; elements: string[] } {
+  return { skeleton: renderVRouterNftSkeleton(cfg), elements: renderVRouterNftElements(cfg, chunk) };
 }
 
-const elementList = (m: Map<string, string>) => [...m].map(([k, v]) => `${k} : ${v}`).join(', ');
-
-/**
- * The vRouter's whole nftables state as one `nft -f` transaction. Creating the table empty,
- * deleting it and defining it again in the same file replaces everything atomically — `flush table`
- * alone would keep map elements (FACTS.md). Comments carry resource ids so `nft list` maps to rows.
- */
+/** The same as one text (one transaction): for reading, golden files and previews. */
 export function renderVRouterNft(cfg: VRouterConfig): string {
-  const elements = nftElements(cfg);
-  return [
-    `# vRouter ${cfg.routerId} generation ${cfg.generation}`,
-    `table ip ${VROUTER_TABLE} {}`,
-    `delete table ip ${VROUTER_TABLE}`,
-    ...nftSkeleton(cfg),
-    ...VROUTER_MAPS.filter((m) => elements[m].size).map((m) => `add element ip ${VROUTER_TABLE} ${m} { ${elementList(elements[m])} }`),
-    '',
-  ].join('\n');
+  const { skeleton, elements } = renderVRouterNftParts(cfg);
+  return skeleton + elements.join('');
 }
 
 export interface NftDelta {
   /** The `nft -f` text; empty when nothing changed. */
   text: string;
-  /** Keys whose element was removed or now points elsewhere: their connections must be forgotten. */
-  changed: Record<VRouterMap, string[]>;
+  /** Per map, keys whose element was removed or now points elsewhere: their connections must be forgotten. */
+  changed: Map<string, string[]>;
+}
+
+/** Index of the first position where two lists differ (configs keep their order: appends are cheap to diff). */
+function commonPrefix<T>(a: T[], b: T[], same: (x: T, y: T) => boolean): number {
+  let i = 0;
+  while (i < a.length && i < b.length && same(a[i]!, b[i]!)) i++;
+  return i;
+}
+
+const sameEip = (a: Eip, b: Eip) => a.id === b.id && a.vip === b.vip && a.target === b.target && a.nic === b.nic;
+const samePf = (a: Pf, b: Pf) =>
+  a.id === b.id && a.protocol === b.protocol && a.vip === b.vip && a.vipPortStart === b.vipPortStart && a.vipPortEnd === b.vipPortEnd && a.target === b.target && a.targetPortStart === b.targetPortStart;
+
+/** Rules present in `b` and not (equal) in `a`, past their common prefix: O(N) comparisons, O(changes) elements. */
+function changedRules<T extends { id: string }>(a: T[], b: T[], same: (x: T, y: T) => boolean): { gone: T[]; added: T[] } {
+  const p = commonPrefix(a, b, same);
+  const restA = a.slice(p);
+  const restB = b.slice(p);
+  const byIdB = new Map(restB.map((x) => [x.id, x]));
+  const byIdA = new Map(restA.map((x) => [x.id, x]));
+  return {
+    gone: restA.filter((x) => {
+      const y = byIdB.get(x.id);
+      return !y || !same(x, y);
+    }),
+    added: restB.filter((y) => {
+      const x = byIdA.get(y.id);
+      return !x || !same(x, y);
+    }),
+  };
 }
 
 /** Per map: keys removed or re-pointed (their flows must be forgotten) and elements to add. */
 export function elementChanges(prev: VRouterConfig, next: VRouterConfig) {
-  const before = nftElements(prev);
-  const after = nftElements(next);
-  const changed = {} as Record<VRouterMap, string[]>;
-  const added = {} as Record<VRouterMap, Array<[string, string]>>;
-  for (const m of VROUTER_MAPS) {
-    changed[m] = [...before[m]].filter(([k, v]) => after[m].get(k) !== v).map(([k]) => k);
-    added[m] = [...after[m]].filter(([k, v]) => before[m].get(k) !== v);
+  const eips = changedRules(prev.eips, next.eips, sameEip);
+  const pfs = changedRules(prev.portForwards, next.portForwards, samePf);
+  const before = new Map<string, Map<string, string>>();
+  const after = new Map<string, Map<string, string>>();
+  const put = (into: Map<string, Map<string, string>>, [m, k, v]: [string, string, string]) => {
+    if (!into.has(m)) into.set(m, new Map());
+    into.get(m)!.set(k, v);
+  };
+  for (const e of eips.gone) for (const el of eipElements(e)) put(before, el);
+  for (const pf of pfs.gone) for (const el of pfElements(pf)) put(before, el);
+  for (const e of eips.added) for (const el of eipElements(e)) put(after, el);
+  for (const pf of pfs.added) for (const el of pfElements(pf)) put(after, el);
+  const changed = new Map<string, string[]>();
+  const added = new Map<string, Array<[string, string]>>();
+  for (const [m, els] of before) {
+    const keys = [...els].filter(([k, v]) => after.get(m)?.get(k) !== v).map(([k]) => k);
+    if (keys.length) changed.set(m, keys);
+  }
+  for (const [m, els] of after) {
+    const list = [...els].filter(([k, v]) => before.get(m)?.get(k) !== v);
+    if (list.length) added.set(m, list);
   }
   return { changed, added };
 }
 
 /**
- * From one applied config to the next by elements only, in one transaction (deletes first, then
- * adds); null when the skeletons differ and the table must be replaced whole.
+ * From one applied config to the next in one transaction, without reloading map elements that did
+ * not change: the skeleton's chains and set are rebuilt when they differ (few rules), maps of new
+ * public NICs are added and those of removed ones deleted, then elements are deleted and added.
  */
-export function renderVRouterNftDelta(prev: VRouterConfig, next: VRouterConfig): NftDelta | null {
-  const a = nftSkeleton(prev);
-  const b = nftSkeleton(next);
-  if (a.length !== b.length || a.some((line, i) => line !== b[i])) return null;
+export function renderVRouterNftDelta(prev: VRouterConfig, next: VRouterConfig): NftDelta {
+  const lines: string[] = [];
+  const a = chainRules(prev);
+  const b = chainRules(next);
+  const mapsA = new Map(mapsOf(prev));
+  const mapsB = new Map(mapsOf(next));
+  for (const [m, type] of mapsB) if (!mapsA.has(m)) lines.push(`add map ${T} ${m} { type ${type}; }`);
+  for (const c of Object.keys(CHAINS) as Array<keyof typeof CHAINS>) {
+    if (a[c].join('\n') === b[c].join('\n')) continue;
+    lines.push(`flush chain ${T} ${c}`, ...b[c].map((l) => `add rule ${T} ${c} ${l}`));
+  }
+  if (a.routed.join() !== b.routed.join()) {
+    lines.push(`flush set ${T} no_snat`);
+    if (b.routed.length) lines.push(`add element ${T} no_snat { ${b.routed.join(', ')} }`);
+  }
   const { changed, added } = elementChanges(prev, next);
-  const lines = [
-    ...VROUTER_MAPS.filter((m) => changed[m].length).map((m) => `delete element ip ${VROUTER_TABLE} ${m} { ${changed[m].join(', ')} }`),
-    ...VROUTER_MAPS.filter((m) => added[m].length).map((m) => `add element ip ${VROUTER_TABLE} ${m} { ${added[m].map(([k, v]) => `${k} : ${v}`).join(', ')} }`),
-  ];
+  for (const [m, keys] of changed) if (mapsB.has(m)) lines.push(`delete element ${T} ${m} { ${keys.join(', ')} }`);
+  for (const [m] of mapsA) if (!mapsB.has(m)) lines.push(`delete map ${T} ${m}`);
+  for (const [m, els] of added) {
+    const line = addElements(m, els);
+    if (line) lines.push(line);
+  }
   return { text: lines.length ? lines.join('\n') + '\n' : '', changed };
 }

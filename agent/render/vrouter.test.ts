@@ -66,7 +66,7 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
   it('one map element per EIP direction and per forwarded port, keeping the offset', () => {
     const text = renderVRouterNft(SERVICES);
     expect(text).toContain('add element ip cr_vrouter eip_dnat { 10.108.10.20 : 192.168.10.2 }');
-    expect(text).toContain('add element ip cr_vrouter eip_snat { 192.168.10.2 . "eth1" : 10.108.10.20 }');
+    expect(text).toContain('add element ip cr_vrouter eip_snat_eth1 { 192.168.10.2 : 10.108.10.20 }');
     expect(text).toContain('10.108.10.21 . 5900 : 192.168.10.2 . 6900, 10.108.10.21 . 5901 : 192.168.10.2 . 6901, 10.108.10.21 . 5902 : 192.168.10.2 . 6902');
     expect(text).toContain('ip daddr 10.108.10.21 tcp dport 24-24 ip saddr != 198.51.100.0/24 drop');
     expect(text).toContain('set no_snat { type ipv4_addr; flags interval; elements = { 192.168.11.0/24 } }');
@@ -77,24 +77,43 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
     expect(delta.text).toBe(
       [
         'delete element ip cr_vrouter eip_dnat { 10.108.10.20 }',
-        'delete element ip cr_vrouter eip_snat { 192.168.10.2 . "eth1" }',
+        'delete element ip cr_vrouter eip_snat_eth1 { 192.168.10.2 }',
         'add element ip cr_vrouter eip_dnat { 10.108.10.20 : 192.168.10.3 }',
-        'add element ip cr_vrouter eip_snat { 192.168.10.3 . "eth1" : 10.108.10.20 }',
+        'add element ip cr_vrouter eip_snat_eth1 { 192.168.10.3 : 10.108.10.20 }',
         '',
       ].join('\n'),
     );
-    expect(delta.changed.eip_dnat).toEqual(['10.108.10.20']);
+    expect(delta.changed.get('eip_dnat')).toEqual(['10.108.10.20']);
     expect(planVipDelta(SERVICES, moved)).toEqual([]);
   });
-  it('one more EIP is one element each way and one address', () => {
+  it('one more EIP is one element each way and one VIP route', () => {
     const more = { ...SERVICES, vips: [...SERVICES.vips, { ip: '10.108.10.22', nic: 'eth1' }], eips: [...SERVICES.eips, { id: PF1, vip: '10.108.10.22', target: '192.168.10.9', nic: 'eth1' }] };
     expect(renderVRouterNftDelta(SERVICES, more)!.text.trim().split('\n')).toHaveLength(2);
-    expect(planVipDelta(SERVICES, more)).toEqual(['addr add 10.108.10.22/32 dev eth1']);
+    expect(planVipDelta(SERVICES, more)).toEqual(['route add local 10.108.10.22 dev eth1 table local proto 188']);
   });
-  it('nothing changed → nothing to do; a new restricted rule or route → whole table', () => {
-    expect(renderVRouterNftDelta(SERVICES, { ...SERVICES, generation: 9 })).toEqual({ text: '', changed: { eip_dnat: [], eip_snat: [], pf_tcp: [], pf_udp: [] } });
-    expect(renderVRouterNftDelta(SERVICES, { ...SERVICES, routes: [] })).toBeNull();
+  it('nothing changed → nothing to do', () => {
+    expect(renderVRouterNftDelta(SERVICES, { ...SERVICES, generation: 9 })).toEqual({ text: '', changed: new Map() });
+  });
+  it('a removed route entry rebuilds the small parts only: the SNAT exclusion set, not the maps', () => {
+    const text = renderVRouterNftDelta(SERVICES, { ...SERVICES, routes: [] }).text;
+    expect(text).toBe('flush set ip cr_vrouter no_snat\n');
     expect(planVipDelta(SERVICES, { ...SERVICES, routes: [] })).toBeNull();
+  });
+  it('a new source restriction rebuilds the prefilter chain; a new public NIC adds its SNAT map', () => {
+    const restricted = { ...SERVICES, portForwards: SERVICES.portForwards.map((p) => ({ ...p, allowedCidr: '192.0.2.0/24' })) };
+    const text = renderVRouterNftDelta(SERVICES, restricted).text;
+    expect(text).toContain('flush chain ip cr_vrouter prefilter');
+    expect(text).toContain('add rule ip cr_vrouter prefilter ip daddr 10.108.10.21 tcp dport 5900-5902 ip saddr != 192.0.2.0/24 drop');
+    expect(text).not.toContain('pf_tcp');
+    const twoPublics = { ...SERVICES, nics: [...SERVICES.nics, { name: 'eth3', role: 'public' as const, l3Id: PUB, addresses: ['172.20.0.10/24'] }] };
+    const more = renderVRouterNftDelta(SERVICES, twoPublics).text;
+    expect(more).toContain('add map ip cr_vrouter eip_snat_eth3 { type ipv4_addr : ipv4_addr; }');
+    expect(more).toContain('add rule ip cr_vrouter postrouting oifname "eth3" snat ip to ip saddr map @eip_snat_eth3 comment "eip"');
+  });
+  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('the deltas apply on top of the full table in a real kernel', () => {
+    const restricted = { ...SERVICES, routes: [], portForwards: SERVICES.portForwards.map((p) => ({ ...p, allowedCidr: '192.0.2.0/24' })) };
+    const script = renderVRouterNft(SERVICES) + renderVRouterNftDelta(SERVICES, restricted).text;
+    expect(() => execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && nft -f - && nft list table ip cr_vrouter'], { input: script })).not.toThrow();
   });
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` with services', () => {
     expect(() => execFileSync('unshare', ['-n', 'nft', '--check', '-f', '-'], { input: renderVRouterNft(SERVICES) })).not.toThrow();
