@@ -5,7 +5,7 @@ import type { Db } from '@/db/client';
 import { agents, hosts, ipRanges, l2ClusterAttachments, l2Networks, l3Networks, nics, vms, vrouters, vxlanPoolClusters } from '@/db/schema';
 import { deviceNames } from '@/agent/protocol/host';
 import { bumpAgents } from '@/server/services/agents';
-import { intToIp } from '@/server/domain/ip';
+import { intToIp, rangeToCidrs } from '@/server/domain/ip';
 import { startAgent } from './agents';
 import type { NetnsLab } from './netns';
 import { logger } from '@/server/logger';
@@ -144,10 +144,13 @@ export class LabController {
       const mark = k + 1;
       await this.lab.nsBatch('inet', [`link set up${k} up`, `addr add ${inetIp}/30 dev up${k}`, `rule add fwmark ${mark} table ${100 + mark}`, `route add default via ${gwIp} table ${100 + mark}`]);
       await this.lab.exec('inet', 'nft', ['add', 'rule', 'ip', 'cr_inet', 'pre', 'iifname', `up${k}`, 'ct', 'state', 'new', 'ct', 'mark', 'set', String(mark)]);
-      const cidr = `${intToIp(range.networkIp)}/${range.prefixLength}`;
-      await this.lab.nsBatch('inet', [`route add ${cidr} via ${gwIp} src ${LAB_INTERNET.client}`]).catch(() => {
-        logger.info({ l3: l3.id, cidr }, 'lab: this public range overlaps another public network; replies still return through the gateway each connection came from');
-      });
+      // The internet routes the L3's range (not its whole subnet) to this gateway: the seed's
+      // 10.108.10.0–11.255 and 10.108.12.0–13.255 share 10.0.0.0/8 but are both reachable.
+      for (const cidr of rangeToCidrs(range.startIp, range.endIp)) {
+        await this.lab.nsBatch('inet', [`route add ${cidr} via ${gwIp} src ${LAB_INTERNET.client}`]).catch(() => {
+          logger.info({ l3: l3.id, cidr }, 'lab: this public range overlaps another public network; replies still return through the gateway each connection came from');
+        });
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import { resourceBySlug } from './defs';
 import { L2Sections, L3Sections, VxlanPoolSections } from './DetailSections';
 import { SyncSection, VmSections, VRouterSections } from './ComputeSections';
 import { ResourceForm } from './ResourceForm';
+import { EipSections, PortForwardSections, RouteTableSections, VipSections, VmServicesSection, VRouterL3Section } from './ServiceSections';
 import type { Row } from './types';
 
 function show(v: unknown): string {
@@ -52,7 +53,7 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
       </div>
       <dl className="grid grid-cols-[12rem_1fr] gap-x-4 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm">
         {Object.entries(row)
-          .filter(([k]) => k !== 'id' && k !== 'accountId' && k !== 'nics' && k !== 'sync')
+          .filter(([k]) => !['id', 'accountId', 'nics', 'sync', 'entries', 'usedBy', 'vrouterIds'].includes(k))
           .map(([k, v]) => {
             const col = columnLabel.get(k);
             return (
@@ -68,6 +69,13 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
       {def.detail === 'vxlanPool' && <VxlanPoolSections pool={row} canWrite={canWrite} />}
       {def.detail === 'vm' && <VmSections vm={row} />}
       {def.detail === 'vrouter' && <VRouterSections router={row} />}
+      {/* vRouters are read-only as resources; whoever sees one (its owner, or the admin) may attach and detach networks (R-MPUB-1). */}
+      {def.detail === 'vrouter' && <VRouterL3Section router={row} />}
+      {def.detail === 'vm' && <VmServicesSection vmId={row.id} />}
+      {def.detail === 'vip' && <VipSections vip={row} />}
+      {def.detail === 'eip' && <EipSections eip={row} />}
+      {def.detail === 'portForward' && <PortForwardSections rule={row} />}
+      {def.detail === 'routeTable' && <RouteTableSections table={row} canWrite={canWrite} />}
       {def.slug === 'hosts' && <SyncSection sync={row.sync as Parameters<typeof SyncSection>[0]["sync"]} />}
       <Modal open={editing} title={t('common.edit')} onClose={() => setEditing(false)}>
         <ResourceForm

@@ -33,9 +33,41 @@ function RefSelect({ field, value, onChange, invalid, id }: { field: FieldDef; v
       {q.data?.items.map((o) => (
         <option key={String(o.id)} value={String(o.id)}>
           {String(o.name)}
+          {typeof o.ip === 'string' ? ` (${o.ip})` : ''}
         </option>
       ))}
     </Select>
+  );
+}
+
+/** A VM NIC: every NIC of the VMs the actor can see, as "VM · ethN · address". */
+function NicSelect({ field, value, onChange, invalid, id }: { field: FieldDef; value: string; onChange(v: string): void; invalid: boolean; id: string }) {
+  const { t } = useI18n();
+  const r = useRouterOptions('vm');
+  const q = useQuery(r.list.queryOptions({ pageSize: 200, sort: 'name' }));
+  return (
+    <Select id={id} name={field.name} value={value} invalid={invalid} onChange={(e) => onChange(e.target.value)}>
+      <option value="">{q.isPending ? t('common.loading') : '—'}</option>
+      {q.data?.items.flatMap((vm) =>
+        (vm.nics as Array<{ id: string; ip: string; deviceIndex: number }>).map((n) => (
+          <option key={n.id} value={n.id}>
+            {String(vm.name)} · eth{n.deviceIndex} · {n.ip}
+          </option>
+        )),
+      )}
+    </Select>
+  );
+}
+
+/** The rules the vRouter would apply, as the agent would receive them (R-EIP-2, R-PF-1). */
+export function RulePreview({ preview }: { preview: { text: string; note: string | null } }) {
+  const { t } = useI18n();
+  return (
+    <div className="space-y-1" data-testid="rule-preview">
+      <p className="text-xs font-medium uppercase text-slate-500">{t('service.preview')}</p>
+      {preview.note && <p className="text-sm text-slate-600">{preview.note}</p>}
+      {preview.text && <pre className="max-h-64 overflow-auto rounded-md bg-slate-900 p-2 text-xs text-slate-100">{preview.text}</pre>}
+    </div>
   );
 }
 
@@ -111,6 +143,8 @@ export function FormFields({
                     </option>
                   ))}
                 </Select>
+              ) : f.kind === 'nic' ? (
+                <NicSelect id={id} field={f} value={String(values[f.name] ?? '')} invalid={Boolean(err)} onChange={(v) => set(f.name, v)} />
               ) : f.kind === 'ref' ? (
                 <RefSelect id={id} field={f} value={String(values[f.name] ?? '')} invalid={Boolean(err)} onChange={(v) => set(f.name, v)} />
               ) : f.kind === 'refs' ? (
@@ -164,6 +198,7 @@ export function ResourceForm({
   onCancel,
   submitLabel,
   idPrefix = 'f',
+  preview,
 }: {
   fields: FieldDef[];
   schema?: z.ZodType;
@@ -173,15 +208,19 @@ export function ResourceForm({
   onCancel?(): void;
   submitLabel?: string;
   idPrefix?: string;
+  /** When given, confirming is a second step: first the vRouter's rules for this input are shown. */
+  preview?(input: Record<string, unknown>): Promise<{ text: string; note: string | null }>;
 }) {
   const { t } = useI18n();
   const [values, setValues] = useState<FormValues>(() => initialValues(fields));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [shown, setShown] = useState<{ text: string; note: string | null } | null>(null);
   const visible = new Set(fields.filter((f) => !f.showIf || f.showIf(values)).map((f) => f.name));
 
   const set = (name: string, v: FormValue) => {
+    setShown(null);
     setValues((old) => ({ ...old, [name]: v }));
     setErrors((old) => ({ ...old, [name]: '' }));
   };
@@ -201,6 +240,11 @@ export function ResourceForm({
     }
     setBusy(true);
     try {
+      if (preview && !shown) {
+        setShown(await preview(input));
+        setErrors({});
+        return;
+      }
       const result = await submit(input);
       setErrors({});
       onDone?.(result);
@@ -219,6 +263,7 @@ export function ResourceForm({
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-3">
       <FormFields fields={fields} values={values} errors={errors} set={set} idPrefix={idPrefix} />
+      {shown && <RulePreview preview={shown} />}
       {formError && <Alert>{formError}</Alert>}
       <div className="flex justify-end gap-2 pt-2">
         {onCancel && (
@@ -227,7 +272,7 @@ export function ResourceForm({
           </Button>
         )}
         <Button type="submit" disabled={busy}>
-          {busy ? t('common.working') : (submitLabel ?? t('common.confirm'))}
+          {busy ? t('common.working') : preview && !shown ? t('service.previewButton') : (submitLabel ?? t('common.confirm'))}
         </Button>
       </div>
     </form>

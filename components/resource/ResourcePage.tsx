@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { useI18n } from '../i18n/context';
 import { Alert, Button, Modal, Spinner, TextInput } from '../ui/primitives';
+import { useTRPCClient } from '../trpc';
 import { useRouterOptions } from './api';
 import { ConfirmButton } from './ConfirmButton';
 import { resourceBySlug } from './defs';
@@ -39,6 +40,7 @@ export function ResourcePage({ slug }: { slug: string }) {
     placeholderData: keepPreviousData,
   });
   const create = useMutation(r.create.mutationOptions());
+  const client = useTRPCClient();
   const remove = useMutation(r.delete.mutationOptions());
   const canWrite = !def.readOnly && (!def.adminWrites || actor.role === 'admin');
   const pages = Math.max(1, Math.ceil((q.data?.total ?? 0) / PAGE_SIZE));
@@ -149,6 +151,7 @@ export function ResourcePage({ slug }: { slug: string }) {
             schema={def.create.schema}
             toInput={def.create.toInput}
             submit={(input) => create.mutateAsync(input)}
+            preview={def.create.preview ? (input) => client[def.router as 'eip' | 'portForward'].previewCreate.mutate(input as never) : undefined}
             onCancel={() => setCreating(false)}
             onDone={async () => {
               setCreating(false);

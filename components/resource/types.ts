@@ -16,7 +16,11 @@ export type RouterKey =
   | 'vxlanPool'
   | 'l3'
   | 'vm'
-  | 'vrouter';
+  | 'vrouter'
+  | 'vip'
+  | 'eip'
+  | 'portForward'
+  | 'routeTable';
 
 export type FormValue = string | boolean | string[];
 export type FormValues = Record<string, FormValue>;
@@ -25,7 +29,8 @@ export type Row = Record<string, unknown> & { id: string; name: string };
 export interface FieldDef {
   name: string;
   label: MessageKey;
-  kind: 'text' | 'number' | 'select' | 'ref' | 'refs' | 'checkbox' | 'csv';
+  /** `nic`: a VM NIC, picked by VM name, network and address. */
+  kind: 'text' | 'number' | 'select' | 'ref' | 'refs' | 'checkbox' | 'csv' | 'nic';
   /** Options show a translated label, or literal text (units, codes). */
   options?: Array<{ value: string; label?: MessageKey; text?: string }>;
   ref?: { router: RouterKey; filter?: Record<string, unknown> };
@@ -56,11 +61,13 @@ export interface ResourceDef {
     /** The schema the procedure uses, run in the browser first for instant field errors. */
     schema: z.ZodType;
     toInput(v: FormValues): Record<string, unknown>;
+    /** The router has `previewCreate`: the form shows the vRouter's rules before confirming. */
+    preview?: boolean;
   };
   /** Create, update and delete are the administrator's. */
   adminWrites: boolean;
   /** Extra sections on the detail page. */
-  detail?: 'l2' | 'l3' | 'vxlanPool' | 'vm' | 'vrouter';
+  detail?: 'l2' | 'l3' | 'vxlanPool' | 'vm' | 'vrouter' | 'vip' | 'eip' | 'portForward' | 'routeTable';
   /** No create, update or delete from the console (e.g. vRouters, made by the system). */
   readOnly?: boolean;
 }

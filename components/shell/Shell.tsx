@@ -62,7 +62,25 @@ const NAV: NavGroup[] = [
       { href: '/vrouters', label: 'nav.vrouters' },
     ],
   },
-  { title: 'nav.wizards', items: [{ href: '/wizards/s-basic', label: 'nav.wizardBasic' }] },
+  {
+    title: 'nav.networkServices',
+    items: [
+      { href: '/vips', label: 'nav.vips' },
+      { href: '/eips', label: 'nav.eips' },
+      { href: '/port-forwards', label: 'nav.portForwards' },
+      { href: '/route-tables', label: 'nav.routeTables' },
+    ],
+  },
+  {
+    title: 'nav.wizards',
+    items: [
+      { href: '/wizards/s-basic', label: 'nav.wizardBasic' },
+      { href: '/wizards/s-tenant', label: 'nav.wizardTenant', adminOnly: true },
+      { href: '/wizards/s-3tier', label: 'nav.wizard3tier', adminOnly: true },
+      { href: '/wizards/s-eip', label: 'nav.wizardEip', adminOnly: true },
+      { href: '/wizards/s-pf', label: 'nav.wizardPf', adminOnly: true },
+    ],
+  },
   {
     title: 'nav.settings',
     items: [

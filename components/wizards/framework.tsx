@@ -61,6 +61,15 @@ export function VerifyTable({ rows }: { rows: VerifyRowView[] }) {
       </thead>
       <tbody>
         {rows.map((r, i) => {
+          if (r.check === 'action') {
+            return (
+              <tr key={i} className="border-t border-slate-100 bg-slate-50" data-pass={r.observed === undefined ? 'pending' : 'true'} data-action="true">
+                <td className="py-1 text-slate-500" colSpan={6}>
+                  → {r.to} {r.observed === undefined ? '…' : '✓'}
+                </td>
+              </tr>
+            );
+          }
           const pass = r.observed === undefined ? undefined : r.observed === r.expected;
           return (
             <tr key={i} className="border-t border-slate-100" data-pass={pass === undefined ? 'pending' : String(pass)}>

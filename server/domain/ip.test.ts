@@ -23,3 +23,12 @@ describe('IPv4 as integers', () => {
     expect(parseCidr('192.168.10.0/33')).toBeUndefined();
   });
 });
+
+describe('rangeToCidrs (the lab internet routes each public range)', () => {
+  it('covers a range with the fewest blocks', async () => {
+    const { rangeToCidrs } = await import('./ip');
+    expect(rangeToCidrs(ipToInt('10.108.12.0'), ipToInt('10.108.13.255'))).toEqual(['10.108.12.0/23']);
+    expect(rangeToCidrs(ipToInt('192.168.29.30'), ipToInt('192.168.29.40'))).toEqual(['192.168.29.30/31', '192.168.29.32/29', '192.168.29.40/32']);
+    expect(rangeToCidrs(ipToInt('0.0.0.0'), ipToInt('255.255.255.255'))).toEqual(['0.0.0.0/0']);
+  });
+});

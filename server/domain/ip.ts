@@ -66,3 +66,17 @@ export function rangesOverlap(a: { start: IpInt; end: IpInt }, b: { start: IpInt
 }
 
 export const LINK_LOCAL: Subnet = subnetOf(ipToInt('169.254.0.0'), 16);
+
+/** The fewest CIDR blocks that cover exactly [start, end] (e.g. 10.108.12.0–10.108.13.255 → 10.108.12.0/23). */
+export function rangeToCidrs(start: IpInt, end: IpInt): string[] {
+  const out: string[] = [];
+  let a = start;
+  while (a <= end) {
+    let size = 1;
+    // Grow the block while it stays aligned and inside the range.
+    while (size < 2 ** 32 && a % (size * 2) === 0 && a + size * 2 - 1 <= end) size *= 2;
+    out.push(cidrText(a, 32 - Math.log2(size)));
+    a += size;
+  }
+  return out;
+}
