@@ -36,6 +36,10 @@ test('S-TENANT: both reach the internet, VM-1 ✗ VM-2, then ✓ after route tab
 test('S-3TIER: the full 3×3 table, web ✗ db and db ✗ web', async ({ page }) => {
   test.setTimeout(300_000);
   const table = await runWizard(page, 'Multi-tier web (S-3TIER)', 9);
-  await expect(table.locator('tr', { hasText: '3tier-VM-web' }).filter({ hasText: '3tier-VM-database' })).toContainText('unreachable');
+  // Exactly the two rows the seed expects to fail: web → database and database → web.
+  const failing = table.locator('tr', { hasText: '✓ unreachable' });
+  await expect(failing).toHaveCount(2);
+  await expect(failing.nth(0)).toContainText('3tier-VM-web');
+  await expect(failing.nth(0)).toContainText('3tier-VM-database');
   await page.screenshot({ path: 'test-results/wizard-3tier.png', fullPage: true });
 });

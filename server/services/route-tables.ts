@@ -24,7 +24,11 @@ async function views(db: Executor, rows: TableRow[]) {
   }));
 }
 
-/** A next hop must be on the subnet of one of the router's NICs, or the router cannot reach it (R-RT-1). */
+/**
+ * A next hop must be on the subnet of one of the router's NICs, or the router cannot reach it
+ * (R-RT-1). It may be the router's own address: one table can serve both ends (seed 4.1), and each
+ * router skips the entry that points at itself.
+ */
 async function checkReachable(tx: Executor, routerId: string, nextHop: string, field: string) {
   const [router] = await tx.select().from(vrouters).where(eq(vrouters.id, routerId));
   const own = await tx.select({ l3Id: nics.l3Id, ip: nics.ip }).from(nics).where(eq(nics.vrouterId, routerId));
@@ -32,7 +36,6 @@ async function checkReachable(tx: Executor, routerId: string, nextHop: string, f
   const hop = ipToInt(nextHop);
   const ok = own.some((n) => ranges.some((r) => r.l3Id === n.l3Id && inSubnet(hop, subnetOf(n.ip, r.prefixLength))));
   if (!ok) throw new DomainError(E.ROUTE_INVALID, `${nextHop} is not on any network of vRouter "${router?.name}"; a next hop must be directly reachable.`, field);
-  if (own.some((n) => n.ip === hop)) throw new DomainError(E.ROUTE_INVALID, `${nextHop} is vRouter "${router?.name}"'s own address.`, field);
 }
 
 async function attachedRouters(tx: Executor, tableId: string) {

@@ -110,6 +110,27 @@ describe('compileVRouterConfig (R-SNAT-1, R-DNS-1, R-VM-2)', () => {
   it('forwards DNS from the private gateway to the networks’ DNS servers', () => {
     expect(cfg.dns).toEqual({ listen: ['192.168.10.1'], upstreams: ['198.51.100.53'] });
   });
+  it('R-RT-1 keeps entries it can route; skips its own network, its own address as next hop, and unreachable next hops', () => {
+    const routes = [
+      { destination: '192.168.11.0/24', nextHop: '10.108.10.9' },
+      { destination: '192.168.10.0/24', nextHop: '10.108.10.5' },
+      { destination: '192.168.10.128/25', nextHop: '10.108.10.9' },
+      { destination: '172.16.0.0/16', nextHop: '172.31.0.1' },
+      { destination: '192.168.11.0/24', nextHop: '10.108.10.7' },
+    ];
+    expect(compileVRouterConfig({ ...snap, routes }).routes).toEqual([{ destination: '192.168.11.0/24', via: '10.108.10.9' }]);
+  });
+  it('R-EIP-2 / R-PF-1 EIPs and port forwards get their VIP on the public NIC, not the system VIP', () => {
+    const cfg2 = compileVRouterConfig({
+      ...snap,
+      eips: [{ id: id(40), vip: '10.108.10.20', vipL3Id: L3.pub!.id, target: '192.168.10.21' }],
+      portForwards: [{ id: id(41), protocol: 'tcp', vip: '10.108.10.5', vipL3Id: L3.pub!.id, vipPortStart: 24, vipPortEnd: 24, target: '192.168.10.22', targetPortStart: 22, allowedCidr: '203.0.113.7' }],
+    });
+    expect(cfg2.vips).toEqual([{ ip: '10.108.10.20', nic: 'eth1' }]);
+    expect(cfg2.eips).toEqual([{ id: id(40), vip: '10.108.10.20', target: '192.168.10.21', nic: 'eth1' }]);
+    expect(cfg2.portForwards[0]).toMatchObject({ vip: '10.108.10.5', allowedCidr: '203.0.113.7/32' });
+    expect(VRouterConfigV1.safeParse(cfg2).success).toBe(true);
+  });
   it('refuses a router without a public NIC', () => {
     expect(() => compileVRouterConfig({ ...snap, nics: routerNics.filter((n) => n.role !== 'public') })).toThrow('no public NIC');
   });

@@ -6,13 +6,30 @@ import type { VRouterSnapshot } from './types';
 /** The router's NIC names follow its device order: eth0, eth1, … (as a hypervisor would present them). */
 export const routerNicName = (deviceIndex: number) => `eth${deviceIndex}`;
 
-/** Whether `ip` is on the subnet of one of the router's NICs (a next hop it can reach directly). */
-function onLink(s: VRouterSnapshot, ip: string): boolean {
+/** The subnets the router is directly on. */
+function connected(s: VRouterSnapshot) {
   const byId = new Map(s.l3s.map((l) => [l.id, l]));
-  return s.nics.some((n) => {
+  return s.nics.flatMap((n) => {
     const l3 = byId.get(n.l3Id);
-    return l3 ? inSubnet(ipToInt(ip), subnetOf(ipToInt(n.ip), l3.prefix)) : false;
+    return l3 ? [subnetOf(ipToInt(n.ip), l3.prefix)] : [];
   });
+}
+
+/**
+ * Whether a route entry applies to this router: its next hop is on one of its subnets and is not
+ * its own address, and its destination is not inside a network it is directly on. One route table
+ * may serve several routers (the seed attaches one table with both entries to both vRouters): on
+ * each router, the entry for its own network is skipped — installing it would replace the
+ * connected route.
+ */
+function routeApplies(s: VRouterSnapshot, r: { destination: string; nextHop: string }): boolean {
+  const dest = parseCidr(r.destination);
+  if (!dest) return false;
+  const hop = ipToInt(r.nextHop);
+  const nets = connected(s);
+  if (s.nics.some((n) => n.ip === r.nextHop) || !nets.some((net) => inSubnet(hop, net))) return false;
+  const d = subnetOf(dest.ip, dest.prefix);
+  return !nets.some((net) => d.prefix >= net.prefix && inSubnet(d.network, net));
 }
 
 /**
@@ -50,10 +67,10 @@ export function compileVRouterConfig(s: VRouterSnapshot): VRouterConfig {
     const allowedCidr = pf.allowedCidr && !pf.allowedCidr.includes('/') ? `${pf.allowedCidr}/32` : pf.allowedCidr;
     return { id: pf.id, protocol: pf.protocol, vip: pf.vip, vipPortStart: pf.vipPortStart, vipPortEnd: pf.vipPortEnd, target: pf.target, targetPortStart: pf.targetPortStart, allowedCidr };
   });
-  // One route per destination (the oldest entry wins); a next hop off every NIC's subnet is left out
-  // — the console refuses such entries, this guards against a NIC detached afterwards.
+  // One route per destination (the oldest entry wins). A next hop off every NIC's subnet is left
+  // out too: the console refuses such entries; this guards against a NIC detached afterwards.
   const routes = new Map<string, string>();
-  for (const r of s.routes) if (!routes.has(r.destination) && parseCidr(r.destination) && onLink(s, r.nextHop)) routes.set(r.destination, r.nextHop);
+  for (const r of s.routes) if (!routes.has(r.destination) && routeApplies(s, r)) routes.set(r.destination, r.nextHop);
   return {
     version: 1,
     routerId: s.router.id,
