@@ -12,6 +12,7 @@ import { runCheck } from './checks';
 import { LabController, LAB_INTERNET } from './controller';
 import { NetnsLab } from './netns';
 import { labDescribe, randomLabName } from './testing';
+import { waitFor } from './scenario';
 
 /**
  * S-BASIC end to end (SPEC §5, R-VM-1..3, R-DHCP-1, R-DNS-1, R-SNAT-1): the seed's data center and
@@ -26,16 +27,6 @@ let dir: string;
 let vm1: { id: string; ip: string };
 let vm2: { id: string; ip: string };
 let routerPublicIp: string;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
   beforeAll(async () => {

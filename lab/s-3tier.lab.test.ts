@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BASIC } from '@/server/testing/basic-datacenter';
-import { addressToReach, LAB_DNS, MGMT_29, PUBLIC_12, S_3TIER } from '@/server/domain/scenarios';
+import { buildScenarioBase } from '@/server/testing/basic-datacenter';
+import { addressToReach, LAB_DNS, S_3TIER } from '@/server/domain/scenarios';
 import { LAB_INTERNET } from './controller';
 import { openScenarioLab, waitFor, type ScenarioLab } from './scenario';
 import { labDescribe } from './testing';
@@ -29,23 +29,12 @@ await labDescribe('S-3TIER in the lab: web, app and database tiers with multi-NI
   beforeAll(async () => {
     s = await openScenarioLab('3t');
     const { admin } = s.h;
-    const zone = await admin.zone.create({ name: 'ZONE-1' });
-    const cluster = await admin.cluster.create({ name: 'Cluster-1', zoneId: zone.id });
-    await admin.host.create({ ...BASIC.host, clusterId: cluster.id });
-    const bs = await admin.backupStorage.create({ ...BASIC.backupStorage, zoneId: zone.id });
-    const pubL2 = await admin.l2.create({ name: 'L2-public', type: 'novlan', physicalNic: PUBLIC_12.nic, zoneId: zone.id, clusterIds: [cluster.id] });
-    const pubL3 = await admin.l3.create({ name: 'L3-public', l2Id: pubL2.id, category: 'public', dnsServers: [LAB_DNS], range: PUBLIC_12.range });
-    const mgmtL2 = await admin.l2.create({ name: 'L2-management', type: 'novlan', physicalNic: MGMT_29.nic, zoneId: zone.id, clusterIds: [cluster.id] });
-    const mgmtL3 = await admin.l3.create({ name: 'L3-management', l2Id: mgmtL2.id, category: 'system', dhcpEnabled: false, range: MGMT_29.range });
-    const vrImage = await admin.image.create({ ...BASIC.image, kind: 'vrouter', backupStorageId: bs.id });
-    const offering = await admin.vrouterOffering.create({ ...BASIC.offering, zoneId: zone.id, imageId: vrImage.id, managementL3Id: mgmtL3.id, publicL3Id: pubL3.id });
+    const { zone, cluster, offering, inst, image } = await buildScenarioBase(admin, { dns: LAB_DNS });
     for (const n of S_3TIER.networks) {
       const l2 = await admin.l2.create({ name: `L2-${n.key}`, type: 'vlan', physicalNic: 'em01', vlanId: n.vlan, zoneId: zone.id, clusterIds: [cluster.id] });
       const made = await admin.l3.create({ name: n.name, l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: offering.id, range: { method: 'cidr', cidr: n.cidr } });
       l3.set(n.key, made.id);
     }
-    const inst = await admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G' });
-    const image = await admin.image.create({ name: 'busybox', kind: 'vm', backupStorageId: bs.id, url: 'http://192.0.2.10/busybox.qcow2' });
     ctx = { zoneId: zone.id, clusterId: cluster.id, offeringId: offering.id, instId: inst.id, imageId: image.id };
     for (const v of S_3TIER.vms) {
       // VM-web is created on its web network only; its app NIC is attached afterwards (R-VM-1).

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BASIC } from '@/server/testing/basic-datacenter';
-import { LAB_DNS, MGMT_29, PUBLIC_12, S_TENANT } from '@/server/domain/scenarios';
+import { buildScenarioBase } from '@/server/testing/basic-datacenter';
+import { LAB_DNS, PUBLIC_12, S_TENANT } from '@/server/domain/scenarios';
 import { LAB_INTERNET } from './controller';
 import { openScenarioLab, waitFor, type ScenarioLab } from './scenario';
 import { labDescribe } from './testing';
@@ -18,20 +18,9 @@ await labDescribe('S-TENANT in the lab: two tenants on VXLAN, joined by route ta
   beforeAll(async () => {
     s = await openScenarioLab('ten');
     const { admin } = s.h;
-    const zone = await admin.zone.create({ name: 'ZONE-1' });
-    const cluster = await admin.cluster.create({ name: 'Cluster-1', zoneId: zone.id });
-    await admin.host.create({ ...BASIC.host, clusterId: cluster.id });
-    const bs = await admin.backupStorage.create({ ...BASIC.backupStorage, zoneId: zone.id });
-    const pubL2 = await admin.l2.create({ name: 'L2-public', type: 'novlan', physicalNic: PUBLIC_12.nic, zoneId: zone.id, clusterIds: [cluster.id] });
-    const pubL3 = await admin.l3.create({ name: 'L3-public', l2Id: pubL2.id, category: 'public', dhcpServerIp: PUBLIC_12.dhcpServerIp, dnsServers: [LAB_DNS], range: PUBLIC_12.range, shared: true });
-    const mgmtL2 = await admin.l2.create({ name: 'L2-management', type: 'novlan', physicalNic: MGMT_29.nic, zoneId: zone.id, clusterIds: [cluster.id] });
-    const mgmtL3 = await admin.l3.create({ name: 'L3-management', l2Id: mgmtL2.id, category: 'system', dhcpEnabled: false, range: MGMT_29.range });
-    const vrImage = await admin.image.create({ ...BASIC.image, kind: 'vrouter', backupStorageId: bs.id, shared: true });
-    const offering = await admin.vrouterOffering.create({ ...BASIC.offering, zoneId: zone.id, imageId: vrImage.id, managementL3Id: mgmtL3.id, publicL3Id: pubL3.id, shared: true });
+    const { zone, cluster, offering, inst, image } = await buildScenarioBase(admin, { dns: LAB_DNS, publicDhcp: PUBLIC_12.dhcpServerIp });
     const pool = await admin.vxlanPool.create({ name: 'VXLAN-pool', zoneId: zone.id, vniStart: S_TENANT.pool.vniStart, vniEnd: S_TENANT.pool.vniEnd, shared: true });
     await admin.vxlanPool.attachCluster({ id: pool.id, clusterId: cluster.id, vtepCidr: S_TENANT.pool.vtepCidr });
-    const inst = await admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G', shared: true });
-    const image = await admin.image.create({ name: 'busybox', kind: 'vm', backupStorageId: bs.id, url: 'http://192.0.2.10/busybox.qcow2', shared: true });
     for (const n of S_TENANT.networks) {
       const t = await s.h.tenant(n.tenant);
       const l2 = await t.caller.l2.createVxlan({ name: `L2-VXLAN-${n.vni}`, poolId: pool.id, vni: n.vni });

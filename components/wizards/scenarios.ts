@@ -20,6 +20,7 @@ const BASE_PLAN = {
   publicEnd: PUBLIC_12.range.endIp,
   publicMask: PUBLIC_12.range.netmask,
   publicGateway: PUBLIC_12.range.gateway,
+  publicDhcp: '',
   dns: LAB_DNS,
 };
 type BasePlan = typeof BASE_PLAN;
@@ -29,6 +30,7 @@ const BASE_LABELS: Record<keyof BasePlan, string> = {
   publicEnd: 'Public end IP',
   publicMask: 'Public netmask',
   publicGateway: 'Public gateway',
+  publicDhcp: 'Public DHCP server IP (optional)',
   dns: 'DNS (lab internet)',
 };
 
@@ -49,6 +51,7 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
     l2Id: pubL2.id,
     category: 'public',
     dnsServers: [plan.dns],
+    dhcpServerIp: plan.publicDhcp || null,
     shared: true,
     range: { method: 'bounds', startIp: plan.publicStart, endIp: plan.publicEnd, netmask: plan.publicMask, gateway: plan.publicGateway },
   });
@@ -328,5 +331,56 @@ export const threeTierScenario: Scenario<typeof TIER_PLAN> = {
       const target = to === 'internet' ? INTERNET_WEB : addressToReach(src, vms[to]!);
       await ctx.verify({ from: `3tier-${from}`, to: to === 'internet' ? `internet ${target}` : `3tier-${to} ${target}`, check: 'ping', expected }, settled(ping(ctx.client, src.id, target), expected));
     }
+  },
+};
+
+// ── S-BASIC ──────────────────────────────────────────────────────────────────
+/**
+ * S-BASIC (seed 4.1, tables 1–3). The seed's real internet DNS 114.114.114.114 is replaced by the
+ * lab internet's 198.51.100.53 (SPEC §6); everything else is the seed's.
+ */
+const BASIC_PLAN = {
+  ...BASE_PLAN,
+  hostIp: '192.168.29.10',
+  publicStart: '10.108.10.0',
+  publicEnd: '10.108.11.255',
+  publicDhcp: '10.108.10.1',
+  privateVlan: '2700',
+  privateCidr: '192.168.10.0/24',
+  privateDhcp: '192.168.10.10',
+};
+export const basicScenario: Scenario<typeof BASIC_PLAN> = {
+  title: 'wizard.basic.title',
+  intro: 'wizard.basic.intro',
+  plan: BASIC_PLAN,
+  labels: { ...BASE_LABELS, publicStart: 'Public start IP (table 1)', privateVlan: 'Private VLAN ID', privateCidr: 'Private CIDR', privateDhcp: 'Private DHCP server IP' },
+  async build(ctx) {
+    const c = ctx as unknown as ScenarioContext<BasePlan>;
+    const base = await buildBase('basic', c);
+    const l2 = await base.l2('basic-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
+    const l3 = await base.l3('basic-L3-private', {
+      name: 'basic-L3-private',
+      l2Id: l2.id,
+      category: 'private',
+      type: 'vrouter',
+      vrouterOfferingId: base.offering.id,
+      dhcpServerIp: ctx.plan.privateDhcp || null,
+      range: { method: 'cidr', cidr: ctx.plan.privateCidr },
+    });
+    const vm1 = await vmOn(c, base, 'VM-1', [l3.id], 'the first VM creates the vRouter, R-VM-2');
+    const vm2 = await vmOn(c, base, 'VM-2', [l3.id], 'reuses the vRouter');
+    await waitForVms(c, [vm1, vm2]);
+    return [vm1, vm2];
+  },
+  async verify(ctx, built) {
+    const [vm1, vm2] = built as [Vm, Vm];
+    const c = ctx.client;
+    const http = (vmId: string) => () => c.vm.check.mutate({ vmId, check: { kind: 'http', url: 'http://example.com/' } });
+    await ctx.verify({ from: 'VM-1', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true }, ping(c, vm1.id, INTERNET_WEB));
+    await ctx.verify({ from: 'VM-1', to: 'http://example.com/', check: 'http', expected: true }, http(vm1.id));
+    await ctx.verify({ from: 'VM-2', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true }, ping(c, vm2.id, INTERNET_WEB));
+    await ctx.verify({ from: 'VM-2', to: 'http://example.com/', check: 'http', expected: true }, http(vm2.id));
+    await ctx.verify({ from: 'VM-1', to: `VM-2 ${vm2.nics[0]!.ip}`, check: 'ping', expected: true }, ping(c, vm1.id, vm2.nics[0]!.ip));
+    await ctx.verify({ from: 'VM-2', to: `VM-1 ${vm1.nics[0]!.ip}`, check: 'ping', expected: true }, ping(c, vm2.id, vm1.nics[0]!.ip));
   },
 };

@@ -1,4 +1,5 @@
 import type { Caller } from './harness';
+import { MGMT_29, PUBLIC_12 } from '../domain/scenarios';
 
 /**
  * The S-BASIC data center with the seed's values (tables 1–3): zone, cluster, host, backup storage,
@@ -65,4 +66,25 @@ export async function buildBasicDataCenter(admin: Caller, opts: { publicDns?: st
     vrouterOfferingId: offering.id,
   });
   return { zone, cluster, host, bs, publicL2, publicL3, mgmtL2, mgmtL3, image, offering, privateL2, privateL3 };
+}
+
+/**
+ * The common part of S-TENANT and S-3TIER (tables 5–6 / 10–11): zone, cluster, host, backup
+ * storage, the public network 10.108.12.0–10.108.13.255 (shared with tenants), the management
+ * network, a vRouter image and offering, an instance offering and a VM image (all shared).
+ */
+export async function buildScenarioBase(admin: Caller, opts: { dns: string; publicDhcp?: string }) {
+  const zone = await admin.zone.create({ name: 'ZONE-1' });
+  const cluster = await admin.cluster.create({ name: 'Cluster-1', zoneId: zone.id });
+  const host = await admin.host.create({ ...BASIC.host, clusterId: cluster.id });
+  const bs = await admin.backupStorage.create({ ...BASIC.backupStorage, zoneId: zone.id });
+  const pubL2 = await admin.l2.create({ name: 'L2-public', type: 'novlan', physicalNic: PUBLIC_12.nic, zoneId: zone.id, clusterIds: [cluster.id] });
+  const pubL3 = await admin.l3.create({ name: 'L3-public', l2Id: pubL2.id, category: 'public', dhcpServerIp: opts.publicDhcp ?? null, dnsServers: [opts.dns], range: PUBLIC_12.range, shared: true });
+  const mgmtL2 = await admin.l2.create({ name: 'L2-management', type: 'novlan', physicalNic: MGMT_29.nic, zoneId: zone.id, clusterIds: [cluster.id] });
+  const mgmtL3 = await admin.l3.create({ name: 'L3-management', l2Id: mgmtL2.id, category: 'system', dhcpEnabled: false, range: MGMT_29.range });
+  const vrImage = await admin.image.create({ ...BASIC.image, kind: 'vrouter', backupStorageId: bs.id, shared: true });
+  const offering = await admin.vrouterOffering.create({ ...BASIC.offering, zoneId: zone.id, imageId: vrImage.id, managementL3Id: mgmtL3.id, publicL3Id: pubL3.id, shared: true });
+  const inst = await admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G', shared: true });
+  const image = await admin.image.create({ name: 'busybox', kind: 'vm', backupStorageId: bs.id, url: 'http://192.0.2.10/busybox.qcow2', shared: true });
+  return { zone, cluster, host, bs, pubL3, mgmtL3, offering, inst, image };
 }

@@ -1,5 +1,7 @@
-import { BasicWizard } from '@/components/wizards/BasicWizard';
+'use client';
+import { ScenarioWizard } from '@/components/wizards/ScenarioWizard';
+import { basicScenario } from '@/components/wizards/scenarios';
 
 export default function Page() {
-  return <BasicWizard />;
+  return <ScenarioWizard scenario={basicScenario} />;
 }
