@@ -18,29 +18,29 @@ test('the S-EIP wizard turns green; the EIP form previews its rules; PF constrai
   const rows = page.getByTestId('verify-table').locator('tbody tr');
   await expect(rows).toHaveCount(4);
   for (const row of await rows.all()) await expect(row).toHaveAttribute('data-pass', 'true');
-  await expect(page.getByTestId('verify-table')).toContainText('answered by eip-VM-1');
+  await expect(page.getByTestId('verify-table')).toContainText('answered by svc-VM-1');
   await expect(page.getByTestId('verify-table')).toContainText('seen as 10.108.12.198');
-  await expect(page.getByTestId('verify-table')).toContainText('answered by eip-VM-2');
+  await expect(page.getByTestId('verify-table')).toContainText('answered by svc-VM-2');
   await expect(page.getByTestId('wizard-result')).toContainText('Every check gave the expected result.');
   await page.screenshot({ path: 'test-results/wizard-eip.png', fullPage: true });
 
   // The EIP list shows EIP-1 on VM-2; unbind and bind it back to VM-1 with the rule preview.
   await page.goto('/eips');
   const eipRow = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'EIP-1', exact: true }) });
-  await expect(eipRow).toContainText('eip-VM-2');
+  await expect(eipRow).toContainText('svc-VM-2');
   await eipRow.getByRole('link', { name: 'EIP-1', exact: true }).click();
   await page.getByRole('button', { name: 'Unbind' }).click();
-  await page.getByLabel('VM NIC').selectOption({ label: await optionLabel(page, 'eip-VM-1') });
+  await page.getByLabel('VM NIC').selectOption({ label: await optionLabel(page, 'svc-VM-1') });
   await page.getByRole('button', { name: 'Preview rules' }).click();
   const preview = page.getByTestId('rule-preview');
   await expect(preview).toContainText('Rules the vRouter will apply');
   await expect(preview).toContainText(/nft add element ip cr_vrouter eip_dnat \{ 10\.108\.12\.198 : 192\.168\.10\.\d+ \}/);
   await expect(preview).toContainText('ip route add local 10.108.12.198 dev eth1 table local proto 188');
   await page.getByRole('button', { name: 'Bind' }).click();
-  await expect(page.getByTestId('binding')).toContainText('eip-VM-1');
+  await expect(page.getByTestId('binding')).toContainText('svc-VM-1');
 
   // The VM's page lists its EIP.
-  await page.getByTestId('binding').getByRole('link', { name: 'eip-VM-1' }).click();
+  await page.getByTestId('binding').getByRole('link', { name: 'svc-VM-1' }).click();
   await expect(page.getByTestId('vm-services')).toContainText('EIP-1');
   await expect(page.getByTestId('vm-services')).toContainText('10.108.12.198');
 
@@ -49,7 +49,7 @@ test('the S-EIP wizard turns green; the EIP form previews its rules; PF constrai
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   const d = page.getByRole('dialog');
   await d.getByLabel('Name', { exact: true }).fill('PF-bad');
-  await d.getByLabel('Public network').selectOption({ label: 'eip-L3-public' });
+  await d.getByLabel('Public network').selectOption({ label: 'svc-L3-public' });
   await d.getByLabel('Ports').selectOption('range');
   await d.getByLabel('Source start port').fill('5900');
   await d.getByLabel('Source end port').fill('5910');

@@ -20,9 +20,9 @@ async function runWizard(page: Page, link: string, rowCount: number) {
 test('S-PF: VIP:24 → VM-1:22, rebound to VM-2, and 5900–5910 → VM-1', async ({ page }) => {
   test.setTimeout(300_000);
   const table = await runWizard(page, 'Port forwarding (S-PF)', 6);
-  await expect(table).toContainText(':24, answered by pf-VM-1');
-  await expect(table).toContainText(':24, answered by pf-VM-2');
-  await expect(table).toContainText(':5910, answered by pf-VM-1');
+  await expect(table).toContainText(':24, answered by svc-VM-1');
+  await expect(table).toContainText(':24, answered by svc-VM-2');
+  await expect(table).toContainText(':5910, answered by svc-VM-1');
 });
 
 test('S-TENANT: both reach the internet, VM-1 ✗ VM-2, then ✓ after route table entries', async ({ page }) => {

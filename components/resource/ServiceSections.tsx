@@ -161,6 +161,7 @@ export function RouteTableSections({ table, canWrite }: { table: Row; canWrite: 
                 { name: 'description', label: 'field.description', kind: 'text', optional: true },
               ]}
               toInput={(v) => ({ id: table.id, destination: String(v.destination).trim(), nextHop: String(v.nextHop).trim(), description: String(v.description ?? '').trim() })}
+              preview={(input) => client.routeTable.previewAddEntry.mutate(input as { id: string; destination: string; nextHop: string; description: string })}
               submit={(input) => client.routeTable.addEntry.mutate(input as { id: string; destination: string; nextHop: string; description: string })}
               onDone={refresh}
               submitLabel={t('service.addRoute')}

@@ -39,7 +39,9 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
   const cluster = await step('Cluster', () => findOr(client.cluster.list.query({ search: `${prefix}-cluster` }), `${prefix}-cluster`, () => client.cluster.create.mutate({ name: `${prefix}-cluster`, zoneId: zone.id })));
   await step('Host', async () => {
     const hosts = await client.host.list.query({ search: plan.hostIp });
-    return hosts.items.find((h) => h.managementIp === plan.hostIp) ?? client.host.create.mutate({ name: `${prefix}-host-1`, clusterId: cluster.id, managementIp: plan.hostIp, nics: ['em01', 'em02'] });
+    const found = hosts.items.find((h) => h.managementIp === plan.hostIp);
+    if (found && found.clusterId !== cluster.id) throw new Error(`Host "${found.name}" of another cluster already has management IP ${plan.hostIp}; choose another Host management IP.`);
+    return found ?? client.host.create.mutate({ name: `${prefix}-host-1`, clusterId: cluster.id, managementIp: plan.hostIp, nics: ['em01', 'em02'] });
   });
   const bs = await step('Backup storage', () => findOr(client.backupStorage.list.query({ search: `${prefix}-bs` }), `${prefix}-bs`, () => client.backupStorage.create.mutate({ name: `${prefix}-bs`, zoneId: zone.id, url: '/zstack_bs' })));
   const l2 = (name: string, input: { type: 'novlan' | 'vlan'; physicalNic: string; vlanId?: number }) =>
@@ -119,27 +121,40 @@ const settled = (fn: () => Promise<{ ok: boolean; summary: string; ms: number }>
   return last;
 };
 
-// ── S-EIP ────────────────────────────────────────────────────────────────────
-const EIP_PLAN = { ...BASE_PLAN, hostIp: '192.168.29.13', privateVlan: '2750', privateCidr: '192.168.10.0/24', vip: S_EIP.vip, port: String(S_EIP.port) };
+// ── S-EIP and S-PF ───────────────────────────────────────────────────────────
+/**
+ * Sections 4.5 and 4.6 both start from "a vRouter network with VM-1 and VM-2" on the public range
+ * 10.108.12.0–10.108.13.255: the two wizards share that network and those VMs (an EIP and port
+ * forwarding on other VIPs coexist), so the lab internet reaches both scenarios' VIPs.
+ */
+const SERVICES_PLAN = { ...BASE_PLAN, hostIp: '192.168.29.53', privateVlan: '2750', privateCidr: '192.168.10.0/24' };
+type ServicesPlan = typeof SERVICES_PLAN;
+async function buildServices(ctx: ScenarioContext<ServicesPlan>) {
+  const c = ctx as unknown as ScenarioContext<BasePlan>;
+  const base = await buildBase('svc', c);
+  const l2 = await base.l2('svc-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
+  const l3 = await base.l3('svc-L3-private', { name: 'svc-L3-private', l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: base.offering.id, range: { method: 'cidr', cidr: ctx.plan.privateCidr } });
+  const vm1 = await vmOn(c, base, 'svc-VM-1', [l3.id], 'creates the vRouter');
+  const vm2 = await vmOn(c, base, 'svc-VM-2', [l3.id]);
+  return { base, vm1, vm2 };
+}
+
+const EIP_PLAN = { ...SERVICES_PLAN, vip: S_EIP.vip, port: String(S_EIP.port) };
 export const eipScenario: Scenario<typeof EIP_PLAN> = {
   title: 'wizard.eip.title',
   intro: 'wizard.eip.intro',
   plan: EIP_PLAN,
   labels: { ...BASE_LABELS, privateVlan: 'Private VLAN ID', privateCidr: 'Private CIDR', vip: 'EIP-1 VIP (4.5)', port: 'Port checked (SSH)' },
   async build(ctx) {
-    const base = await buildBase('eip', ctx as unknown as ScenarioContext<BasePlan>);
-    const l2 = await base.l2('eip-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
-    const l3 = await base.l3('eip-L3-private', { name: 'eip-L3-private', l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: base.offering.id, range: { method: 'cidr', cidr: ctx.plan.privateCidr } });
-    const c = ctx as unknown as ScenarioContext<BasePlan>;
-    const vm1 = await vmOn(c, base, 'eip-VM-1', [l3.id], 'creates the vRouter');
-    const vm2 = await vmOn(c, base, 'eip-VM-2', [l3.id]);
+    const c = ctx as unknown as ScenarioContext<ServicesPlan>;
+    const { base, vm1, vm2 } = await buildServices(c);
     const eip = await ctx.step(`EIP-1 on ${ctx.plan.vip}`, async () => {
       const found = (await ctx.client.eip.list.query({ search: 'EIP-1' })).items.find((e) => e.name === 'EIP-1' && e.vip === ctx.plan.vip);
       const e = found ?? (await ctx.client.eip.create.mutate({ name: 'EIP-1', l3Id: base.pubL3.id, ip: ctx.plan.vip }));
       if (e.nicId && e.nicId !== vm1.nics[0]!.id) await ctx.client.eip.unbind.mutate({ id: e.id });
       return e.nicId === vm1.nics[0]!.id ? e : ctx.client.eip.bind.mutate({ id: e.id, nicId: vm1.nics[0]!.id });
     });
-    await waitForVms(c, [vm1, vm2]);
+    await waitForVms(c as unknown as ScenarioContext<BasePlan>, [vm1, vm2]);
     return { vm1, vm2, eip };
   },
   async verify(ctx, built) {
@@ -148,40 +163,36 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
     const port = Number(ctx.plan.port);
     // Each VM listens on the port; its answer names it, so the table shows which VM the VIP reached.
     for (const vm of [vm1, vm2]) await c.vm.check.mutate({ vmId: vm.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
-    await ctx.verify({ from: 'internet', to: `${eip.vip}:${port} → eip-VM-1`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, eip.vip, port, 'eip-VM-1')));
-    await ctx.verify({ from: 'eip-VM-1', to: `internet sees ${eip.vip}`, check: 'http', expected: true }, async () => {
+    await ctx.verify({ from: 'internet', to: `${eip.vip}:${port} → svc-VM-1`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, eip.vip, port, 'svc-VM-1')));
+    await ctx.verify({ from: 'svc-VM-1', to: `internet sees ${eip.vip}`, check: 'http', expected: true }, async () => {
       const r = await c.vm.check.mutate({ vmId: vm1.id, check: { kind: 'http', url: 'http://example.com/' } });
       return { ...r, ok: r.ok && r.summary.includes(`seen as ${eip.vip}`) };
     });
-    await ctx.act('unbind EIP-1, bind it to eip-VM-2 (R-EIP-3)', async () => {
+    await ctx.act('unbind EIP-1, bind it to svc-VM-2 (R-EIP-3)', async () => {
       await c.eip.unbind.mutate({ id: eip.id });
       await c.eip.bind.mutate({ id: eip.id, nicId: vm2.nics[0]!.id });
     });
-    await ctx.verify({ from: 'internet', to: `${eip.vip}:${port} → eip-VM-2`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, eip.vip, port, 'eip-VM-2')));
+    await ctx.verify({ from: 'internet', to: `${eip.vip}:${port} → svc-VM-2`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, eip.vip, port, 'svc-VM-2')));
   },
 };
 
 // ── S-PF ─────────────────────────────────────────────────────────────────────
-const PF_PLAN = { ...BASE_PLAN, hostIp: '192.168.29.14', privateVlan: '2760', privateCidr: '192.168.10.0/24', pf1VipPort: String(S_PF.pf1.vipPort), pf1VmPort: String(S_PF.pf1.vmPort), pf2Start: String(S_PF.pf2.start), pf2End: String(S_PF.pf2.end) };
+const PF_PLAN = { ...SERVICES_PLAN, pf1VipPort: String(S_PF.pf1.vipPort), pf1VmPort: String(S_PF.pf1.vmPort), pf2Start: String(S_PF.pf2.start), pf2End: String(S_PF.pf2.end) };
 export const pfScenario: Scenario<typeof PF_PLAN> = {
   title: 'wizard.pf.title',
   intro: 'wizard.pf.intro',
   plan: PF_PLAN,
   labels: { ...BASE_LABELS, privateVlan: 'Private VLAN ID', privateCidr: 'Private CIDR', pf1VipPort: 'PF-1 source port', pf1VmPort: 'PF-1 VM port', pf2Start: 'PF-2 source start port', pf2End: 'PF-2 source end port' },
   async build(ctx) {
-    const c = ctx as unknown as ScenarioContext<BasePlan>;
-    const base = await buildBase('pf', c);
-    const l2 = await base.l2('pf-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
-    const l3 = await base.l3('pf-L3-private', { name: 'pf-L3-private', l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: base.offering.id, range: { method: 'cidr', cidr: ctx.plan.privateCidr } });
-    const vm1 = await vmOn(c, base, 'pf-VM-1', [l3.id], 'creates the vRouter');
-    const vm2 = await vmOn(c, base, 'pf-VM-2', [l3.id]);
+    const c = ctx as unknown as ScenarioContext<ServicesPlan>;
+    const { base, vm1, vm2 } = await buildServices(c);
     const pf1 = await ctx.step('PF-1', async () => {
       const found = (await ctx.client.portForward.list.query({ search: 'PF-1' })).items.find((p) => p.name === 'PF-1' && p.l3Id === base.pubL3.id);
       const p = found ?? (await ctx.client.portForward.create.mutate({ name: 'PF-1', l3Id: base.pubL3.id, protocol: 'tcp', mode: 'single', vipPortStart: Number(ctx.plan.pf1VipPort), vmPortStart: Number(ctx.plan.pf1VmPort) }));
       if (p.nicId && p.nicId !== vm1.nics[0]!.id) await ctx.client.portForward.unbind.mutate({ id: p.id });
       return p.nicId === vm1.nics[0]!.id ? p : ctx.client.portForward.bind.mutate({ id: p.id, nicId: vm1.nics[0]!.id });
     });
-    await waitForVms(c, [vm1, vm2]);
+    await waitForVms(c as unknown as ScenarioContext<BasePlan>, [vm1, vm2]);
     return { vm1, vm2, pf1 };
   },
   async verify(ctx, built) {
@@ -189,18 +200,18 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
     const c = ctx.client;
     const p = ctx.plan;
     for (const vm of [vm1, vm2]) for (const port of [Number(p.pf1VmPort), Number(p.pf2Start), Number(p.pf2End)]) await c.vm.check.mutate({ vmId: vm.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
-    await ctx.verify({ from: 'internet', to: `${pf1.vip}:${p.pf1VipPort} → pf-VM-1:${p.pf1VmPort}`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, pf1.vip, Number(p.pf1VipPort), 'pf-VM-1')));
-    await ctx.act('unbind PF-1, bind it to pf-VM-2', async () => {
+    await ctx.verify({ from: 'internet', to: `${pf1.vip}:${p.pf1VipPort} → svc-VM-1:${p.pf1VmPort}`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, pf1.vip, Number(p.pf1VipPort), 'svc-VM-1')));
+    await ctx.act('unbind PF-1, bind it to svc-VM-2', async () => {
       await c.portForward.unbind.mutate({ id: pf1.id });
       await c.portForward.bind.mutate({ id: pf1.id, nicId: vm2.nics[0]!.id });
     });
-    await ctx.verify({ from: 'internet', to: `${pf1.vip}:${p.pf1VipPort} → pf-VM-2:${p.pf1VmPort}`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, pf1.vip, Number(p.pf1VipPort), 'pf-VM-2')));
-    await ctx.act(`PF-2 on the same VIP: ${p.pf2Start}–${p.pf2End} → pf-VM-1`, async () => {
+    await ctx.verify({ from: 'internet', to: `${pf1.vip}:${p.pf1VipPort} → svc-VM-2:${p.pf1VmPort}`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, pf1.vip, Number(p.pf1VipPort), 'svc-VM-2')));
+    await ctx.act(`PF-2 on the same VIP: ${p.pf2Start}–${p.pf2End} → svc-VM-1`, async () => {
       const existing = (await c.portForward.list.query({ vipId: pf1.vipId })).items.find((x) => x.name === 'PF-2');
       if (!existing) await c.portForward.create.mutate({ name: 'PF-2', vipId: pf1.vipId, protocol: 'tcp', mode: 'range', vipPortStart: Number(p.pf2Start), vipPortEnd: Number(p.pf2End), nicId: vm1.nics[0]!.id });
     });
     for (const port of [Number(p.pf2Start), Number(p.pf2End)]) {
-      await ctx.verify({ from: 'internet', to: `${pf1.vip}:${port} → pf-VM-1:${port}`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, pf1.vip, port, 'pf-VM-1')));
+      await ctx.verify({ from: 'internet', to: `${pf1.vip}:${port} → svc-VM-1:${port}`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, pf1.vip, port, 'svc-VM-1')));
     }
   },
 };
@@ -208,7 +219,7 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
 // ── S-TENANT ─────────────────────────────────────────────────────────────────
 const TENANT_PLAN = {
   ...BASE_PLAN,
-  hostIp: '192.168.29.11',
+  hostIp: '192.168.29.51',
   vniStart: String(S_TENANT.pool.vniStart),
   vniEnd: String(S_TENANT.pool.vniEnd),
   vtepCidr: S_TENANT.pool.vtepCidr,
@@ -285,7 +296,7 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
 // ── S-3TIER ──────────────────────────────────────────────────────────────────
 const TIER_PLAN = {
   ...BASE_PLAN,
-  hostIp: '192.168.29.12',
+  hostIp: '192.168.29.52',
   webVlan: String(S_3TIER.networks[0].vlan),
   webCidr: S_3TIER.networks[0].cidr,
   appVlan: String(S_3TIER.networks[1].vlan),

@@ -129,6 +129,13 @@ describe('route tables (R-RT-1)', () => {
     const table = await h.admin.routeTable.create({ name: 'RT-1', vrouterIds: [routerId] });
     await expect(h.admin.routeTable.addEntry({ id: table.id, destination: '192.168.11.0', nextHop: '10.108.12.5' })).rejects.toMatchObject({ cause: expect.objectContaining({ field: 'destination' }) });
     await expect(h.admin.routeTable.addEntry({ id: table.id, destination: '192.168.11.0/24', nextHop: '172.16.0.1' })).rejects.toMatchObject({ cause: expect.objectContaining({ field: 'nextHop' }) });
+    const preview = await h.admin.routeTable.previewAddEntry({ id: table.id, destination: '192.168.11.0/24', nextHop: '10.108.12.5', description: '' });
+    expect(preview.text.split('\n')).toEqual([
+      'ip route replace 192.168.11.0/24 via 10.108.12.5 proto 188',
+      'nft flush set ip cr_vrouter no_snat',
+      'nft add element ip cr_vrouter no_snat { 192.168.11.0/24 }',
+    ]);
+    expect((await h.admin.routeTable.get({ id: table.id })).entries).toEqual([]);
     const before = await generation(routerId);
     const withEntry = await h.admin.routeTable.addEntry({ id: table.id, destination: '192.168.11.0/24', nextHop: '10.108.12.5' });
     expect(withEntry.entries).toEqual([expect.objectContaining({ destination: '192.168.11.0/24', nextHop: '10.108.12.5' })]);

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db, Executor } from '@/db/client';
 import { eips, nics, portForwards, vips, vms } from '@/db/schema';
-import { renderVRouterNft, renderVRouterNftDelta } from '@/agent/render/vrouter-nft';
+import { renderVRouterNftDelta } from '@/agent/render/vrouter-nft';
 import { planVipDelta } from '@/agent/render/links';
 import type { VRouterConfig } from '@/agent/protocol/vrouter';
 import type { Actor } from '../auth/actor';
@@ -44,39 +44,47 @@ async function pfViews(db: Executor, rows: PfRow[]) {
 }
 
 class Rollback extends Error {
-  constructor(readonly routerId: string | null, readonly after: VRouterConfig | null) {
+  constructor(readonly after: Array<[string, VRouterConfig]>) {
     super('preview');
   }
 }
 
 /**
- * The rules a change would make a vRouter apply, computed by making the change in a transaction
- * that is then rolled back: every refusal the real call would give, it gives too (inline errors),
- * and the text is what the agent would do — VIP addresses and map elements added and removed, or
- * the whole table when more than elements change.
+ * The rules a change would make its vRouter(s) apply, computed by making the change in a
+ * transaction that is then rolled back: every refusal the real call would give, it gives too
+ * (inline errors), and the text is what each agent would do — VIP routes and map elements added
+ * and removed, the few rules that change, or the whole table when the router has none yet.
+ * `change` returns the vRouters it concerns.
  */
-export async function previewOn(db: Db, change: (tx: Executor) => Promise<string | null>) {
-  let result: Rollback;
+export async function previewOn(db: Db, change: (tx: Executor) => Promise<string | string[] | null>) {
+  let after: Array<[string, VRouterConfig]> = [];
   try {
     await db.transaction(async (tx) => {
-      const routerId = await change(tx);
-      throw new Rollback(routerId, routerId ? compileVRouterConfig(await loadVRouterSnapshot(tx, routerId, 2)) : null);
+      const out = await change(tx);
+      const ids = [...new Set((Array.isArray(out) ? out : out ? [out] : []).filter(Boolean))];
+      const configs: Array<[string, VRouterConfig]> = [];
+      for (const id of ids) configs.push([id, compileVRouterConfig(await loadVRouterSnapshot(tx, id, 2))]);
+      throw new Rollback(configs);
     });
     throw new Error('unreachable');
   } catch (err) {
     if (!(err instanceof Rollback)) throw err;
-    result = err;
+    after = err.after;
   }
-  const { routerId, after } = result;
-  if (!routerId || !after) return { vrouterId: null, text: '', note: 'Nothing is applied until it is bound to a VM NIC.' };
-  const before = compileVRouterConfig(await loadVRouterSnapshot(db, routerId, 1));
-  const vipLines = planVipDelta(before, after);
-  const delta = renderVRouterNftDelta(before, after);
-  if (vipLines && delta) {
-    const text = [...vipLines.map((l) => `ip ${l}`), ...delta.text.split('\n').filter(Boolean).map((l) => `nft ${l}`)].join('\n');
-    return { vrouterId: routerId, text, note: text ? null : 'No change to the vRouter.' };
+  if (after.length === 0) return { vrouterId: null, text: '', note: 'Nothing is applied until it is bound to a VM NIC or attached to a vRouter.' };
+  const parts: string[] = [];
+  for (const [id, next] of after) {
+    const before = compileVRouterConfig(await loadVRouterSnapshot(db, id, 1));
+    const vipLines = planVipDelta(before, next) ?? [];
+    const routeLines = next.routes.filter((r) => !before.routes.some((x) => x.destination === r.destination && x.via === r.via)).map((r) => `ip route replace ${r.destination} via ${r.via} proto 188`);
+    const goneRoutes = before.routes.filter((r) => !next.routes.some((x) => x.destination === r.destination)).map((r) => `ip route del ${r.destination} proto 188`);
+    const delta = renderVRouterNftDelta(before, next).text.split('\n').filter(Boolean).map((l) => `nft ${l}`);
+    const lines = [...goneRoutes, ...routeLines, ...vipLines.map((l) => `ip ${l}`), ...delta];
+    if (after.length > 1) parts.push(`# vRouter ${id}`);
+    parts.push(...lines);
   }
-  return { vrouterId: routerId, text: renderVRouterNft(after), note: 'The vRouter replaces its whole table in one transaction.' };
+  const text = parts.join('\n');
+  return { vrouterId: after[0]![0], text, note: parts.some((l) => !l.startsWith('#')) ? null : 'No change to the vRouter.' };
 }
 
 async function bindEip(tx: Executor, actor: Actor, eip: EipRow, nicId: string) {

@@ -8,6 +8,7 @@ import { inSubnet, ipToInt, subnetOf } from '../domain/ip';
 import type { AddRouteEntry, CreateRouteTable, ListInput } from '../domain/schema';
 import { checkRouteEntry, isRefusal } from '../domain/services/rules';
 import { bumpAgents } from './agents';
+import { previewOn } from './nat';
 import { audit, getReadable, getWritable, listPage } from './scope';
 
 type TableRow = typeof routeTables.$inferSelect;
@@ -50,6 +51,19 @@ async function attach(tx: Executor, actor: Actor, table: TableRow, vrouterId: st
   await bumpAgents(tx, [vrouterId]);
 }
 
+async function addEntry(tx: Executor, actor: Actor, input: z.output<typeof AddRouteEntry>) {
+  const table = await getWritable(tx, actor, routeTables, input.id, 'route table');
+  const checked = checkRouteEntry(input.destination, input.nextHop);
+  if (isRefusal(checked)) throw checked;
+  const [dup] = await tx.select().from(routeEntries).where(and(eq(routeEntries.tableId, table.id), eq(routeEntries.destination, input.destination)));
+  if (dup) throw new DomainError(E.ROUTE_INVALID, `This table already routes ${input.destination} (via ${dup.nextHop}).`, 'destination');
+  const routers = await attachedRouters(tx, table.id);
+  for (const r of routers) await checkReachable(tx, r, input.nextHop, 'nextHop');
+  await tx.insert(routeEntries).values({ tableId: table.id, destination: input.destination, nextHop: input.nextHop, description: input.description });
+  await bumpAgents(tx, routers);
+  return { table, routers };
+}
+
 export const routeTableService = {
   async list(db: Db, actor: Actor, input: ListInput) {
     const page = await listPage<TableRow>(db, actor, { table: routeTables, search: [routeTables.name, routeTables.description], sort: { name: routeTables.name, createdAt: routeTables.createdAt } }, input);
@@ -79,18 +93,14 @@ export const routeTableService = {
   /** R-RT-1: "destination CIDR → next-hop IP"; every attached router must reach the next hop. */
   async addEntry(db: Db, actor: Actor, input: z.output<typeof AddRouteEntry>) {
     return db.transaction(async (tx) => {
-      const table = await getWritable(tx, actor, routeTables, input.id, 'route table');
-      const checked = checkRouteEntry(input.destination, input.nextHop);
-      if (isRefusal(checked)) throw checked;
-      const [dup] = await tx.select().from(routeEntries).where(and(eq(routeEntries.tableId, table.id), eq(routeEntries.destination, input.destination)));
-      if (dup) throw new DomainError(E.ROUTE_INVALID, `This table already routes ${input.destination} (via ${dup.nextHop}).`, 'destination');
-      const routers = await attachedRouters(tx, table.id);
-      for (const r of routers) await checkReachable(tx, r, input.nextHop, 'nextHop');
-      await tx.insert(routeEntries).values({ tableId: table.id, destination: input.destination, nextHop: input.nextHop, description: input.description });
-      await bumpAgents(tx, routers);
+      const { table } = await addEntry(tx, actor, input);
       await audit(tx, actor, 'add-entry', 'route table', table.id, { destination: input.destination, nextHop: input.nextHop });
       return (await views(tx, [table]))[0]!;
     });
+  },
+  /** The routes and SNAT exclusions each attached vRouter would apply (nothing is saved). */
+  previewAddEntry(db: Db, actor: Actor, input: z.output<typeof AddRouteEntry>) {
+    return previewOn(db, async (tx) => (await addEntry(tx, actor, input)).routers);
   },
   async removeEntry(db: Db, actor: Actor, input: { id: string; entryId: string }) {
     return db.transaction(async (tx) => {

@@ -93,6 +93,11 @@ export const routeTableRouter = router({
     .input(AddRouteEntry)
     .output(RouteTableView)
     .mutation(({ ctx, input }) => routeTableService.addEntry(ctx.db, ctx.actor, input)),
+  previewAddEntry: tenantProcedure
+    .meta({ openapi: { method: 'POST', path: '/route-tables/{id}/entries/preview', tags, summary: 'The routes adding this entry would make each attached vRouter apply (nothing is saved)', protect: true } })
+    .input(AddRouteEntry)
+    .output(ServicePreviewView)
+    .mutation(({ ctx, input }) => routeTableService.previewAddEntry(ctx.db, ctx.actor, input)),
   removeEntry: tenantProcedure
     .meta({ openapi: { method: 'DELETE', path: '/route-tables/{id}/entries/{entryId}', tags, summary: 'Remove a route entry', protect: true } })
     .input(RouteEntryInput)
