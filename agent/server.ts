@@ -90,6 +90,20 @@ export class Agent<C extends { generation: number }> {
     };
   }
 
+  /** The status right after an apply: the kernel hash was just taken, no need to read the kernel again. */
+  private appliedStatus(): AgentStatus & { appliedKernelHash: string; drift: boolean } {
+    return {
+      kind: this.spec.kind,
+      id: this.spec.id,
+      appliedGeneration: this.current?.generation ?? 0,
+      kernelHash: this.appliedKernelHash,
+      appliedKernelHash: this.appliedKernelHash,
+      drift: false,
+      lastError: this.lastError,
+      startedAt: this.startedAt,
+    };
+  }
+
   currentConfig(): C | null {
     return this.current;
   }
@@ -109,7 +123,7 @@ export class Agent<C extends { generation: number }> {
         if (req.method === 'POST' && req.url === '/v1/resync') {
           if (!this.current) return send(409, agentError('NOT_FOUND', 'no config applied yet'));
           await this.apply(this.current, true);
-          return send(200, await this.status());
+          return send(200, this.appliedStatus());
         }
         if (req.method === 'PUT' && req.url === '/v1/config') {
           const body = await readBody(req);
@@ -125,7 +139,7 @@ export class Agent<C extends { generation: number }> {
             return send(400, agentError('CONFIG_INVALID', 'the config does not match the protocol; the last good config stays in force', parsed.error.issues));
           }
           await this.apply(parsed.data);
-          return send(200, await this.status());
+          return send(200, this.appliedStatus());
         }
         return send(404, agentError('NOT_FOUND', `${req.method} ${req.url}`));
       } catch (err) {

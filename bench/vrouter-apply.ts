@@ -9,8 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { applyVRouter } from '@/agent/apply/vrouter';
 import type { VRouterConfig } from '@/agent/protocol/vrouter';
 import { run } from '@/agent/apply/exec';
-import { ROUTE_PROTO } from '@/agent/render/links';
-import { VROUTER_TABLE } from '@/agent/render/vrouter-nft';
+import { VROUTER_ARP_TABLE, VROUTER_TABLE } from '@/agent/render/vrouter-nft';
 
 const ROUTER = '00000000-0000-4000-8000-000000000001';
 const PUB = '00000000-0000-4000-8000-000000000002';
@@ -30,7 +29,7 @@ export function serviceConfig(eips: number, pfs: number, generation = 1): VRoute
     routerId: ROUTER,
     generation,
     nics: [
-      { name: 'eth1', role: 'public', l3Id: PUB, addresses: ['10.108.10.5/8'] },
+      { name: 'eth1', role: 'public', l3Id: PUB, addresses: ['10.108.10.5/8'], mac: '02:00:00:00:00:01' },
       { name: 'eth2', role: 'private', l3Id: PRIV, addresses: ['192.168.0.1/16'] },
     ],
     defaultRoute: { via: '10.0.0.1', nic: 'eth1' },
@@ -79,9 +78,9 @@ async function main() {
     const full: number[] = [];
     for (let i = 0; i < runs; i++) {
       if (i > 0) {
-        // Back to a bare router: no table, no VIP routes.
+        // Back to a bare router: no tables.
         await run('nft', ['delete', 'table', 'ip', VROUTER_TABLE]);
-        await run('ip', ['route', 'flush', 'table', 'local', 'proto', String(ROUTE_PROTO)]);
+        await run('nft', ['delete', 'table', 'netdev', VROUTER_ARP_TABLE]);
       }
       full.push(await time(() => applyVRouter(cfg, paths, { previous: null })));
     }

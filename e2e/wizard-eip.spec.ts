@@ -35,7 +35,7 @@ test('the S-EIP wizard turns green; the EIP form previews its rules; PF constrai
   const preview = page.getByTestId('rule-preview');
   await expect(preview).toContainText('Rules the vRouter will apply');
   await expect(preview).toContainText(/nft add element ip cr_vrouter eip_dnat \{ 10\.108\.12\.198 : 192\.168\.10\.\d+ \}/);
-  await expect(preview).toContainText('ip route add local 10.108.12.198 dev eth1 table local proto 188');
+  await expect(preview).toContainText('nft add element netdev cr_vrouter_arp vips_eth1 { 10.108.12.198 }');
   await page.getByRole('button', { name: 'Bind' }).click();
   await expect(page.getByTestId('binding')).toContainText('svc-VM-1');
 

@@ -64,10 +64,13 @@ await labDescribe('S-EIP in the lab: one elastic IP moved from VM-1 to VM-2', ()
     expect(await s.fromVm(vm2.id, { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true, summary: expect.stringContaining(`seen as ${routerPublicIp}`) });
   });
 
-  it('the vRouter holds the VIP as a local route on its public NIC and one map element each way', async () => {
+  it('the vRouter answers ARP for the VIP on its public NIC (the gateway learns its MAC) and has one map element each way', async () => {
     const router = (await s.h.admin.vrouter.list({})).items[0]!;
     const ns = s.ctl.routerNs(router.id);
-    expect(await s.lab.exec(ns, 'ip', ['route', 'show', 'table', 'local', VIP])).toContain(`local ${VIP} dev eth1`);
+    expect(await s.lab.exec(ns, 'nft', ['list', 'set', 'netdev', 'cr_vrouter_arp', 'vips_eth1'])).toContain(VIP);
+    const mac = router.nics.find((n) => n.role === 'public')!.mac;
+    const gateway = (await s.lab.list()).find((n) => /-g[0-9a-f]{8}$/.test(n))!;
+    expect(await s.lab.exec(gateway.slice(s.lab.prefix.length), 'ip', ['neigh', 'show', VIP])).toContain(`lladdr ${mac}`);
     const table = await s.lab.exec(ns, 'nft', ['list', 'map', 'ip', 'cr_vrouter', 'eip_dnat']);
     expect(table).toContain(`${VIP} : ${vm1.ip}`);
   });

@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { VRouterConfig } from '../protocol/vrouter';
 import { renderDnsForwarder } from '../render/dnsmasq';
-import { parseIpAddr, parseIpRoute, parseVipRoutes, planLinks, planVipDelta, planVipRoutes, ROUTE_PROTO } from '../render/links';
-import { elementChanges, mapName, renderVRouterNftDelta, renderVRouterNftElements, renderVRouterNftSkeleton, VROUTER_TABLE, type NftDelta } from '../render/vrouter-nft';
+import { linksUnchanged, parseIpAddr, parseIpRoute, parseVipRoutes, planLegacyVipRoutes, planLinks, ROUTE_PROTO } from '../render/links';
+import { mapName, renderVRouterNftDelta, renderVRouterNftElements, renderVRouterNftSkeleton, VROUTER_ARP_TABLE, VROUTER_TABLE, type NftDelta } from '../render/vrouter-nft';
 import { run } from './exec';
 import { pidAlive, writeIfChanged } from './files';
 
@@ -49,6 +49,7 @@ async function syncDns(cfg: VRouterConfig, paths: VRouterPaths) {
 export async function vrouterKernelHash(cfg: VRouterConfig | null): Promise<string> {
   const h = createHash('sha256');
   h.update(await run('nft', ['list', 'table', 'ip', VROUTER_TABLE]).catch(() => '<no table>'));
+  h.update(await run('nft', ['list', 'table', 'netdev', VROUTER_ARP_TABLE]).catch(() => '<no arp table>'));
   if (cfg) {
     const { links, routes, vips } = await observe();
     const names = new Set(cfg.nics.map((n) => n.name));
@@ -56,7 +57,7 @@ export async function vrouterKernelHash(cfg: VRouterConfig | null): Promise<stri
       h.update(`${l.name} ${l.up} ${l.mtu} ${[...l.addresses].sort().join(',')}\n`);
     }
     for (const r of routes.filter((x) => x.protocol === String(ROUTE_PROTO))) h.update(`${r.destination} ${r.via} ${r.dev}\n`);
-    for (const v of vips.map((x) => `${x.ip} ${x.nic}`).sort()) h.update(`vip ${v}\n`);
+    for (const v of vips.map((x) => `${x.ip} ${x.nic}`).sort()) h.update(`legacy vip route ${v}\n`);
   }
   return h.digest('hex');
 }
@@ -83,13 +84,10 @@ const NFT_CHUNK = 5000;
 /**
  * Gratuitous ARP for VIPs that just appeared: the upstream gateway updates a stale or incomplete
  * entry at once instead of after its ARP retry (~1 s), which matters most when a VIP moves between
- * routers. Not awaited; at most 64 per apply (a whole table loading after a restart announces none).
+ * routers. The VIP is no address of the router, hence `ip_nonlocal_bind` (set at the full apply).
+ * Not awaited; at most 64 per apply (a whole table loading after a restart announces none).
  */
-function announceVips(lines: string[]) {
-  const added = lines.flatMap((l) => {
-    const m = /^route add local (\S+) dev (\S+) /.exec(l);
-    return m ? [{ ip: m[1]!, nic: m[2]! }] : [];
-  });
+function announceVips(added: Array<{ ip: string; nic: string }>) {
   if (added.length > 64) return;
   for (const v of added) void run('busybox', ['arping', '-U', '-c', '1', '-I', v.nic, '-s', v.ip, v.ip]).catch(() => undefined);
 }
@@ -101,46 +99,40 @@ export interface ApplyOptions {
 
 /**
  * Makes the router match the config.
- * Incremental path (the previous config was applied by this process): only what changed — VIP
- * routes, chains that differ, map elements added and deleted — in one `ip -batch` and one
- * `nft -f` transaction, without reading the kernel; one more EIP costs the same on a router with
- * 10,000 as on an empty one. Full path (first apply, resync, after a failure): forwarding on,
- * links/addresses/routes/VIPs by diff against the kernel, the table's skeleton replaced, then its
- * map elements loaded — one `nft` per map, in parallel with the VIP routes (FACTS.md: loading is
- * parse-bound; a big map costs ~70–130 ms per 10,000 elements).
- * Either way, flows of moved or removed EIPs/ports are flushed, and the DNS forwarder is
- * restarted only when its file changed. Applying the same config twice changes nothing.
+ * Incremental path (the previous config was applied by this process): only what changed — chains
+ * that differ, map and VIP-set elements added and deleted — in one `nft -f` transaction without
+ * reading the kernel, and links/routes by diff only when NICs or routes changed; one more EIP
+ * costs about the same on a router with 10,000 as on an empty one. Full path (first apply, resync,
+ * after a failure): forwarding on, links/addresses/routes by diff against the kernel, the tables'
+ * skeleton replaced in one transaction, then their elements loaded in chunks parsed by several
+ * `nft` processes at once (FACTS.md: loading is parse-bound).
+ * Either way, flows of moved or removed EIPs/ports are flushed, new VIPs are announced, and the
+ * DNS forwarder is restarted only when its file changed. Applying the same config twice changes
+ * nothing.
  */
 export async function applyVRouter(cfg: VRouterConfig, paths: VRouterPaths, opts: ApplyOptions = { previous: null }): Promise<'full' | 'delta'> {
   const prev = opts.previous;
   if (prev) {
     const delta = renderVRouterNftDelta(prev, cfg);
-    const vipDelta = planVipDelta(prev, cfg);
-    const links = (async () => {
-      // NICs or routes changed (a route table entry): those are few; read them and fix by diff.
-      const lines: string[] = vipDelta ?? (await observe().then((observed) => [...planLinks(observed, cfg), ...planVipRoutes(observed.vips, cfg)]));
-      await ipBatch(lines);
-      announceVips(lines);
-    })();
-    // Addresses/routes and nftables are independent: both at once.
+    // NICs or routes changed (a route table entry): those are few; read them and fix by diff.
+    const links = linksUnchanged(prev, cfg) ? null : observe().then((observed) => ipBatch(planLinks(observed, cfg)));
     await Promise.all([links, delta.text ? run('nft', ['-f', '-'], { input: delta.text }) : null]);
+    announceVips(delta.addedVips);
     await forgetFlows(delta.changed);
     await syncDns(cfg, paths);
     return 'delta';
   }
   await fs.mkdir(paths.runDir, { recursive: true });
   await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
+  await fs.writeFile('/proc/sys/net/ipv4/ip_nonlocal_bind', '1');
   const observed = await observe();
-  await ipBatch(planLinks(observed, cfg));
-  // The VIP routes load in the kernel while this process renders the elements; the elements load
-  // in chunks, parsed by several `nft` processes at once (each chunk is its own transaction).
-  const vipLines = planVipRoutes(observed.vips, cfg);
-  const vips = ipBatch(vipLines).then(() => announceVips(vipLines));
+  await ipBatch([...planLinks(observed, cfg), ...planLegacyVipRoutes(observed.vips)]);
   const skeleton = run('nft', ['-f', '-'], { input: renderVRouterNftSkeleton(cfg) });
+  // The elements render while the skeleton loads.
   const elements = renderVRouterNftElements(cfg, NFT_CHUNK);
   await skeleton;
-  await Promise.all([vips, ...elements.map((text) => run('nft', ['-f', '-'], { input: text }))]);
-  if (prev) await forgetFlows(elementChanges(prev, cfg).changed);
+  await Promise.all(elements.map((text) => run('nft', ['-f', '-'], { input: text })));
+  announceVips(cfg.vips);
   await syncDns(cfg, paths);
   return 'full';
 }

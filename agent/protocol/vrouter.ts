@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IfName, Ipv4, Ipv4Cidr, Uuid } from './common';
+import { IfName, Ipv4, Ipv4Cidr, Mac, Uuid } from './common';
 
 const Port = z.number().int().min(1).max(65535);
 
@@ -15,6 +15,8 @@ export const VRouterNic = z.object({
   /** Addresses with prefix, e.g. "10.108.10.5/8". */
   addresses: z.array(Ipv4Cidr).min(1),
   mtu: z.number().int().min(576).max(9000).optional(),
+  /** The NIC's MAC (the hypervisor sets it from the database): the ARP responder for VIPs answers with it. */
+  mac: Mac.optional(),
 });
 
 export const VRouterConfigV1 = z
@@ -31,7 +33,7 @@ export const VRouterConfigV1 = z
     snat: z.array(z.object({ sourceCidr: Ipv4Cidr, outNic: IfName, toAddress: Ipv4, l3Id: Uuid })).default([]),
     /** R-DNS-1: a forwarder on the private gateway addresses, to the L3s' DNS servers. */
     dns: z.object({ listen: z.array(Ipv4).min(1), upstreams: z.array(Ipv4) }).nullable(),
-    /** VIPs other than the NICs' own addresses: held as /32 on their public NIC so the router answers ARP for them. */
+    /** VIPs other than the NICs' own addresses: the router answers ARP for them on their public NIC. */
     vips: z.array(z.object({ ip: Ipv4, nic: IfName })).default([]),
     /** R-EIP-2: 1:1 NAT — traffic to `vip` goes to `target`; `target`'s traffic out of `nic` leaves as `vip`. */
     eips: z.array(z.object({ id: Uuid, vip: Ipv4, target: Ipv4, nic: IfName })).default([]),

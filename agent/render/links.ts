@@ -59,37 +59,24 @@ export function desiredAddresses(cfg: VRouterConfig): Map<string, Set<string>> {
 }
 
 /**
- * A VIP is a local route of the router (`table local`, our protocol): the kernel then answers ARP
- * for it on that NIC like for an address of its own, and a route costs O(log N) to add where an
- * interface address costs O(N) — 10,000 VIPs load in ~0.2 s instead of ~2.5 s (measured here).
+ * VIP routes (`table local`, our protocol) that an earlier agent version installed: VIPs are now
+ * answered by the nftables ARP responder, so a full apply removes these.
  */
-const vipRoute = (v: { ip: string; nic: string }) => `local ${v.ip} dev ${v.nic} table local proto ${ROUTE_PROTO}`;
-
-/** `ip -batch` lines that make the router's VIP routes those of the config; `observed` are "ip dev" pairs. */
-export function planVipRoutes(observed: Array<{ ip: string; nic: string }>, cfg: VRouterConfig): string[] {
-  const key = (v: { ip: string; nic: string }) => `${v.ip} ${v.nic}`;
-  const want = new Set(cfg.vips.map(key));
-  const have = new Set(observed.map(key));
-  return [...observed.filter((v) => !want.has(key(v))).map((v) => `route del ${vipRoute(v)}`), ...cfg.vips.filter((v) => !have.has(key(v))).map((v) => `route add ${vipRoute(v)}`)];
+export function planLegacyVipRoutes(observed: Array<{ ip: string; nic: string }>): string[] {
+  return observed.map((v) => `route del local ${v.ip} dev ${v.nic} table local proto ${ROUTE_PROTO}`);
 }
 
-/** NICs, their addresses and the routes: what must be equal for a VIP-only delta. */
+/** NICs, their addresses and the routes. */
 function linkSkeleton(cfg: VRouterConfig): string {
   return JSON.stringify([cfg.nics, cfg.defaultRoute, cfg.routes]);
 }
 
-/**
- * From the previously applied config to the next when only VIPs changed: the `ip -batch` lines
- * that add and remove those VIP routes, without observing the kernel. Null when anything else changed.
- */
-export function planVipDelta(prev: VRouterConfig, next: VRouterConfig): string[] | null {
-  if (linkSkeleton(prev) !== linkSkeleton(next)) return null;
-  let p = 0;
-  while (p < prev.vips.length && p < next.vips.length && prev.vips[p]!.ip === next.vips[p]!.ip && prev.vips[p]!.nic === next.vips[p]!.nic) p++;
-  return planVipRoutes(prev.vips.slice(p), { ...next, vips: next.vips.slice(p) });
+/** Whether NICs, their addresses and the routes are as in the previously applied config. */
+export function linksUnchanged(prev: VRouterConfig, next: VRouterConfig): boolean {
+  return linkSkeleton(prev) === linkSkeleton(next);
 }
 
-/** The VIP routes an agent owns, from `ip -j -N route show table local`. */
+/** The legacy VIP routes, from `ip -j -N route show table local`. */
 export function parseVipRoutes(json: string): Array<{ ip: string; nic: string }> {
   // Numeric output (-N): in table local, protocol 188 marks exactly our VIP routes.
   return (JSON.parse(json) as Array<{ dst: string; dev?: string; protocol?: string | number }>)

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkersOptedOut, golden, have } from './golden';
 import { VRouterConfigV1, type VRouterConfig } from '../protocol/vrouter';
 import { renderDnsForwarder } from './dnsmasq';
-import { planLinks, planVipDelta, ROUTE_PROTO } from './links';
+import { linksUnchanged, planLinks, ROUTE_PROTO } from './links';
 import { renderVRouterNft, renderVRouterNftDelta } from './vrouter-nft';
 
 // Address plan: S-BASIC's vRouter (seed tables 1–3), internet DNS on 198.51.100.53.
@@ -18,7 +18,7 @@ const BASIC: VRouterConfig = VRouterConfigV1.parse({
   generation: 7,
   nics: [
     { name: 'eth0', role: 'management', l3Id: PUB, addresses: ['192.168.29.31/24'] },
-    { name: 'eth1', role: 'public', l3Id: PUB, addresses: ['10.108.10.5/8'] },
+    { name: 'eth1', role: 'public', l3Id: PUB, addresses: ['10.108.10.5/8'], mac: '02:00:00:00:00:01' },
     { name: 'eth2', role: 'private', l3Id: PRIV, addresses: ['192.168.10.1/24'] },
   ],
   defaultRoute: { via: '10.0.0.1', nic: 'eth1' },
@@ -36,7 +36,8 @@ describe('vRouter nftables (R-SNAT-1)', () => {
     expect(renderVRouterNft(BASIC)).toContain(`oifname "eth1" ip saddr 192.168.10.0/24 snat to 10.108.10.5 comment "snat l3=${PRIV}"`);
   });
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` (in a throwaway network namespace)', () => {
-    expect(() => execFileSync('unshare', ['-n', 'nft', '--check', '-f', '-'], { input: renderVRouterNft(BASIC) })).not.toThrow();
+    // The ARP responder's chain hooks eth1: the namespace needs one.
+    expect(() => execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && nft --check -f -'], { input: renderVRouterNft(BASIC) })).not.toThrow();
   });
 });
 
@@ -84,20 +85,25 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
       ].join('\n'),
     );
     expect(delta.changed.get('eip_dnat')).toEqual(['10.108.10.20']);
-    expect(planVipDelta(SERVICES, moved)).toEqual([]);
+    expect(linksUnchanged(SERVICES, moved)).toBe(true);
   });
-  it('one more EIP is one element each way and one VIP route', () => {
+  it('one more EIP is one element each way and one VIP-set element', () => {
     const more = { ...SERVICES, vips: [...SERVICES.vips, { ip: '10.108.10.22', nic: 'eth1' }], eips: [...SERVICES.eips, { id: PF1, vip: '10.108.10.22', target: '192.168.10.9', nic: 'eth1' }] };
-    expect(renderVRouterNftDelta(SERVICES, more)!.text.trim().split('\n')).toHaveLength(2);
-    expect(planVipDelta(SERVICES, more)).toEqual(['route add local 10.108.10.22 dev eth1 table local proto 188']);
+    const delta = renderVRouterNftDelta(SERVICES, more);
+    expect(delta.text.trim().split('\n')).toEqual([
+      'add element ip cr_vrouter eip_dnat { 10.108.10.22 : 192.168.10.9 }',
+      'add element ip cr_vrouter eip_snat_eth1 { 192.168.10.9 : 10.108.10.22 }',
+      'add element netdev cr_vrouter_arp vips_eth1 { 10.108.10.22 }',
+    ]);
+    expect(delta.addedVips).toEqual([{ ip: '10.108.10.22', nic: 'eth1' }]);
   });
   it('nothing changed → nothing to do', () => {
-    expect(renderVRouterNftDelta(SERVICES, { ...SERVICES, generation: 9 })).toEqual({ text: '', changed: new Map() });
+    expect(renderVRouterNftDelta(SERVICES, { ...SERVICES, generation: 9 })).toEqual({ text: '', changed: new Map(), addedVips: [] });
   });
   it('a removed route entry rebuilds the small parts only: the SNAT exclusion set, not the maps', () => {
     const text = renderVRouterNftDelta(SERVICES, { ...SERVICES, routes: [] }).text;
     expect(text).toBe('flush set ip cr_vrouter no_snat\n');
-    expect(planVipDelta(SERVICES, { ...SERVICES, routes: [] })).toBeNull();
+    expect(linksUnchanged(SERVICES, { ...SERVICES, routes: [] })).toBe(false);
   });
   it('a new source restriction rebuilds the prefilter chain; a new public NIC adds its SNAT map', () => {
     const restricted = { ...SERVICES, portForwards: SERVICES.portForwards.map((p) => ({ ...p, allowedCidr: '192.0.2.0/24' })) };
@@ -105,18 +111,19 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
     expect(text).toContain('flush chain ip cr_vrouter prefilter');
     expect(text).toContain('add rule ip cr_vrouter prefilter ip daddr 10.108.10.21 tcp dport 5900-5902 ip saddr != 192.0.2.0/24 drop');
     expect(text).not.toContain('pf_tcp');
-    const twoPublics = { ...SERVICES, nics: [...SERVICES.nics, { name: 'eth3', role: 'public' as const, l3Id: PUB, addresses: ['172.20.0.10/24'] }] };
+    const twoPublics = { ...SERVICES, nics: [...SERVICES.nics, { name: 'eth3', role: 'public' as const, l3Id: PUB, addresses: ['172.20.0.10/24'], mac: '02:00:00:00:00:03' }] };
     const more = renderVRouterNftDelta(SERVICES, twoPublics).text;
     expect(more).toContain('add map ip cr_vrouter eip_snat_eth3 { type ipv4_addr : ipv4_addr; }');
     expect(more).toContain('add rule ip cr_vrouter postrouting oifname "eth3" snat ip to ip saddr map @eip_snat_eth3 comment "eip"');
+    expect(more).toContain('add chain netdev cr_vrouter_arp arp_eth3 { type filter hook ingress device "eth3" priority 0; policy accept; }');
   });
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('the deltas apply on top of the full table in a real kernel', () => {
     const restricted = { ...SERVICES, routes: [], portForwards: SERVICES.portForwards.map((p) => ({ ...p, allowedCidr: '192.0.2.0/24' })) };
     const script = renderVRouterNft(SERVICES) + renderVRouterNftDelta(SERVICES, restricted).text;
-    expect(() => execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && nft -f - && nft list table ip cr_vrouter'], { input: script })).not.toThrow();
+    expect(() => execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && ip link add eth3 type veth peer name p3 && nft -f - && nft list table ip cr_vrouter'], { input: script })).not.toThrow();
   });
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` with services', () => {
-    expect(() => execFileSync('unshare', ['-n', 'nft', '--check', '-f', '-'], { input: renderVRouterNft(SERVICES) })).not.toThrow();
+    expect(() => execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && nft --check -f -'], { input: renderVRouterNft(SERVICES) })).not.toThrow();
   });
 });
 

@@ -82,7 +82,7 @@ describe('EIPs (R-EIP-1..3)', () => {
     const count = (await h.admin.eip.list({})).total;
     const preview = await h.admin.eip.previewCreate({ name: 'EIP-P', l3Id: dc.publicL3.id, ip: '10.108.12.199', nicId: vm1.nicId });
     expect(preview.text).toContain(`nft add element ip cr_vrouter eip_dnat { 10.108.12.199 : ${vm1.ip} }`);
-    expect(preview.text).toContain('ip route add local 10.108.12.199 dev eth1 table local proto 188');
+    expect(preview.text).toContain('nft add element netdev cr_vrouter_arp vips_eth1 { 10.108.12.199 }');
     expect((await h.admin.eip.list({})).total).toBe(count);
     expect((await h.admin.l3.usage({ l3Id: dc.publicL3.id })).holders.map((x) => x.ip)).not.toContain('10.108.12.199');
   });

@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import type { Db, Executor } from '@/db/client';
 import { eips, nics, portForwards, vips, vms } from '@/db/schema';
 import { renderVRouterNftDelta } from '@/agent/render/vrouter-nft';
-import { planVipDelta } from '@/agent/render/links';
 import type { VRouterConfig } from '@/agent/protocol/vrouter';
 import type { Actor } from '../auth/actor';
 import { compileVRouterConfig } from '../domain/compile/vrouter';
@@ -75,11 +74,10 @@ export async function previewOn(db: Db, change: (tx: Executor) => Promise<string
   const parts: string[] = [];
   for (const [id, next] of after) {
     const before = compileVRouterConfig(await loadVRouterSnapshot(db, id, 1));
-    const vipLines = planVipDelta(before, next) ?? [];
     const routeLines = next.routes.filter((r) => !before.routes.some((x) => x.destination === r.destination && x.via === r.via)).map((r) => `ip route replace ${r.destination} via ${r.via} proto 188`);
     const goneRoutes = before.routes.filter((r) => !next.routes.some((x) => x.destination === r.destination)).map((r) => `ip route del ${r.destination} proto 188`);
     const delta = renderVRouterNftDelta(before, next).text.split('\n').filter(Boolean).map((l) => `nft ${l}`);
-    const lines = [...goneRoutes, ...routeLines, ...vipLines.map((l) => `ip ${l}`), ...delta];
+    const lines = [...goneRoutes, ...routeLines, ...delta];
     if (after.length > 1) parts.push(`# vRouter ${id}`);
     parts.push(...lines);
   }

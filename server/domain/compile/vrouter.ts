@@ -75,7 +75,7 @@ export function compileVRouterConfig(s: VRouterSnapshot): VRouterConfig {
     version: 1,
     routerId: s.router.id,
     generation: s.generation,
-    nics: nics.map((n) => ({ name: routerNicName(n.deviceIndex), role: n.role as 'management' | 'public' | 'private', l3Id: n.l3Id, addresses: [`${n.ip}/${l3ById.get(n.l3Id)!.prefix}`] })),
+    nics: nics.map((n) => ({ name: routerNicName(n.deviceIndex), role: n.role as 'management' | 'public' | 'private', l3Id: n.l3Id, addresses: [`${n.ip}/${l3ById.get(n.l3Id)!.prefix}`], mac: n.mac })),
     defaultRoute: { via: pubL3.gateway, nic: routerNicName(pub.deviceIndex) },
     routes: [...routes].map(([destination, via]) => ({ destination, via })),
     snat: publics.flatMap((p) =>
