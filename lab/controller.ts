@@ -268,6 +268,10 @@ export class LabController {
       const signature = own.map((n) => `${n.deviceIndex}/${n.mac}`).join(',') + `@${m.hostId}`;
       if (this.machines.get(ns) === signature) continue;
       if (this.machines.has(ns)) await this.removeMachine(ns);
+      // A namespace is torn down asynchronously by the kernel: host-side ports of a machine just
+      // removed (a vRouter re-created with a new NIC) may still exist. Deleting one end of a veth
+      // removes the pair at once.
+      for (const n of own) await this.lab.nsBatch(this.hostNs(m.hostId), [`link del ${deviceNames.port(n.id)}`]).catch(() => undefined);
       await this.lab.batch([
         `netns add ${this.lab.ns(ns)}`,
         ...own.map((n) => `link add eth${n.deviceIndex} netns ${this.lab.ns(ns)} address ${n.mac} type veth peer name ${deviceNames.port(n.id)} netns ${this.lab.ns(this.hostNs(m.hostId))}`),
