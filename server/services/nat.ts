@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db, Executor } from '@/db/client';
 import { eips, nics, portForwards, vips, vms } from '@/db/schema';
@@ -275,14 +275,3 @@ export const portForwardService = {
     });
   },
 };
-
-/** EIPs and PF rules bound to a VM's NICs (the VM page shows them). */
-export async function servicesOfVm(db: Executor, vmId: string) {
-  const own = await db.select({ id: nics.id }).from(nics).where(and(eq(nics.vmId, vmId), isNotNull(nics.vmId)));
-  const ids = own.map((n) => n.id);
-  if (ids.length === 0) return { eips: [], portForwards: [] };
-  return {
-    eips: await eipViews(db, await db.select().from(eips).where(inArray(eips.nicId, ids))),
-    portForwards: await pfViews(db, await db.select().from(portForwards).where(inArray(portForwards.nicId, ids))),
-  };
-}
