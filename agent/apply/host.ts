@@ -5,6 +5,7 @@ import { deviceNames, type HostConfig, type HostDhcp } from '../protocol/host';
 import { renderDhcpConf, renderDhcpHosts } from '../render/host-dhcp';
 import { parseIpLinkDetailed, planFdb, planHostLinks } from '../render/host-links';
 import { HOST_TABLE, renderHostNft } from '../render/host-nft';
+import { renderHostSg, renderHostSgDelta, SG_TABLE } from '../render/host-sg';
 import { run } from './exec';
 import { pidAlive, writeIfChanged } from './files';
 
@@ -98,15 +99,28 @@ async function removeStaleDhcp(cfg: HostConfig, paths: HostPaths, existingNs: st
 }
 
 /**
- * Makes the host match the config: bridges and uplinks (NIC, VLAN, VXLAN with head-end
- * replication), VM ports plugged in, one DHCP server per L3 in its own namespace, and the nft bridge
- * table that keeps DHCP local (R-DHCP-1). Applying the same config twice changes nothing.
+ * Security groups (R-SG-3): one nft transaction. When only remote-group membership changed since
+ * `previous` (what this process applied last, so the kernel holds it), just those set elements.
  */
-export async function applyHost(cfg: HostConfig, paths: HostPaths): Promise<{ missingPorts: string[] }> {
+async function applySecurity(cfg: HostConfig, previous: HostConfig | null) {
+  const delta = previous ? renderHostSgDelta(previous.security, cfg.security) : null;
+  if (delta === '') return;
+  await run('nft', ['-f', '-'], { input: delta ?? renderHostSg(cfg.security) });
+}
+
+/**
+ * Makes the host match the config: bridges and uplinks (NIC, VLAN, VXLAN with head-end
+ * replication), VM ports plugged in, one DHCP server per L3 in its own namespace, the nft bridge
+ * table that keeps DHCP local (R-DHCP-1), and the security groups of its VM ports (R-SG-3).
+ * Applying the same config twice changes nothing.
+ */
+export async function applyHost(cfg: HostConfig, paths: HostPaths, previous: HostConfig | null = null): Promise<{ missingPorts: string[] }> {
   for (const dir of [paths.stateDir, paths.runDir]) {
     await fs.mkdir(dir, { recursive: true });
     await fs.chmod(dir, 0o755);
   }
+  // The filter first (it names ports, which need not exist yet): a new port is never plugged in unfiltered.
+  await applySecurity(cfg, previous);
   const plan = planHostLinks(await observeLinks(), cfg);
   if (plan.batch.length) await run('ip', ['-batch', '-'], { input: plan.batch.join('\n') + '\n' });
   const vxlans = cfg.bridges.flatMap((b) => (b.uplink.kind === 'vxlan' ? [deviceNames.vxlan(b.uplink.vni)] : []));
@@ -124,7 +138,9 @@ export async function applyHost(cfg: HostConfig, paths: HostPaths): Promise<{ mi
 /** What is really in the kernel for the parts the host agent owns, as one hash. */
 export async function hostKernelHash(cfg: HostConfig | null): Promise<string> {
   const h = createHash('sha256');
-  h.update(await run('nft', ['list', 'table', 'bridge', HOST_TABLE]).catch(() => '<no table>'));
+  for (const [family, table] of [['bridge', HOST_TABLE], ['bridge', SG_TABLE], ['inet', SG_TABLE]]) {
+    h.update(await run('nft', ['list', 'table', family!, table!]).catch(() => `<no ${family} ${table}>`));
+  }
   if (!cfg) return h.digest('hex');
   const links = await observeLinks();
   const relevant = new Set([...cfg.bridges.map((b) => b.name), ...cfg.ports.map((p) => p.name), ...cfg.dhcp.map((d) => deviceNames.dhcpVeth(d.l3Id))]);

@@ -68,6 +68,7 @@ function hostConfig(host: 'h1' | 'h2', generation: number): HostConfig {
     namespacePrefix: `${lab.prefix}${host}-`,
     bridges,
     ports: mine.map(([, v]) => ({ nicId: v.nic, name: deviceNames.port(v.nic), bridge: deviceNames.bridge(v.l2), mac: v.mac })),
+    security: { ports: [], groups: [], members: {} },
     dhcp,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The host agent: one per host, in the host's network namespace.
  *   host-agent --id ID --socket PATH --token-file FILE --state-dir DIR
- * Takes the whole HostConfig at PUT /v1/config: bridges, VXLAN, VM ports, distributed DHCP (R-DHCP-1).
+ * Takes the whole HostConfig at PUT /v1/config: bridges, VXLAN, VM ports, distributed DHCP (R-DHCP-1),
+ * security groups (R-SG-3).
  */
 import { applyHost, hostKernelHash } from '../apply/host';
 import { HostConfigV1, type HostConfig } from '../protocol/host';
@@ -10,6 +11,6 @@ import { runAgent } from '../run';
 await runAgent<HostConfig>({
   kind: 'host',
   schema: HostConfigV1,
-  apply: (cfg, dirs) => applyHost(cfg, dirs),
+  apply: (cfg, dirs, previous) => applyHost(cfg, dirs, previous),
   kernelHash: hostKernelHash,
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IfName, Ipv4, Mac, Uuid } from './common';
+import { IfName, Ipv4, Ipv4Cidr, Mac, Uuid } from './common';
 
 /**
  * The full desired state of one host, version 1: a bridge per L2 that has VMs here (R-L2-3), the
@@ -38,6 +38,31 @@ export const HostDhcp = z.object({
   leases: z.array(z.object({ mac: Mac, ip: Ipv4, hostname: z.string().regex(/^[A-Za-z0-9-]{1,63}$/).optional() })),
 });
 
+/** One allow rule of a security group (R-SG-1), as the server checked it. */
+export const SgRuleWire = z.object({
+  id: Uuid,
+  direction: z.enum(['ingress', 'egress']),
+  protocol: z.enum(['all', 'tcp', 'udp', 'icmp']),
+  portStart: z.number().int().min(1).max(65535).nullable().default(null),
+  portEnd: z.number().int().min(1).max(65535).nullable().default(null),
+  icmpType: z.number().int().min(-1).max(255).nullable().default(null),
+  icmpCode: z.number().int().min(-1).max(255).nullable().default(null),
+  cidr: Ipv4Cidr.nullable().default(null),
+  remoteGroupId: Uuid.nullable().default(null),
+  isDefault: z.boolean().default(false),
+});
+
+/**
+ * Security groups enforced on this host (R-SG-3): its VM ports that are members of a group, the
+ * rules of those groups, and the member addresses (on every host) of each group a rule names as
+ * its remote group.
+ */
+export const HostSecurity = z.object({
+  ports: z.array(z.object({ port: IfName, ip: Ipv4, groupIds: z.array(Uuid).min(1), dns: z.array(Ipv4) })),
+  groups: z.array(z.object({ id: Uuid, name: z.string().max(128), rules: z.array(SgRuleWire) })),
+  members: z.record(z.string(), z.array(Ipv4)),
+});
+
 export const HostConfigV1 = z
   .object({
     version: z.literal(1),
@@ -48,6 +73,7 @@ export const HostConfigV1 = z
     bridges: z.array(HostBridge),
     ports: z.array(HostPort),
     dhcp: z.array(HostDhcp),
+    security: HostSecurity.default({ ports: [], groups: [], members: {} }),
   })
   .superRefine((cfg, ctx) => {
     const bridges = new Set<string>();
@@ -61,11 +87,18 @@ export const HostConfigV1 = z
     for (const [i, d] of cfg.dhcp.entries()) {
       if (!bridges.has(d.bridge)) ctx.addIssue({ code: 'custom', path: ['dhcp', i, 'bridge'], message: `DHCP of L3 ${d.l3Id} names bridge ${d.bridge}, which is not in the config` });
     }
+    const ports = new Set(cfg.ports.map((p) => p.name));
+    const groups = new Set(cfg.security.groups.map((g) => g.id));
+    for (const [i, p] of cfg.security.ports.entries()) {
+      if (!ports.has(p.port)) ctx.addIssue({ code: 'custom', path: ['security', 'ports', i, 'port'], message: `security groups name port ${p.port}, which is not in the config` });
+      for (const g of p.groupIds.filter((id) => !groups.has(id))) ctx.addIssue({ code: 'custom', path: ['security', 'ports', i, 'groupIds'], message: `port ${p.port} is in group ${g}, which is not in the config` });
+    }
   });
 
 export type HostConfig = z.infer<typeof HostConfigV1>;
 export type HostBridge = z.infer<typeof HostBridge>;
 export type HostDhcp = z.infer<typeof HostDhcp>;
+export type HostSecurity = z.infer<typeof HostSecurity>;
 
 /**
  * Device names derived from ids: short, stable, valid Linux names (≤ 15 characters). They use the

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { defaultRules, type SgGroup } from '@/server/domain/security/groups';
 import { checkersOptedOut, golden, have } from './golden';
-import { renderHostSg, type HostSgConfig } from './host-sg';
+import { renderHostSg, renderHostSgDelta, type HostSgConfig } from './host-sg';
 
 // S-SG (SPEC §5): VM-1 in no group; SG-1 (defaults + ingress TCP 23–1024 + egress TCP 23–1024) on VM-2 and VM-3.
 const SG1 = '77777777-7777-4777-8777-777777777777';
@@ -43,5 +43,19 @@ describe('host security-group ruleset (R-SG-2, R-SG-3)', () => {
   });
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check`', () => {
     expect(() => execFileSync('unshare', ['-n', 'nft', '--check', '-f', '-'], { input: renderHostSg(S_SG_HOST) })).not.toThrow();
+  });
+  const joined: HostSgConfig = { ...S_SG_HOST, members: { [SG1]: ['192.168.10.12', '192.168.10.13', '192.168.20.7'] } };
+  it('a membership change elsewhere is one set element (R-SG-3), both ways', () => {
+    expect(renderHostSgDelta(S_SG_HOST, joined)).toBe('add element inet cr_sg g_777777777777 { 192.168.20.7 }\n');
+    expect(renderHostSgDelta(joined, S_SG_HOST)).toBe('delete element inet cr_sg g_777777777777 { 192.168.20.7 }\n');
+    expect(renderHostSgDelta(S_SG_HOST, S_SG_HOST)).toBe('');
+  });
+  it('a rule or port change is no delta: the ruleset is replaced whole', () => {
+    expect(renderHostSgDelta(S_SG_HOST, { ...S_SG_HOST, groups: [{ ...group, rules: group.rules.slice(1) }] })).toBeNull();
+    expect(renderHostSgDelta(S_SG_HOST, { ...S_SG_HOST, ports: S_SG_HOST.ports.slice(1) })).toBeNull();
+  });
+  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('a delta applies on top of the full ruleset and gives the full ruleset of the new config', () => {
+    const listing = (script: string) => execFileSync('unshare', ['-n', 'sh', '-c', 'nft -f - && nft list table inet cr_sg'], { input: script }).toString();
+    expect(listing(renderHostSg(S_SG_HOST) + renderHostSgDelta(S_SG_HOST, joined))).toBe(listing(renderHostSg(joined)));
   });
 });

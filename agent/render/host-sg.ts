@@ -1,4 +1,5 @@
-import type { SgGroup, SgRule } from '@/server/domain/security/groups';
+import type { z } from 'zod';
+import type { HostSecurity } from '../protocol/host';
 
 /**
  * Security groups enforced on a host for its own VM ports (R-SG-3), as one nftables ruleset.
@@ -7,26 +8,16 @@ import type { SgGroup, SgRule } from '@/server/domain/security/groups';
  * with its in-port (`meta mark`) and out-port (`meta priority`), and the `inet` forward chain sends
  * it through the sender's egress chain and the receiver's ingress chain — measured in namespaces
  * here. Remote groups are sets of member addresses: a membership change is one set element.
- * Not wired to the host agent yet (issue 6).
  */
-export interface HostSgPort {
-  /** The host-side interface of the VM NIC. */
-  port: string;
-  ip: string;
-  groupIds: string[];
-  /** The network's own services this NIC must always reach: its DNS server(s) (R-SG-2). */
-  dns: string[];
-}
-
-export interface HostSgConfig {
-  ports: HostSgPort[];
-  groups: SgGroup[];
-  /** Every member address of every group referenced here (all hosts). */
-  members: Record<string, string[]>;
-}
+/** What the renderer takes: the host config's `security` section (defaults may be left out). */
+export type HostSgConfig = z.input<typeof HostSecurity>;
+type HostSgPort = HostSgConfig['ports'][number];
+type SgGroup = HostSgConfig['groups'][number];
+type SgRule = SgGroup['rules'][number];
 
 export const SG_TABLE = 'cr_sg';
 const setName = (groupId: string) => `g_${groupId.replace(/-/g, '').slice(-12)}`;
+const referencedGroups = (cfg: HostSgConfig) => new Set(cfg.groups.flatMap((g) => g.rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : []))));
 
 function match(r: SgRule): string {
   const peer = r.direction === 'ingress' ? 'ip saddr' : 'ip daddr';
@@ -66,7 +57,7 @@ export function renderHostSg(cfg: HostSgConfig): string {
   const ports = cfg.ports.filter((p) => p.groupIds.length > 0);
   // Tag k + 1 (0 means "not a filtered port"): mark for the in-port, classid 1:k+1 for the out-port.
   const tags = ports.map((p, k) => ({ p, k, mark: `0x${(k + 1).toString(16)}`, classid: `1:${(k + 1).toString(16)}` }));
-  const referenced = new Set(cfg.groups.flatMap((g) => g.rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : []))));
+  const referenced = referencedGroups(cfg);
   const elements = (list: string[]) => (list.length ? ` elements = { ${list.join(', ')} }` : '');
   return [
     `table bridge ${SG_TABLE} {}`,
@@ -97,4 +88,24 @@ export function renderHostSg(cfg: HostSgConfig): string {
     `}`,
     '',
   ].join('\n');
+}
+
+/**
+ * The change from `prev` to `next` as set-element commands when only remote-group membership
+ * changed (a VM joined or left a group somewhere): O(changed members), whatever the number of rules.
+ * Null when ports or rules changed — then the whole ruleset is replaced (atomically, still one
+ * transaction). An empty string: nothing to do.
+ */
+export function renderHostSgDelta(prev: HostSgConfig, next: HostSgConfig): string | null {
+  if (JSON.stringify(prev.ports) !== JSON.stringify(next.ports) || JSON.stringify(prev.groups) !== JSON.stringify(next.groups)) return null;
+  const lines: string[] = [];
+  for (const g of [...referencedGroups(next)].sort()) {
+    const before = new Set(prev.members[g] ?? []);
+    const after = new Set(next.members[g] ?? []);
+    const gone = [...before].filter((ip) => !after.has(ip)).sort();
+    const added = [...after].filter((ip) => !before.has(ip)).sort();
+    if (gone.length) lines.push(`delete element inet ${SG_TABLE} ${setName(g)} { ${gone.join(', ')} }`);
+    if (added.length) lines.push(`add element inet ${SG_TABLE} ${setName(g)} { ${added.join(', ')} }`);
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
 }

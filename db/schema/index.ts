@@ -5,3 +5,4 @@ export * from './network';
 export * from './ipam';
 export * from './compute';
 export * from './services';
+export * from './security';

@@ -73,6 +73,8 @@ export const ErrorCodes = {
   PORT_RANGE_OVERLAP: 'PORT_RANGE_OVERLAP',
   /** R-RT-1: a destination that is not a CIDR, or a next hop that is not an address. */
   ROUTE_INVALID: 'ROUTE_INVALID',
+  /** R-SG-1: a NIC joining a group that is not attached to the NIC's network. */
+  SG_NETWORK_NOT_ATTACHED: 'SG_NETWORK_NOT_ATTACHED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -137,4 +139,5 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   PORT_RANGE_INVALID: 400,
   PORT_RANGE_OVERLAP: 409,
   ROUTE_INVALID: 400,
+  SG_NETWORK_NOT_ATTACHED: 409,
 };

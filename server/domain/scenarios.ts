@@ -58,6 +58,23 @@ export const S_EIP = { vip: '10.108.12.198', port: 22 };
 export const S_PF = { pf1: { vipPort: 24, vmPort: 22 }, pf2: { start: 5900, end: 5910 } };
 
 /**
+ * S-SG (4.4): VM-1..3 on the basic network; SG-1 on VM-2 and VM-3 with ingress TCP 23–1024, then
+ * egress TCP 23–1024. Each check: [from, to, port, expected] — before and after the egress rule.
+ */
+export const S_SG = {
+  group: 'SG-1',
+  rule: { protocol: 'tcp' as const, portStart: 23, portEnd: 1024 },
+  ingressChecks: [
+    ['VM-1', 'VM-2', 22, false],
+    ['VM-1', 'VM-2', 23, true],
+  ] as Array<[string, string, number, boolean]>,
+  egressChecks: [
+    ['VM-2', 'VM-1', 21, false],
+    ['VM-2', 'VM-1', 23, true],
+  ] as Array<[string, string, number, boolean]>,
+};
+
+/**
  * The address a VM reaches another VM at, as the seed's /etc/hosts does: the target's address on a
  * network the two share, else the target's default NIC's address.
  */

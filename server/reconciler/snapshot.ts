@@ -1,8 +1,24 @@
 import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
-import { eips, hosts, ipRanges, l2Networks, l3Networks, nics, portForwards, routeEntries, routeTableRouters, vips, vms, vrouters } from '@/db/schema';
+import {
+  eips,
+  hosts,
+  ipRanges,
+  l2Networks,
+  l3Networks,
+  nics,
+  portForwards,
+  routeEntries,
+  routeTableRouters,
+  securityGroupNics,
+  securityGroupRules,
+  securityGroups,
+  vips,
+  vms,
+  vrouters,
+} from '@/db/schema';
 import { intToIp } from '../domain/ip';
-import type { HostSnapshot, SnapshotL2, SnapshotL3, SnapshotNic, VRouterSnapshot } from '../domain/compile/types';
+import type { HostSnapshot, SnapshotL2, SnapshotL3, SnapshotNic, SnapshotSecurity, VRouterSnapshot } from '../domain/compile/types';
 
 async function loadL3s(db: Executor, l3Ids: string[]): Promise<SnapshotL3[]> {
   if (l3Ids.length === 0) return [];
@@ -63,6 +79,33 @@ async function nicsOnHosts(db: Executor, hostIds: string[]): Promise<Array<Snaps
   ];
 }
 
+/** The groups of these VM NICs, their rules, and the members of the groups the rules name (R-SG-3). */
+async function loadSecurity(db: Executor, nicIds: string[]): Promise<SnapshotSecurity> {
+  const links = nicIds.length ? await db.select().from(securityGroupNics).where(inArray(securityGroupNics.nicId, nicIds)) : [];
+  const memberships: Record<string, string[]> = {};
+  for (const l of links) (memberships[l.nicId] ??= []).push(l.groupId);
+  const groupIds = [...new Set(links.map((l) => l.groupId))];
+  if (groupIds.length === 0) return { memberships, groups: [], members: {} };
+  const groupRows = await db.select({ id: securityGroups.id, name: securityGroups.name }).from(securityGroups).where(inArray(securityGroups.id, groupIds));
+  const rules = await db.select().from(securityGroupRules).where(inArray(securityGroupRules.groupId, groupIds)).orderBy(asc(securityGroupRules.createdAt), asc(securityGroupRules.id));
+  const remote = [...new Set(rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : [])))];
+  const memberRows = remote.length
+    ? await db.select({ groupId: securityGroupNics.groupId, ip: nics.ip }).from(securityGroupNics).innerJoin(nics, eq(nics.id, securityGroupNics.nicId)).where(inArray(securityGroupNics.groupId, remote))
+    : [];
+  const members: Record<string, string[]> = Object.fromEntries(remote.map((g) => [g, []]));
+  for (const m of memberRows) members[m.groupId]!.push(intToIp(m.ip));
+  return {
+    memberships,
+    groups: groupRows.map((g) => ({
+      ...g,
+      rules: rules
+        .filter((r) => r.groupId === g.id)
+        .map((r) => ({ id: r.id, direction: r.direction, protocol: r.protocol, portStart: r.portStart, portEnd: r.portEnd, icmpType: r.icmpType, icmpCode: r.icmpCode, cidr: r.cidr, remoteGroupId: r.remoteGroupId, isDefault: r.isDefault })),
+    })),
+    members,
+  };
+}
+
 export async function loadHostSnapshot(db: Executor, hostId: string, generation: number, namespacePrefix: string): Promise<HostSnapshot> {
   const [host] = await db.select().from(hosts).where(eq(hosts.id, hostId));
   if (!host) throw new Error(`host ${hostId} is gone`);
@@ -98,6 +141,10 @@ export async function loadHostSnapshot(db: Executor, hostId: string, generation:
     nics: here,
     vrouterIpByL3: Object.fromEntries(routerIps.map((r) => [r.l3Id, intToIp(r.ip)])),
     vxlanPeers,
+    security: await loadSecurity(
+      db,
+      here.filter((n) => n.owner === 'vm').map((n) => n.id),
+    ),
   };
 }
 

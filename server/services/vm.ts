@@ -25,6 +25,7 @@ import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { intToIp } from '../domain/ip';
 import type { CreateVm, ListInput } from '../domain/schema';
 import { bumpAgents, bumpForL3s, hostsCarryingL2s, registerAgent } from './agents';
+import { hostsWatchingNics } from './security-groups';
 import { allocateIp, releaseIp } from './ipam';
 import { recordSystemVip, routerOfL3 } from './vips';
 import { audit, getReadable, getWritable, listPage } from './scope';
@@ -202,9 +203,11 @@ export const vmService = {
     await db.transaction(async (tx) => {
       const vm = await getWritable(tx, actor, vms, id, 'VM');
       const own = await tx.select().from(nics).where(eq(nics.vmId, vm.id));
+      // R-SG-3: hosts holding its addresses in remote-group sets (looked up before the memberships go).
+      const watching = await hostsWatchingNics(tx, own.map((n) => n.id));
       for (const n of own) await releaseIp(tx, n.l3Id, n.ip);
       await tx.delete(vms).where(eq(vms.id, vm.id));
-      await bumpForL3s(tx, [...new Set(own.map((n) => n.l3Id))], [vm.hostId]);
+      await bumpForL3s(tx, [...new Set(own.map((n) => n.l3Id))], [vm.hostId, ...watching]);
       await audit(tx, actor, 'delete', 'VM', vm.id);
     });
   },

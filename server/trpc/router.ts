@@ -4,6 +4,7 @@ import { imageRouter, instanceOfferingRouter, vrouterOfferingRouter } from './ro
 import { backupStorageRouter, clusterRouter, hostRouter, primaryStorageRouter, zoneRouter } from './routers/hardware';
 import { l2Router, l3Router, vxlanPoolRouter } from './routers/network';
 import { systemRouter, vmRouter, vrouterRouter } from './routers/compute';
+import { securityGroupRouter } from './routers/security';
 import { eipRouter, portForwardRouter, routeTableRouter, vipRouter } from './routers/services';
 
 export const appRouter = router({
@@ -27,6 +28,7 @@ export const appRouter = router({
   eip: eipRouter,
   portForward: portForwardRouter,
   routeTable: routeTableRouter,
+  securityGroup: securityGroupRouter,
   system: systemRouter,
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deviceNames, HostConfigV1 } from '@/agent/protocol/host';
 import { VRouterConfigV1 } from '@/agent/protocol/vrouter';
 import { compileHostConfig, hostname } from './host';
-import type { HostSnapshot, SnapshotL3, SnapshotNic, VRouterSnapshot } from './types';
+import type { HostSnapshot, SnapshotL3, SnapshotNic, SnapshotSgRule, VRouterSnapshot } from './types';
 import { compileVRouterConfig } from './vrouter';
 
 // Address plan: S-BASIC (seed tables 1–3) with the lab's DNS 198.51.100.53, plus a VXLAN 100 network (table 8).
@@ -48,6 +48,7 @@ const HOST: HostSnapshot = {
   nics: [nic(1, {}), nic(2, { plugged: false }), nic(3, { l3Id: L3.vx!.id, ip: '192.168.20.31' }), ...routerNics],
   vrouterIpByL3: { [L3.priv!.id]: '192.168.10.1' },
   vxlanPeers: { [L2.vx]: ['172.20.0.12', '172.20.0.11', '172.20.0.12'] },
+  security: { memberships: {}, groups: [], members: {} },
 };
 
 describe('compileHostConfig (R-DHCP-1, R-DNS-1)', () => {
@@ -87,6 +88,37 @@ describe('compileHostConfig (R-DHCP-1, R-DNS-1)', () => {
   it('makes DHCP hostnames from VM names', () => {
     expect(hostname('VM 1 (web)')).toBe('VM-1-web');
     expect(hostname('数据库')).toBe('vm');
+  });
+});
+
+describe('compileHostConfig security groups (R-SG-3)', () => {
+  const G1 = id(500);
+  const G2 = id(501);
+  const rule = (n: number, over: Partial<SnapshotSgRule>): SnapshotSgRule => ({ id: id(600 + n), direction: 'ingress', protocol: 'all', portStart: null, portEnd: null, icmpType: null, icmpCode: null, cidr: null, remoteGroupId: null, isDefault: false, ...over });
+  const security: HostSnapshot['security'] = {
+    memberships: { [id(101)]: [G1], [id(102)]: [G1], [id(103)]: [G2, G1] },
+    groups: [
+      { id: G2, name: 'SG-2', rules: [] },
+      { id: G1, name: 'SG-1', rules: [rule(1, { remoteGroupId: G1, isDefault: true }), rule(2, { protocol: 'tcp', portStart: 23, portEnd: 1024, remoteGroupId: G2 })] },
+    ],
+    members: { [G1]: ['192.168.10.21', '192.168.20.31'], [G2]: ['192.168.20.31', '10.1.1.1', '192.168.20.31'] },
+  };
+  const cfg = compileHostConfig({ ...HOST, security });
+  it('filters the plugged VM ports that are in a group, each allowed its own network’s DNS', () => {
+    expect(cfg.security.ports).toEqual(
+      [
+        { port: deviceNames.port(id(101)), ip: '192.168.10.21', groupIds: [G1], dns: ['192.168.10.1'] },
+        { port: deviceNames.port(id(103)), ip: '192.168.20.31', groupIds: [G1, G2].sort(), dns: ['198.51.100.53'] },
+      ].sort((a, b) => a.port.localeCompare(b.port)),
+    );
+  });
+  it('ships the rules of those groups and the de-duplicated members of each remote group they name', () => {
+    expect(cfg.security.groups.map((g) => g.id)).toEqual([G1, G2].sort());
+    expect(cfg.security.members).toEqual({ [G1]: ['192.168.10.21', '192.168.20.31'], [G2]: ['10.1.1.1', '192.168.20.31'] });
+    expect(HostConfigV1.safeParse(cfg).success).toBe(true);
+  });
+  it('a host with no group member gets an empty section', () => {
+    expect(compileHostConfig(HOST).security).toEqual({ ports: [], groups: [], members: {} });
   });
 });
 

@@ -58,7 +58,28 @@ export function compileHostConfig(s: HostSnapshot): HostConfig {
     });
   }
 
-  return { version: 1, hostId: s.host.id, generation: s.generation, namespacePrefix: s.namespacePrefix, bridges, ports, dhcp };
+  return { version: 1, hostId: s.host.id, generation: s.generation, namespacePrefix: s.namespacePrefix, bridges, ports, dhcp, security: compileSecurity(s, plugged) };
+}
+
+/**
+ * R-SG-3: the plugged VM NICs here that are in a group, each with the DNS server of its network
+ * (R-SG-2: DHCP and DNS to the network's own services keep working), the rules of their groups,
+ * and the members of every remote group those rules name.
+ */
+function compileSecurity(s: HostSnapshot, plugged: HostSnapshot['nics']): HostConfig['security'] {
+  const l3ById = new Map(s.l3s.map((l) => [l.id, l]));
+  const ports = plugged
+    .filter((n) => n.owner === 'vm' && (s.security.memberships[n.id] ?? []).length > 0)
+    .map((n) => {
+      const routerIp = s.vrouterIpByL3[n.l3Id];
+      return { port: deviceNames.port(n.id), ip: n.ip, groupIds: [...s.security.memberships[n.id]!].sort(), dns: routerIp ? [routerIp] : [...l3ById.get(n.l3Id)!.dnsServers] };
+    })
+    .sort((a, b) => a.port.localeCompare(b.port));
+  const used = new Set(ports.flatMap((p) => p.groupIds));
+  const groups = s.security.groups.filter((g) => used.has(g.id)).sort((a, b) => a.id.localeCompare(b.id));
+  const remote = [...new Set(groups.flatMap((g) => g.rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : []))))].sort();
+  const members = Object.fromEntries(remote.map((g) => [g, [...new Set(s.security.members[g] ?? [])].sort()]));
+  return { ports, groups, members };
 }
 
 /** A DHCP hostname from a VM name: letters, digits and '-', at most 63. */

@@ -48,6 +48,30 @@ export interface HostSnapshot {
   vrouterIpByL3: Record<string, string>;
   /** For each VXLAN L2 here: the VTEPs of the other hosts that have NICs on it. */
   vxlanPeers: Record<string, string[]>;
+  /** Security groups of the VM NICs here (R-SG-3). */
+  security: SnapshotSecurity;
+}
+
+export interface SnapshotSgRule {
+  id: string;
+  direction: 'ingress' | 'egress';
+  protocol: 'all' | 'tcp' | 'udp' | 'icmp';
+  portStart: number | null;
+  portEnd: number | null;
+  icmpType: number | null;
+  icmpCode: number | null;
+  cidr: string | null;
+  remoteGroupId: string | null;
+  isDefault: boolean;
+}
+
+export interface SnapshotSecurity {
+  /** NIC id → the groups it is a member of, for the VM NICs on this host. */
+  memberships: Record<string, string[]>;
+  /** Those groups, with their rules oldest first. */
+  groups: Array<{ id: string; name: string; rules: SnapshotSgRule[] }>;
+  /** Member addresses (on any host) of every group those rules name as remote group. */
+  members: Record<string, string[]>;
 }
 
 export interface VRouterSnapshot {

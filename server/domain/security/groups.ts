@@ -23,6 +23,8 @@ export interface SgRule {
   cidr?: string | null;
   /** The peer must be a member of this group (both set → both must hold). */
   remoteGroupId?: string | null;
+  /** For messages: the remote group's name. */
+  remoteGroupName?: string | null;
   /** One of the two rules every new group starts with (R-SG-2); deletable, but not "user-defined". */
   isDefault?: boolean;
   description?: string;
@@ -34,7 +36,7 @@ export interface SgGroup {
   rules: SgRule[];
 }
 
-export type SgRuleInput = Omit<SgRule, 'id' | 'isDefault'>;
+export type SgRuleInput = Omit<SgRule, 'id' | 'isDefault' | 'remoteGroupName'>;
 
 const isPort = (p: unknown): p is number => typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65535;
 const isIcmp = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= -1 && v <= 255;
@@ -112,7 +114,7 @@ function matchesPeer(r: SgRule, peer: Peer): boolean {
 
 const describeRule = (g: SgGroup, r: SgRule) => {
   const proto = r.protocol === 'all' ? 'ALL' : r.protocol === 'icmp' ? `ICMP ${r.icmpType ?? -1}/${r.icmpCode ?? -1}` : `${r.protocol.toUpperCase()} ${r.portStart}–${r.portEnd}`;
-  const peer = [r.cidr, r.remoteGroupId ? `group ${r.remoteGroupId === g.id ? `"${g.name}" (itself)` : r.remoteGroupId}` : null].filter(Boolean).join(' ∩ ') || 'anywhere';
+  const peer = [r.cidr, r.remoteGroupId ? `group ${r.remoteGroupId === g.id ? `"${g.name}" (itself)` : `"${r.remoteGroupName ?? r.remoteGroupId}"`}` : null].filter(Boolean).join(' ∩ ') || 'anywhere';
   return `${r.direction} ${proto} ${r.direction === 'ingress' ? 'from' : 'to'} ${peer} of group "${g.name}"`;
 };
 
