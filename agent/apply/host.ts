@@ -102,7 +102,7 @@ async function removeStaleDhcp(cfg: HostConfig, paths: HostPaths, existingNs: st
  * Security groups (R-SG-3): one nft transaction. When only remote-group membership changed since
  * `previous` (what this process applied last, so the kernel holds it), just those set elements.
  */
-async function applySecurity(cfg: HostConfig, previous: HostConfig | null) {
+export async function applySecurity(cfg: HostConfig, previous: HostConfig | null) {
   const delta = previous ? renderHostSgDelta(previous.security, cfg.security) : null;
   if (delta === '') return;
   await run('nft', ['-f', '-'], { input: delta ?? renderHostSg(cfg.security) });

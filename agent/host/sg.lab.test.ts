@@ -6,7 +6,7 @@ import { NetnsLab } from '../../lab/netns';
 import { labDescribe, randomLabName } from '../../lab/testing';
 
 /**
- * The host security-group ruleset (issue 6 slice, not wired to the agent yet) enforced on a real
+ * The host security-group ruleset, rendered and applied by hand (no agent), enforced on a real
  * bridge: S-SG's expectations (SPEC §5) with VM-1 in no group and SG-1 on VM-2 and VM-3 — first
  * the ingress rule TCP 23–1024, then also the egress rule — and return traffic passing.
  */

@@ -29,16 +29,21 @@ describe('host security-group ruleset (R-SG-2, R-SG-3)', () => {
   it('renders S-SG to its golden file', () => {
     golden('host-sg-s-sg.nft', renderHostSg(S_SG_HOST));
   });
-  it('tags only ports in a group; remote groups are sets of member addresses', () => {
+  it('tags only ports in a group, ports with the same groups and DNS with one profile; remote groups are sets of member addresses', () => {
     const text = renderHostSg(S_SG_HOST);
     expect(text).not.toContain('"vp1"');
+    expect(text).toContain('map port_in { type ifname : mark; elements = { "vp2" : 0x1, "vp3" : 0x1 } }');
     expect(text).toContain('set g_777777777777 { type ipv4_addr; elements = { 192.168.10.12, 192.168.10.13 } }');
-    expect(text).toContain('ip daddr @g_777777777777 return comment');
+    expect(text).toContain('ip daddr @g_777777777777 accept comment');
     expect(text).toContain('udp sport 67 udp dport 68 accept');
   });
-  it('an egress-open group ends its egress chain with return; one with an egress rule of its own ends with drop', () => {
+  it('renders each group’s rules once, however many ports use it', () => {
+    const many: HostSgConfig = { ...S_SG_HOST, ports: Array.from({ length: 50 }, (_, i) => ({ port: `vp${i}`, ip: `192.168.10.${i + 20}`, groupIds: [SG1], dns: ['192.168.10.1'] })) };
+    expect(renderHostSg(many).match(/tcp dport 23-1024 accept/g)).toHaveLength(2);
+  });
+  it('an egress-open group ends its profile’s egress chain with accept; one with an egress rule of its own ends with drop', () => {
     const open = renderHostSg({ ...S_SG_HOST, groups: [{ ...group, rules: group.rules.filter((r) => r.id !== 'out-tcp') }] });
-    expect(open).toContain('return comment "egress not restricted (R-SG-2)"');
+    expect(open).toContain('accept comment "egress not restricted (R-SG-2)"');
     expect(renderHostSg(S_SG_HOST)).not.toContain('egress not restricted');
   });
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check`', () => {
@@ -50,12 +55,19 @@ describe('host security-group ruleset (R-SG-2, R-SG-3)', () => {
     expect(renderHostSgDelta(joined, S_SG_HOST)).toBe('delete element inet cr_sg g_777777777777 { 192.168.20.7 }\n');
     expect(renderHostSgDelta(S_SG_HOST, S_SG_HOST)).toBe('');
   });
-  it('a rule or port change is no delta: the ruleset is replaced whole', () => {
+  const portJoined: HostSgConfig = { ...S_SG_HOST, ports: [{ ...S_SG_HOST.ports[0]!, groupIds: [SG1] }, ...S_SG_HOST.ports.slice(1)] };
+  it('a port joining a profile that exists here is one element per port map', () => {
+    expect(renderHostSgDelta(S_SG_HOST, portJoined)).toBe('add element bridge cr_sg port_in { "vp1" : 0x1 }\nadd element bridge cr_sg port_out { "vp1" : 1:1 }\n');
+    expect(renderHostSgDelta(portJoined, S_SG_HOST)).toBe('delete element bridge cr_sg port_in { "vp1" }\ndelete element bridge cr_sg port_out { "vp1" }\n');
+  });
+  it('a rule change or a new profile is no delta: the ruleset is replaced whole', () => {
     expect(renderHostSgDelta(S_SG_HOST, { ...S_SG_HOST, groups: [{ ...group, rules: group.rules.slice(1) }] })).toBeNull();
-    expect(renderHostSgDelta(S_SG_HOST, { ...S_SG_HOST, ports: S_SG_HOST.ports.slice(1) })).toBeNull();
+    expect(renderHostSgDelta(S_SG_HOST, { ...S_SG_HOST, ports: [{ ...S_SG_HOST.ports[0]!, groupIds: [SG1], dns: ['192.168.10.2'] }, ...S_SG_HOST.ports.slice(1)] })).toBeNull();
   });
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('a delta applies on top of the full ruleset and gives the full ruleset of the new config', () => {
     const listing = (script: string) => execFileSync('unshare', ['-n', 'sh', '-c', 'nft -f - && nft list table inet cr_sg'], { input: script }).toString();
     expect(listing(renderHostSg(S_SG_HOST) + renderHostSgDelta(S_SG_HOST, joined))).toBe(listing(renderHostSg(joined)));
+    const both = (script: string) => execFileSync('unshare', ['-n', 'sh', '-c', 'nft -f - && nft list ruleset'], { input: script }).toString();
+    expect(both(renderHostSg(S_SG_HOST) + renderHostSgDelta(S_SG_HOST, portJoined))).toBe(both(renderHostSg(portJoined)));
   });
 });

@@ -4,10 +4,16 @@ import type { HostSecurity } from '../protocol/host';
 /**
  * Security groups enforced on a host for its own VM ports (R-SG-3), as one nftables ruleset.
  * Bridged traffic: the `bridge` family has no conntrack on this kernel, the `inet` forward hook
- * (br_netfilter) has conntrack but sees only the bridge. So a bridge forward chain tags each packet
- * with its in-port (`meta mark`) and out-port (`meta priority`), and the `inet` forward chain sends
- * it through the sender's egress chain and the receiver's ingress chain — measured in namespaces
- * here. Remote groups are sets of member addresses: a membership change is one set element.
+ * (br_netfilter) has conntrack but sees only the bridge (measured in namespaces here). So:
+ * - a `bridge` chain tags each packet with its in-port's *profile* (`meta mark`) and its out-port's
+ *   (`meta priority`); a profile is a set of groups plus the network's DNS, shared by every port
+ *   that has it — adding a VM to a group it shares with others here is one map element;
+ * - the `inet` table has two base chains on the forward hook: `egress` (priority 0) runs the
+ *   sender's profile, `ingress` (priority 10) the receiver's. An allowed packet is accepted by one
+ *   and goes on to the next (accept ends only its own base chain); drop ends everything;
+ * - each group's rules are rendered once, as chains `eg_<g>` / `ig_<g>` every profile jumps to,
+ *   so the ruleset grows with groups × rules, not ports × rules;
+ * - remote groups are sets of member addresses: a membership change is one set element.
  */
 /** What the renderer takes: the host config's `security` section (defaults may be left out). */
 export type HostSgConfig = z.input<typeof HostSecurity>;
@@ -33,38 +39,53 @@ function match(r: SgRule): string {
   return parts.join(' ');
 }
 
-/** One port's chain for one direction: allowed → continue (egress) or accept (ingress); otherwise drop. */
-function portChain(p: HostSgPort, index: number, groups: SgGroup[], direction: 'ingress' | 'egress'): string[] {
-  const allow = direction === 'ingress' ? 'accept' : 'return';
-  const lines: string[] = [];
-  if (direction === 'egress') {
-    // R-SG-2: DHCP and DNS to the network's own services keep working.
-    lines.push('udp dport 67 return');
-    for (const d of p.dns) lines.push(`ip daddr ${d} meta l4proto { tcp, udp } th dport 53 return`);
-  } else {
-    lines.push('udp sport 67 udp dport 68 accept');
-  }
-  for (const g of groups) for (const r of g.rules.filter((x) => x.direction === direction)) lines.push(`${match(r)} ${allow} comment "sg=${g.id} rule=${r.id}"`.replace(/^ /, ''));
-  if (direction === 'egress' && groups.some((g) => !g.rules.some((r) => r.direction === 'egress' && !r.isDefault))) lines.push('return comment "egress not restricted (R-SG-2)"');
-  lines.push('drop');
-  const name = `${direction === 'ingress' ? 'in' : 'out'}_${index}`;
-  return [`\tchain ${name} {`, ...lines.map((l) => `\t\t${l}`), `\t}`];
+const groupChain = (g: SgGroup, direction: 'ingress' | 'egress') => `${direction === 'ingress' ? 'ig' : 'eg'}_${g.id.replace(/-/g, '').slice(-12)}`;
+
+/** A profile: the groups of a port and its network's DNS. Ports with equal profiles share chains and a tag. */
+interface Profile {
+  key: string;
+  groupIds: string[];
+  dns: string[];
 }
+const profileKey = (p: HostSgPort) => `${[...p.groupIds].sort().join(',')}|${[...p.dns].sort().join(',')}`;
+
+/** The profiles of a config, numbered 1.. in key order: the same profiles always get the same tags. */
+function profilesOf(cfg: HostSgConfig): Map<string, Profile & { tag: number }> {
+  const byKey = new Map<string, Profile>();
+  for (const p of cfg.ports.filter((x) => x.groupIds.length > 0)) byKey.set(profileKey(p), { key: profileKey(p), groupIds: [...p.groupIds].sort(), dns: [...p.dns].sort() });
+  return new Map([...byKey.keys()].sort().map((k, i) => [k, { ...byKey.get(k)!, tag: i + 1 }]));
+}
+const mark = (tag: number) => `0x${tag.toString(16)}`;
+const classid = (tag: number) => `1:${tag.toString(16)}`;
+
+/** A profile's chain for one direction: DHCP/DNS (R-SG-2), then each group's rules; nothing allowed it → drop. */
+function profileChain(prof: Profile & { tag: number }, byId: Map<string, SgGroup>, direction: 'ingress' | 'egress'): string[] {
+  const groups = prof.groupIds.map((id) => byId.get(id)).filter((g): g is SgGroup => !!g);
+  const lines =
+    direction === 'egress'
+      ? ['udp dport 67 accept', ...prof.dns.map((d) => `ip daddr ${d} meta l4proto { tcp, udp } th dport 53 accept`)]
+      : ['udp sport 67 udp dport 68 accept'];
+  for (const g of groups) lines.push(`jump ${groupChain(g, direction)}`);
+  if (direction === 'egress' && groups.some((g) => !g.rules.some((r) => r.direction === 'egress' && !r.isDefault))) lines.push('accept comment "egress not restricted (R-SG-2)"');
+  lines.push('drop');
+  return [`\tchain ${direction === 'ingress' ? 'in' : 'out'}_${prof.tag} {`, ...lines.map((l) => `\t\t${l}`), `\t}`];
+}
+
+const elements = (list: string[]) => (list.length ? ` elements = { ${list.join(', ')} }` : '');
 
 /** The host's whole security-group ruleset (both tables replaced in one transaction). */
 export function renderHostSg(cfg: HostSgConfig): string {
   const byId = new Map(cfg.groups.map((g) => [g.id, g]));
-  const ports = cfg.ports.filter((p) => p.groupIds.length > 0);
-  // Tag k + 1 (0 means "not a filtered port"): mark for the in-port, classid 1:k+1 for the out-port.
-  const tags = ports.map((p, k) => ({ p, k, mark: `0x${(k + 1).toString(16)}`, classid: `1:${(k + 1).toString(16)}` }));
-  const referenced = referencedGroups(cfg);
-  const elements = (list: string[]) => (list.length ? ` elements = { ${list.join(', ')} }` : '');
+  const profiles = profilesOf(cfg);
+  const tagOf = (p: HostSgPort) => profiles.get(profileKey(p))!.tag;
+  const ports = cfg.ports.filter((p) => p.groupIds.length > 0).sort((a, b) => a.port.localeCompare(b.port));
+  const used = [...new Set([...profiles.values()].flatMap((p) => p.groupIds))].sort().map((id) => byId.get(id)).filter((g): g is SgGroup => !!g);
   return [
     `table bridge ${SG_TABLE} {}`,
     `delete table bridge ${SG_TABLE}`,
     `table bridge ${SG_TABLE} {`,
-    `\tmap port_in { type ifname : mark;${elements(tags.map((t) => `"${t.p.port}" : ${t.mark}`))} }`,
-    `\tmap port_out { type ifname : classid;${elements(tags.map((t) => `"${t.p.port}" : ${t.classid}`))} }`,
+    `\tmap port_in { type ifname : mark;${elements(ports.map((p) => `"${p.port}" : ${mark(tagOf(p))}`))} }`,
+    `\tmap port_out { type ifname : classid;${elements(ports.map((p) => `"${p.port}" : ${classid(tagOf(p))}`))} }`,
     `\tchain tag {`,
     `\t\ttype filter hook forward priority -200; policy accept;`,
     // Two rules: a lookup that misses (a port in no group) ends its rule, and must not skip the other tag.
@@ -75,37 +96,61 @@ export function renderHostSg(cfg: HostSgConfig): string {
     `table inet ${SG_TABLE} {}`,
     `delete table inet ${SG_TABLE}`,
     `table inet ${SG_TABLE} {`,
-    ...[...referenced].sort().map((g) => `\tset ${setName(g)} { type ipv4_addr;${elements([...(cfg.members[g] ?? [])].sort())} }`),
-    `\tchain forward {`,
+    ...[...referencedGroups(cfg)].sort().map((g) => `\tset ${setName(g)} { type ipv4_addr;${elements([...(cfg.members[g] ?? [])].sort())} }`),
+    ...used.flatMap((g) =>
+      (['egress', 'ingress'] as const).flatMap((direction) => [
+        `\tchain ${groupChain(g, direction)} {`,
+        ...g.rules.filter((r) => r.direction === direction).map((r) => `\t\t${`${match(r)} accept`.trimStart()} comment "sg=${g.id} rule=${r.id}"`),
+        `\t}`,
+      ]),
+    ),
+    ...[...profiles.values()].flatMap((prof) => [...profileChain(prof, byId, 'egress'), ...profileChain(prof, byId, 'ingress')]),
+    `\tchain egress {`,
     `\t\ttype filter hook forward priority 0; policy accept;`,
     `\t\tct state established,related accept`,
-    ...(tags.length ? [`\t\tmeta mark vmap { ${tags.map((t) => `${t.mark} : jump out_${t.k}`).join(', ')} }`, `\t\tmeta priority vmap { ${tags.map((t) => `${t.classid} : jump in_${t.k}`).join(', ')} }`] : []),
+    ...(profiles.size ? [`\t\tmeta mark vmap { ${[...profiles.values()].map((p) => `${mark(p.tag)} : jump out_${p.tag}`).join(', ')} }`] : []),
     `\t}`,
-    ...tags.flatMap((t) => {
-      const groups = t.p.groupIds.map((id) => byId.get(id)).filter((g): g is SgGroup => !!g);
-      return [...portChain(t.p, t.k, groups, 'egress'), ...portChain(t.p, t.k, groups, 'ingress')];
-    }),
+    `\tchain ingress {`,
+    `\t\ttype filter hook forward priority 10; policy accept;`,
+    `\t\tct state established,related accept`,
+    ...(profiles.size ? [`\t\tmeta priority vmap { ${[...profiles.values()].map((p) => `${classid(p.tag)} : jump in_${p.tag}`).join(', ')} }`] : []),
+    `\t}`,
     `}`,
     '',
   ].join('\n');
 }
 
 /**
- * The change from `prev` to `next` as set-element commands when only remote-group membership
- * changed (a VM joined or left a group somewhere): O(changed members), whatever the number of rules.
- * Null when ports or rules changed — then the whole ruleset is replaced (atomically, still one
- * transaction). An empty string: nothing to do.
+ * The change from `prev` to `next` as element commands when the groups' rules and the set of
+ * profiles are unchanged — a VM joined or left a group somewhere (member sets), or a port here
+ * came, went or moved to a profile that exists already (port maps): O(changes), whatever the
+ * number of rules. Null otherwise — then the whole ruleset is replaced (still one transaction).
+ * An empty string: nothing to do.
  */
 export function renderHostSgDelta(prev: HostSgConfig, next: HostSgConfig): string | null {
-  if (JSON.stringify(prev.ports) !== JSON.stringify(next.ports) || JSON.stringify(prev.groups) !== JSON.stringify(next.groups)) return null;
+  if (JSON.stringify(prev.groups) !== JSON.stringify(next.groups)) return null;
+  const [pp, np] = [profilesOf(prev), profilesOf(next)];
+  if (JSON.stringify([...pp.keys()]) !== JSON.stringify([...np.keys()])) return null;
   const lines: string[] = [];
+  const portTags = (cfg: HostSgConfig, profiles: typeof pp) => new Map(cfg.ports.filter((p) => p.groupIds.length > 0).map((p) => [p.port, profiles.get(profileKey(p))!.tag]));
+  const [before, after] = [portTags(prev, pp), portTags(next, np)];
+  const changed = [...before].filter(([port, tag]) => after.get(port) !== tag).map(([port]) => port).sort();
+  const added = [...after].filter(([port, tag]) => before.get(port) !== tag).map(([port]) => port).sort();
+  if (changed.length) {
+    lines.push(`delete element bridge ${SG_TABLE} port_in { ${changed.map((p) => `"${p}"`).join(', ')} }`);
+    lines.push(`delete element bridge ${SG_TABLE} port_out { ${changed.map((p) => `"${p}"`).join(', ')} }`);
+  }
+  if (added.length) {
+    lines.push(`add element bridge ${SG_TABLE} port_in { ${added.map((p) => `"${p}" : ${mark(after.get(p)!)}`).join(', ')} }`);
+    lines.push(`add element bridge ${SG_TABLE} port_out { ${added.map((p) => `"${p}" : ${classid(after.get(p)!)}`).join(', ')} }`);
+  }
   for (const g of [...referencedGroups(next)].sort()) {
-    const before = new Set(prev.members[g] ?? []);
-    const after = new Set(next.members[g] ?? []);
-    const gone = [...before].filter((ip) => !after.has(ip)).sort();
-    const added = [...after].filter((ip) => !before.has(ip)).sort();
+    const was = new Set(prev.members[g] ?? []);
+    const now = new Set(next.members[g] ?? []);
+    const gone = [...was].filter((ip) => !now.has(ip)).sort();
+    const joined = [...now].filter((ip) => !was.has(ip)).sort();
     if (gone.length) lines.push(`delete element inet ${SG_TABLE} ${setName(g)} { ${gone.join(', ')} }`);
-    if (added.length) lines.push(`add element inet ${SG_TABLE} ${setName(g)} { ${added.join(', ')} }`);
+    if (joined.length) lines.push(`add element inet ${SG_TABLE} ${setName(g)} { ${joined.join(', ')} }`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }

@@ -1,0 +1,126 @@
+/**
+ * Issue 6's figures: a host's security-group ruleset for 500 VM NICs × 20 rules applied whole, and
+ * a membership change (a VM elsewhere joins a remote group) applied at that size vs. with 5 NICs
+ * (goal ≤ 2×). The applies run inside a fresh network namespace: `bench/host-sg.ts inner full|member
+ * PORTS RUNS` is that part, printing one JSON line.
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { applySecurity } from '@/agent/apply/host';
+import type { HostConfig } from '@/agent/protocol/host';
+import { run } from '@/agent/apply/exec';
+import { SG_TABLE } from '@/agent/render/host-sg';
+import { labSupported, NetnsLab } from '@/lab/netns';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const uuid = (kind: number, i: number) => `${String(kind).padStart(8, '0')}-0000-4000-8000-${String(i).padStart(12, '0')}`;
+const ip = (i: number) => `10.${Math.floor(i / 65536) % 256}.${Math.floor(i / 256) % 256}.${i % 256}`;
+export const RULES_PER_NIC = 20;
+const NICS_PER_GROUP = 20;
+
+/**
+ * `ports` VM NICs, 20 per group; each group has its 2 default rules and 18 of its own (TCP/UDP
+ * ranges, CIDRs, ICMP, and the next group as remote group), so every NIC is filtered by 20 rules.
+ * Remote groups have members on other hosts too (`extraMembers` each).
+ */
+export function securityConfig(ports: number, extraMembers = 50): HostConfig['security'] {
+  const groupCount = Math.max(1, Math.ceil(ports / NICS_PER_GROUP));
+  const gid = (g: number) => uuid(1, g % groupCount);
+  const groups = Array.from({ length: groupCount }, (_, g) => ({
+    id: gid(g),
+    name: `SG-${g}`,
+    rules: Array.from({ length: RULES_PER_NIC }, (_, r) => {
+      const base = { id: uuid(2, g * 100 + r), portStart: null, portEnd: null, icmpType: null, icmpCode: null, cidr: null, remoteGroupId: null, isDefault: false };
+      if (r < 2) return { ...base, direction: r === 0 ? ('ingress' as const) : ('egress' as const), protocol: 'all' as const, remoteGroupId: gid(g), isDefault: true };
+      if (r === 2) return { ...base, direction: 'ingress' as const, protocol: 'tcp' as const, portStart: 22, portEnd: 22, remoteGroupId: gid(g + 1) };
+      if (r === 3) return { ...base, direction: 'ingress' as const, protocol: 'icmp' as const, icmpType: -1, icmpCode: -1 };
+      return { ...base, direction: r % 2 ? ('egress' as const) : ('ingress' as const), protocol: r % 3 ? ('tcp' as const) : ('udp' as const), portStart: 1000 + r * 10, portEnd: 1005 + r * 10, cidr: `172.${16 + (r % 16)}.0.0/16` };
+    }),
+  }));
+  const nicIps = Array.from({ length: ports }, (_, i) => ip(i + 1));
+  const members: Record<string, string[]> = {};
+  for (let g = 0; g < groupCount; g++) {
+    members[gid(g)] = [...nicIps.filter((_, i) => Math.floor(i / NICS_PER_GROUP) === g), ...Array.from({ length: extraMembers }, (_, k) => ip(200_000 + g * 1000 + k))];
+  }
+  return {
+    ports: nicIps.map((address, i) => ({ port: `vn${String(i).padStart(12, '0')}`, ip: address, groupIds: [gid(Math.floor(i / NICS_PER_GROUP))], dns: ['10.255.0.1'] })),
+    groups,
+    members,
+  };
+}
+
+const hostConfig = (security: HostConfig['security'], generation: number): HostConfig => ({
+  version: 1,
+  hostId: uuid(9, 1),
+  generation,
+  namespacePrefix: 'cr-bench-',
+  bridges: [],
+  ports: [],
+  dhcp: [],
+  security,
+});
+
+const time = async (fn: () => Promise<unknown>) => {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+};
+
+async function inner(mode: string, ports: number, runs: number) {
+  const base = hostConfig(securityConfig(ports), 1);
+  const out: number[] = [];
+  if (mode === 'full') {
+    for (let i = 0; i < runs; i++) {
+      if (i > 0) for (const family of ['bridge', 'inet']) await run('nft', ['delete', 'table', family, SG_TABLE]);
+      out.push(await time(() => applySecurity(base, null)));
+    }
+  } else {
+    // A VM on another host joins group 0 (a remote group of the last group's rules): one element here.
+    await applySecurity(base, null);
+    const cfgs = [base];
+    const g0 = base.security.groups[0]!.id;
+    for (let i = 1; i <= runs; i++) {
+      const prev = cfgs[i - 1]!;
+      cfgs.push({ ...prev, generation: i + 1, security: { ...prev.security, members: { ...prev.security.members, [g0]: [...prev.security.members[g0]!, ip(900_000 + i)] } } });
+    }
+    for (let i = 1; i <= runs; i++) out.push(await time(() => applySecurity(cfgs[i]!, cfgs[i - 1]!)));
+  }
+  process.stdout.write(JSON.stringify({ [mode]: out }) + '\n');
+}
+
+async function inNamespace(lab: NetnsLab, tag: string, args: string[]): Promise<number[]> {
+  const ns = `s${tag}`;
+  await lab.batch([`netns add ${lab.ns(ns)}`]);
+  const tsx = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
+  const out = await lab.exec(ns, tsx, ['--tsconfig', 'tsconfig.json', 'bench/host-sg.ts', 'inner', ...args], { timeoutMs: 120_000 });
+  await lab.removeNamespace(lab.ns(ns));
+  return Object.values(JSON.parse(out.trim().split('\n').pop()!) as Record<string, number[]>)[0]!;
+}
+
+export async function benchHostSg() {
+  const support = await labSupported();
+  if (!support.ok) {
+    console.log(`\nsecurity groups: not measured — ${support.why}`);
+    return;
+  }
+  const lab = new NetnsLab(`bsg${Math.random().toString(36).slice(2, 6)}`);
+  try {
+    const N = 500;
+    const full = await inNamespace(lab, 'full', ['full', String(N), '3']);
+    const atSize = await inNamespace(lab, 'big', ['member', String(N), '21']);
+    const small = await inNamespace(lab, 'small', ['member', '5', '21']);
+    const ratio = median(atSize) / median(small);
+    console.log(`\nsecurity groups (one host's ruleset: bridge table tags ports, inet table filters with conntrack; remote groups as sets)`);
+    console.log(`  apply a ruleset for ${N} VM NICs × ${RULES_PER_NIC} rules onto a bare host: median of 3 ${median(full).toFixed(0)} ms (runs: ${full.map((x) => x.toFixed(0)).join(', ')})`);
+    console.log(`  a membership change (a VM on another host joins a remote group): at ${N} NICs median of 21 ${median(atSize).toFixed(1)} ms; with 5 NICs ${median(small).toFixed(1)} ms; ratio ${ratio.toFixed(2)}× (goal ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`);
+  } finally {
+    await lab.down();
+  }
+}
+
+if (process.argv[1]?.endsWith('host-sg.ts') && process.argv[2] === 'inner') {
+  inner(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5])).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
