@@ -10,6 +10,7 @@ import { resourceBySlug } from './defs';
 import { L2Sections, L3Sections, VxlanPoolSections } from './DetailSections';
 import { SyncSection, VmSections, VRouterSections } from './ComputeSections';
 import { ResourceForm } from './ResourceForm';
+import { SecurityGroupSections, VmSecuritySection } from './SecuritySections';
 import { EipSections, PortForwardSections, RouteTableSections, VipSections, VmServicesSection, VRouterL3Section } from './ServiceSections';
 import type { Row } from './types';
 
@@ -53,7 +54,7 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
       </div>
       <dl className="grid grid-cols-[12rem_1fr] gap-x-4 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm">
         {Object.entries(row)
-          .filter(([k]) => !['id', 'accountId', 'nics', 'sync', 'entries', 'usedBy', 'vrouterIds'].includes(k))
+          .filter(([k]) => !['id', 'accountId', 'nics', 'sync', 'entries', 'usedBy', 'vrouterIds', 'rules', 'members', 'l3Ids'].includes(k))
           .map(([k, v]) => {
             const col = columnLabel.get(k);
             return (
@@ -72,10 +73,12 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
       {/* vRouters are read-only as resources; whoever sees one (its owner, or the admin) may attach and detach networks (R-MPUB-1). */}
       {def.detail === 'vrouter' && <VRouterL3Section router={row} />}
       {def.detail === 'vm' && <VmServicesSection vmId={row.id} />}
+      {def.detail === 'vm' && <VmSecuritySection vm={row} />}
       {def.detail === 'vip' && <VipSections vip={row} />}
       {def.detail === 'eip' && <EipSections eip={row} />}
       {def.detail === 'portForward' && <PortForwardSections rule={row} />}
       {def.detail === 'routeTable' && <RouteTableSections table={row} canWrite={canWrite} />}
+      {def.detail === 'securityGroup' && <SecurityGroupSections group={row} canWrite={canWrite} />}
       {def.slug === 'hosts' && <SyncSection sync={row.sync as Parameters<typeof SyncSection>[0]["sync"]} />}
       <Modal open={editing} title={t('common.edit')} onClose={() => setEditing(false)}>
         <ResourceForm

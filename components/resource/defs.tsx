@@ -14,6 +14,7 @@ import {
   CreateEip,
   CreatePortForward,
   CreateRouteTable,
+  CreateSecurityGroup,
 } from '@/server/domain/schema';
 import { Badge } from '../ui/primitives';
 import { RefName } from './RefName';
@@ -570,6 +571,26 @@ resources.push(
       fields: [...nameFields, { name: 'vrouterIds', label: 'field.vrouters', kind: 'refs', ref: { router: 'vrouter' }, optional: true }],
       schema: CreateRouteTable,
       toInput: (v) => ({ ...naming(v), vrouterIds: arr(v, 'vrouterIds') }),
+    },
+  },
+  {
+    slug: 'security-groups',
+    router: 'securityGroup',
+    title: 'page.securityGroups',
+    adminWrites: false,
+    detail: 'securityGroup',
+    columns: [
+      nameCol,
+      { key: 'rules', label: 'field.rules', render: (r) => String((r.rules as unknown[]).length) },
+      { key: 'members', label: 'field.members', render: (r) => (r.members as Array<{ vmName: string }>).map((m) => m.vmName).join(', ') || '—' },
+      { key: 'l3Ids', label: 'field.l3Networks', render: (r) => String((r.l3Ids as string[]).length) },
+      createdCol,
+    ],
+    create: {
+      // Seed 4.4: 名称, 简介, 网络; rules and NICs are added on the group's page.
+      fields: [...nameFields, { name: 'l3Ids', label: 'field.l3Networks', kind: 'refs', ref: { router: 'l3' }, optional: true }],
+      schema: CreateSecurityGroup,
+      toInput: (v) => ({ ...naming(v), l3Ids: arr(v, 'l3Ids') }),
     },
   },
 );

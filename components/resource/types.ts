@@ -20,7 +20,8 @@ export type RouterKey =
   | 'vip'
   | 'eip'
   | 'portForward'
-  | 'routeTable';
+  | 'routeTable'
+  | 'securityGroup';
 
 export type FormValue = string | boolean | string[];
 export type FormValues = Record<string, FormValue>;
@@ -67,7 +68,7 @@ export interface ResourceDef {
   /** Create, update and delete are the administrator's. */
   adminWrites: boolean;
   /** Extra sections on the detail page. */
-  detail?: 'l2' | 'l3' | 'vxlanPool' | 'vm' | 'vrouter' | 'vip' | 'eip' | 'portForward' | 'routeTable';
+  detail?: 'l2' | 'l3' | 'vxlanPool' | 'vm' | 'vrouter' | 'vip' | 'eip' | 'portForward' | 'routeTable' | 'securityGroup';
   /** No create, update or delete from the console (e.g. vRouters, made by the system). */
   readOnly?: boolean;
 }

@@ -69,6 +69,8 @@ const NAV: NavGroup[] = [
       { href: '/eips', label: 'nav.eips' },
       { href: '/port-forwards', label: 'nav.portForwards' },
       { href: '/route-tables', label: 'nav.routeTables' },
+      { href: '/security-groups', label: 'nav.securityGroups' },
+      { href: '/why-blocked', label: 'nav.whyBlocked' },
     ],
   },
   {
@@ -79,6 +81,7 @@ const NAV: NavGroup[] = [
       { href: '/wizards/s-3tier', label: 'nav.wizard3tier', adminOnly: true },
       { href: '/wizards/s-eip', label: 'nav.wizardEip', adminOnly: true },
       { href: '/wizards/s-pf', label: 'nav.wizardPf', adminOnly: true },
+      { href: '/wizards/s-sg', label: 'nav.wizardSg', adminOnly: true },
     ],
   },
   {

@@ -1,5 +1,5 @@
 'use client';
-import { addressToReach, LAB_DNS, MGMT_29, PUBLIC_12, S_3TIER, S_EIP, S_PF, S_TENANT } from '@/server/domain/scenarios';
+import { addressToReach, LAB_DNS, MGMT_29, PUBLIC_12, S_3TIER, S_EIP, S_PF, S_SG, S_TENANT } from '@/server/domain/scenarios';
 import type { Client, Scenario, ScenarioContext } from './ScenarioWizard';
 
 /**
@@ -213,6 +213,61 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
     for (const port of [Number(p.pf2Start), Number(p.pf2End)]) {
       await ctx.verify({ from: 'internet', to: `${pf1.vip}:${port} → svc-VM-1:${port}`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, pf1.vip, port, 'svc-VM-1')));
     }
+  },
+};
+
+// ── S-SG ─────────────────────────────────────────────────────────────────────
+const SG_PLAN = { ...BASE_PLAN, hostIp: '192.168.29.54', privateVlan: '2760', privateCidr: '192.168.10.0/24', group: `sg-${S_SG.group}`, portStart: String(S_SG.rule.portStart), portEnd: String(S_SG.rule.portEnd) };
+export const sgScenario: Scenario<typeof SG_PLAN> = {
+  title: 'wizard.sg.title',
+  intro: 'wizard.sg.intro',
+  plan: SG_PLAN,
+  labels: { ...BASE_LABELS, privateVlan: 'Private VLAN ID', privateCidr: 'Private CIDR', group: 'Security group name (4.4)', portStart: 'Rule start port (开始端口)', portEnd: 'Rule end port (结束端口)' },
+  async build(ctx) {
+    const c = ctx as unknown as ScenarioContext<BasePlan>;
+    const base = await buildBase('sg', c);
+    const l2 = await base.l2('sg-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
+    const l3 = await base.l3('sg-L3-private', { name: 'sg-L3-private', l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: base.offering.id, range: { method: 'cidr', cidr: ctx.plan.privateCidr } });
+    const vms: Vm[] = [];
+    for (const n of [1, 2, 3]) vms.push(await vmOn(c, base, `sg-VM-${n}`, [l3.id], n === 1 ? 'creates the vRouter' : ''));
+    // A rerun starts with VM-2 and VM-3 outside the group, as section 4.4 does (their egress
+    // whitelist would also stop the gateway ping below).
+    const group = (await ctx.client.securityGroup.list.query({ search: ctx.plan.group })).items.find((g) => g.name === ctx.plan.group);
+    if (group?.members.length) await ctx.step(`${group.name} without members`, () => Promise.all(group.members.map((m) => ctx.client.securityGroup.removeNic.mutate({ id: group.id, nicId: m.nicId }))));
+    await waitForVms(c, vms);
+    return { l3Id: l3.id, vms };
+  },
+  async verify(ctx, built) {
+    const { l3Id, vms } = built as { l3Id: string; vms: Vm[] };
+    const c = ctx.client;
+    const p = ctx.plan;
+    const byName = Object.fromEntries(vms.map((v, i) => [`VM-${i + 1}`, v]));
+    const rule = { protocol: 'tcp' as const, portStart: Number(p.portStart), portEnd: Number(p.portEnd) };
+    for (const v of vms) for (const port of [21, 22, 23]) await c.vm.check.mutate({ vmId: v.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
+    const tcp = ([from, to, port, expected]: [string, string, number, boolean]) =>
+      ctx.verify(
+        { from: `sg-${from}`, to: `sg-${to} ${byName[to]!.nics[0]!.ip}:${port}`, check: 'tcp', expected },
+        settled(() => c.vm.check.mutate({ vmId: byName[from]!.id, check: { kind: 'tcp', target: byName[to]!.nics[0]!.ip, port } }), expected),
+      );
+    const ensureRule = async (id: string, direction: 'ingress' | 'egress') => {
+      const g = await c.securityGroup.get.query({ id });
+      const has = g.rules.some((r) => r.direction === direction && r.protocol === rule.protocol && r.portStart === rule.portStart && r.portEnd === rule.portEnd && !r.cidr && !r.remoteGroupId);
+      if (!has) await c.securityGroup.addRule.mutate({ id, direction, ...rule });
+    };
+    const before = (await c.securityGroup.list.query({ search: p.group })).items.find((g) => g.name === p.group);
+    await tcp(['VM-1', 'VM-2', 22, true]);
+    let groupId = before?.id ?? '';
+    await ctx.act(`${p.group}: ingress TCP ${p.portStart}–${p.portEnd}; sg-VM-2 and sg-VM-3 join (R-SG-1, R-SG-3)`, async () => {
+      const g = before ?? (await c.securityGroup.create.mutate({ name: p.group, l3Ids: [l3Id] }));
+      groupId = g.id;
+      if (!g.l3Ids.includes(l3Id)) await c.securityGroup.attachL3.mutate({ id: g.id, l3Id });
+      await ensureRule(g.id, 'ingress');
+      await c.securityGroup.addNics.mutate({ id: g.id, nicIds: [byName['VM-2']!.nics[0]!.id, byName['VM-3']!.nics[0]!.id] });
+    });
+    for (const row of S_SG.ingressChecks) await tcp(row);
+    await tcp(['VM-1', 'VM-3', 22, false]);
+    await ctx.act(`${p.group}: egress TCP ${p.portStart}–${p.portEnd} (R-SG-2: egress becomes a whitelist)`, () => ensureRule(groupId, 'egress'));
+    for (const row of S_SG.egressChecks) await tcp(row);
   },
 };
 
