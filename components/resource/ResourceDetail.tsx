@@ -59,7 +59,7 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
             const col = columnLabel.get(k);
             return (
               <div key={k} className="contents">
-                <dt className="text-slate-500">{col ? t(col.label) : k}</dt>
+                <dt className="text-slate-500">{col ? t(col.label) : k === 'description' ? t('field.description') : k}</dt>
                 <dd data-field={k}>{col?.render ? col.render(row) : show(v)}</dd>
               </div>
             );

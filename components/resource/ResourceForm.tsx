@@ -199,6 +199,7 @@ export function ResourceForm({
   submitLabel,
   idPrefix = 'f',
   preview,
+  resetOnDone = false,
 }: {
   fields: FieldDef[];
   schema?: z.ZodType;
@@ -210,6 +211,8 @@ export function ResourceForm({
   idPrefix?: string;
   /** When given, confirming is a second step: first the vRouter's rules for this input are shown. */
   preview?(input: Record<string, unknown>): Promise<{ text: string; note: string | null }>;
+  /** An inline form that stays on the page: empty it after a success, ready for the next entry. */
+  resetOnDone?: boolean;
 }) {
   const { t } = useI18n();
   const [values, setValues] = useState<FormValues>(() => initialValues(fields));
@@ -247,6 +250,10 @@ export function ResourceForm({
       }
       const result = await submit(input);
       setErrors({});
+      if (resetOnDone) {
+        setValues(initialValues(fields));
+        setShown(null);
+      }
       onDone?.(result);
     } catch (err) {
       const failure = describeError(err);

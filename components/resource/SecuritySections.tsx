@@ -139,6 +139,7 @@ export function SecurityGroupSections({ group, canWrite }: { group: Row; canWrit
               })}
               submit={(input) => client.securityGroup.addRule.mutate(input as Parameters<typeof client.securityGroup.addRule.mutate>[0])}
               onDone={refresh}
+              resetOnDone
               submitLabel={t('sg.addRule')}
             />
           </div>
@@ -162,6 +163,7 @@ export function SecurityGroupSections({ group, canWrite }: { group: Row; canWrit
               toInput={(v) => ({ id: group.id, l3Id: str(v, 'l3Id') })}
               submit={(input) => client.securityGroup.attachL3.mutate(input as { id: string; l3Id: string })}
               onDone={refresh}
+              resetOnDone
               submitLabel={t('sg.attachL3')}
             />
           </div>
@@ -192,6 +194,7 @@ export function SecurityGroupSections({ group, canWrite }: { group: Row; canWrit
               toInput={(v) => ({ id: group.id, nicIds: str(v, 'nicId') ? [str(v, 'nicId')] : [] })}
               submit={(input) => client.securityGroup.addNics.mutate(input as { id: string; nicIds: string[] })}
               onDone={refresh}
+              resetOnDone
               submitLabel={t('sg.addNic')}
             />
           </div>
@@ -233,6 +236,7 @@ function NicSecurity({ nic }: { nic: { id: string; ip: string; deviceIndex: numb
         toInput={(v) => ({ id: str(v, 'groupId'), nicIds: [nic.id] })}
         submit={(input) => client.securityGroup.addNics.mutate(input as { id: string; nicIds: string[] })}
         onDone={refresh}
+        resetOnDone
         submitLabel={t('sg.join')}
       />
     </div>

@@ -164,6 +164,7 @@ export function RouteTableSections({ table, canWrite }: { table: Row; canWrite: 
               preview={(input) => client.routeTable.previewAddEntry.mutate(input as { id: string; destination: string; nextHop: string; description: string })}
               submit={(input) => client.routeTable.addEntry.mutate(input as { id: string; destination: string; nextHop: string; description: string })}
               onDone={refresh}
+              resetOnDone
               submitLabel={t('service.addRoute')}
             />
           </div>
