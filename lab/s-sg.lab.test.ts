@@ -4,7 +4,7 @@ import { agents, vms } from '@/db/schema';
 import { S_SG } from '@/server/domain/scenarios';
 import { buildBasicDataCenter } from '@/server/testing/basic-datacenter';
 import { LAB_INTERNET } from './controller';
-import { openScenarioLab, type ScenarioLab } from './scenario';
+import { openScenarioLab, waitFor, type ScenarioLab } from './scenario';
 import { labDescribe } from './testing';
 import { dhcpLease } from './vm';
 
@@ -98,5 +98,15 @@ await labDescribe('S-SG in the lab: a distributed security group on two hosts', 
     expect(await tcp('VM-1', 'VM-3', 22)).toBe(true);
     expect(await tcp('VM-2', 'VM-3', 23)).toBe(true);
     expect(await tcp('VM-2', 'VM-3', 22)).toBe(false);
+  });
+
+  it('fault: a security-group chain emptied by hand on Host-2 is restored by the periodic resync', async () => {
+    const host = s.ctl.hostNs(vm['VM-2']!.hostId);
+    expect(await tcp('VM-1', 'VM-2', 22)).toBe(false);
+    await s.lab.exec(host, 'nft', ['flush', 'chain', 'inet', 'cr_sg', 'ingress']);
+    expect(await s.lab.exec(host, 'nft', ['list', 'chain', 'inet', 'cr_sg', 'ingress'])).not.toContain('meta priority vmap');
+    await waitFor('the reconciler to repair cr_sg', async () => (await s.lab.exec(host, 'nft', ['list', 'chain', 'inet', 'cr_sg', 'ingress'])).includes('meta priority vmap'));
+    expect(await tcp('VM-1', 'VM-2', 22)).toBe(false);
+    expect(await tcp('VM-1', 'VM-2', 23)).toBe(true);
   });
 });

@@ -5,6 +5,8 @@ import { compileHostConfig } from '../domain/compile/host';
 import { loadHostSnapshot } from '../reconciler/snapshot';
 import { openHarness } from '../testing/harness';
 import { buildBasicDataCenter } from '../testing/basic-datacenter';
+import { restCall } from '../testing/rest';
+import { authService } from './auth';
 
 /**
  * Security groups through the API on a real database (PGlite, and PostgreSQL when
@@ -169,5 +171,21 @@ describe('why blocked? and effective rules (R-SG-2)', () => {
   });
   it('a port is required for TCP/UDP', async () => {
     await expect(h.admin.securityGroup.whyBlocked({ fromNicId: vm[0]!.nicId, toNicId: vm[1]!.nicId, protocol: 'udp' })).rejects.toMatchObject({ cause: expect.objectContaining({ field: 'port' }) });
+  });
+});
+
+describe('over REST (the OpenAPI routes)', () => {
+  it('adds and deletes a rule, and asks "why blocked?" with query parameters', async () => {
+    const token = (await authService.createToken(h.db, h.adminActor, 'sg-rest')).token;
+    const g = (await h.admin.securityGroup.list({ search: 'SG-1' })).items[0]!;
+    const added = await restCall(h.db, 'POST', `/security-groups/${g.id}/rules`, token, { direction: 'ingress', protocol: 'udp', portStart: 5000, portEnd: 5001 });
+    expect(added.status).toBe(200);
+    const rule = (added.body.rules as Array<{ id: string; protocol: string }>).find((r) => r.protocol === 'udp')!;
+    const refused = await restCall(h.db, 'POST', `/security-groups/${g.id}/rules`, token, { direction: 'ingress', protocol: 'udp', portStart: 5001, portEnd: 5000 });
+    expect(refused.status).toBe(400);
+    const why = await restCall(h.db, 'GET', `/why-blocked?fromNicId=${vm[0]!.nicId}&toNicId=${vm[1]!.nicId}&protocol=udp&port=5001`, token);
+    expect(why).toMatchObject({ status: 200, body: { allowed: true, ingress: { by: 'rule', ruleId: rule.id } } });
+    expect((await restCall(h.db, 'DELETE', `/security-groups/${g.id}/rules/${rule.id}`, token)).status).toBe(200);
+    expect((await restCall(h.db, 'GET', `/why-blocked?fromNicId=${vm[0]!.nicId}&toNicId=${vm[1]!.nicId}&protocol=udp&port=5001`, token)).body).toMatchObject({ allowed: false });
   });
 });

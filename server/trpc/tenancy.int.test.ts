@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOpenApiFetchHandler } from 'trpc-to-openapi';
 import { openHarness } from '../testing/harness';
 import { buildBasicDataCenter } from '../testing/basic-datacenter';
 import { authService } from '../services/auth';
-import { contextFromRequest } from './context';
-import { appRouter } from './router';
+import { restCall } from '../testing/rest';
 
 let h: Awaited<ReturnType<typeof openHarness>>;
 let dc: Awaited<ReturnType<typeof buildBasicDataCenter>>;
@@ -84,20 +82,7 @@ describe('tenancy through tRPC', () => {
   });
 });
 
-async function rest(method: string, path: string, token?: string, body?: unknown) {
-  const req = new Request(`http://console.test/api/v1${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const res = await createOpenApiFetchHandler({
-    endpoint: '/api/v1',
-    router: appRouter,
-    req,
-    createContext: ({ resHeaders }: { resHeaders: Headers }) => contextFromRequest(h.db, req, resHeaders),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const rest = (method: string, path: string, token?: string, body?: unknown) => restCall(h.db, method, path, token, body);
 
 describe('tenancy through REST', () => {
   it.each([
