@@ -86,6 +86,27 @@ test('S-SG: the wizard turns green; rules edited in the browser, explained by "w
   await page.getByRole('button', { name: 'Check for real' }).click();
   await expect(page.getByTestId('why-real')).toContainText('✓ connected', { timeout: 30_000 });
 
+  // The seed's create dialog: name, network, a first rule and NICs in one step; then deleted (with confirmation).
+  await page.goto('/security-groups');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  const d = page.getByRole('dialog');
+  await d.getByLabel('Name', { exact: true }).fill('sg-SG-web');
+  await d.getByRole('checkbox', { name: 'sg-L3-private' }).check();
+  await d.getByLabel('Rule', { exact: true }).selectOption('ingress');
+  await d.getByLabel('Start port').fill('80');
+  await d.getByRole('checkbox', { name: /^sg-VM-1 · eth0/ }).check();
+  await d.getByRole('button', { name: 'Confirm' }).click();
+  await expect(d).toBeHidden();
+  const webRow = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'sg-SG-web', exact: true }) });
+  await expect(webRow).toContainText('sg-VM-1');
+  await webRow.getByRole('link', { name: 'sg-SG-web', exact: true }).click();
+  await expect(page.getByTestId('sg-rules').locator('tr[data-rule="ingress TCP 80"]')).toHaveCount(1);
+  await expect(page.getByTestId('sg-members')).toContainText('sg-VM-1');
+  await page.goto('/security-groups');
+  await webRow.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('link', { name: 'sg-SG-web', exact: true })).toHaveCount(0);
+
   // The wizard's verification is green again.
   await runWizard(page);
 });

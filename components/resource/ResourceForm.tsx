@@ -9,7 +9,7 @@ import type { FieldDef, FormValue, FormValues } from './types';
 
 export function initialValues(fields: FieldDef[]): FormValues {
   const v: FormValues = {};
-  for (const f of fields) v[f.name] = f.initial ?? (f.kind === 'checkbox' ? false : f.kind === 'refs' || f.kind === 'csv' ? [] : '');
+  for (const f of fields) v[f.name] = f.initial ?? (f.kind === 'checkbox' ? false : f.kind === 'refs' || f.kind === 'nics' || f.kind === 'csv' ? [] : '');
   return v;
 }
 
@@ -56,6 +56,24 @@ function NicSelect({ field, value, onChange, invalid, id }: { field: FieldDef; v
         )),
       )}
     </Select>
+  );
+}
+
+/** Several VM NICs, as checkboxes "VM · ethN · address". */
+function NicChecks({ field, value, onChange, id }: { field: FieldDef; value: string[]; onChange(v: string[]): void; id: string }) {
+  const r = useRouterOptions('vm');
+  const q = useQuery(r.list.queryOptions({ pageSize: 200, sort: 'name' }));
+  const nics = (q.data?.items ?? []).flatMap((vm) => (vm.nics as Array<{ id: string; ip: string; deviceIndex: number }>).map((n) => ({ ...n, vm: String(vm.name) })));
+  return (
+    <div id={id} className="flex max-h-40 flex-wrap gap-3 overflow-auto rounded-md border border-slate-200 p-2">
+      {nics.map((n) => (
+        <label key={n.id} className="flex items-center gap-1 text-sm">
+          <input type="checkbox" name={field.name} value={n.id} checked={value.includes(n.id)} onChange={(e) => onChange(e.target.checked ? [...value, n.id] : value.filter((x) => x !== n.id))} />
+          {n.vm} · eth{n.deviceIndex} · {n.ip}
+        </label>
+      ))}
+      {nics.length === 0 && <span className="text-sm text-slate-400">—</span>}
+    </div>
   );
 }
 
@@ -147,6 +165,8 @@ export function FormFields({
                 <NicSelect id={id} field={f} value={String(values[f.name] ?? '')} invalid={Boolean(err)} onChange={(v) => set(f.name, v)} />
               ) : f.kind === 'ref' ? (
                 <RefSelect id={id} field={f} value={String(values[f.name] ?? '')} invalid={Boolean(err)} onChange={(v) => set(f.name, v)} />
+              ) : f.kind === 'nics' ? (
+                <NicChecks id={id} field={f} value={(values[f.name] as string[]) ?? []} onChange={(v) => set(f.name, v)} />
               ) : f.kind === 'refs' ? (
                 <RefChecks id={id} field={f} value={(values[f.name] as string[]) ?? []} onChange={(v) => set(f.name, v)} />
               ) : f.kind === 'csv' ? (

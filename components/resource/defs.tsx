@@ -587,10 +587,44 @@ resources.push(
       createdCol,
     ],
     create: {
-      // Seed 4.4: 名称, 简介, 网络; rules and NICs are added on the group's page.
-      fields: [...nameFields, { name: 'l3Ids', label: 'field.l3Networks', kind: 'refs', ref: { router: 'l3' }, optional: true }],
+      // Seed 4.4's dialog: 名称, 简介, 网络, a first rule (optional; more on the group's page), 网卡.
+      fields: [
+        ...nameFields,
+        { name: 'l3Ids', label: 'field.l3Networks', kind: 'refs', ref: { router: 'l3' }, optional: true },
+        {
+          name: 'ruleDirection',
+          label: 'sg.firstRule',
+          kind: 'select',
+          initial: '',
+          options: [
+            { value: '', label: 'sg.noRule' },
+            { value: 'ingress', label: 'field.ingress' },
+            { value: 'egress', label: 'field.egress' },
+          ],
+        },
+        {
+          name: 'ruleProtocol',
+          label: 'field.protocol',
+          kind: 'select',
+          initial: 'tcp',
+          showIf: (v) => v.ruleDirection !== '',
+          options: [
+            { value: 'all', text: 'ALL' },
+            { value: 'tcp', text: 'TCP' },
+            { value: 'udp', text: 'UDP' },
+            { value: 'icmp', text: 'ICMP' },
+          ],
+        },
+        { name: 'rulePortStart', label: 'field.startPort', kind: 'number', placeholder: '23', showIf: (v) => v.ruleDirection !== '' && (v.ruleProtocol === 'tcp' || v.ruleProtocol === 'udp') },
+        { name: 'rulePortEnd', label: 'field.endPort', kind: 'number', placeholder: '1024', optional: true, showIf: (v) => v.ruleDirection !== '' && (v.ruleProtocol === 'tcp' || v.ruleProtocol === 'udp') },
+        { name: 'nicIds', label: 'field.members', kind: 'nics', optional: true, hint: 'sg.nicsHint' },
+      ],
       schema: CreateSecurityGroup,
-      toInput: (v) => ({ ...naming(v), l3Ids: arr(v, 'l3Ids') }),
+      toInput: (v) => {
+        const ported = v.ruleProtocol === 'tcp' || v.ruleProtocol === 'udp';
+        const rules = v.ruleDirection ? [{ direction: v.ruleDirection, protocol: v.ruleProtocol, portStart: ported ? optNum(v, 'rulePortStart') : null, portEnd: ported ? optNum(v, 'rulePortEnd') : null }] : [];
+        return { ...naming(v), l3Ids: arr(v, 'l3Ids'), rules, nicIds: arr(v, 'nicIds') };
+      },
     },
   },
 );

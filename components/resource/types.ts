@@ -30,8 +30,8 @@ export type Row = Record<string, unknown> & { id: string; name: string };
 export interface FieldDef {
   name: string;
   label: MessageKey;
-  /** `nic`: a VM NIC, picked by VM name, network and address. */
-  kind: 'text' | 'number' | 'select' | 'ref' | 'refs' | 'checkbox' | 'csv' | 'nic';
+  /** `nic`: a VM NIC, picked by VM name, network and address; `nics`: several. */
+  kind: 'text' | 'number' | 'select' | 'ref' | 'refs' | 'checkbox' | 'csv' | 'nic' | 'nics';
   /** Options show a translated label, or literal text (units, codes). */
   options?: Array<{ value: string; label?: MessageKey; text?: string }>;
   ref?: { router: RouterKey; filter?: Record<string, unknown> };
