@@ -64,4 +64,16 @@ await labDescribe('security groups on a bridge (S-SG semantics, R-SG-2)', () => 
     await apply({ ...config([ingress, egress]), members: { [SG1]: [ip(2)] } });
     expect(await tcp(3, 2, 22)).toBe(false);
   });
+
+  it('the tags are cleared after filtering: no mark of ours leaves the forward hook (nothing leaks into an encapsulated packet)', async () => {
+    await apply(config([ingress]));
+    const probe = (priority: number) => `chain p${priority} { type filter hook forward priority ${priority}; policy accept; meta mark & 0xffff0000 == 0x5c000000 counter; }`;
+    await lab.exec('h', 'nft', ['-f', '-'], { input: `table inet probe {\n${probe(5)}\n${probe(30)}\n}\n` });
+    expect(await tcp(3, 2, 23)).toBe(true);
+    const listing = await lab.exec('h', 'nft', ['list', 'table', 'inet', 'probe']);
+    const count = (priority: number) => Number(new RegExp(`chain p${priority} \\{[^}]*counter packets (\\d+)`).exec(listing)?.[1]);
+    expect(count(5)).toBeGreaterThan(0);
+    expect(count(30)).toBe(0);
+    await lab.exec('h', 'nft', ['delete', 'table', 'inet', 'probe']);
+  });
 });

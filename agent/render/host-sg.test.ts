@@ -32,7 +32,7 @@ describe('host security-group ruleset (R-SG-2, R-SG-3)', () => {
   it('tags only ports in a group, ports with the same groups and DNS with one profile; remote groups are sets of member addresses', () => {
     const text = renderHostSg(S_SG_HOST);
     expect(text).not.toContain('"vp1"');
-    expect(text).toContain('map port_in { type ifname : mark; elements = { "vp2" : 0x1, "vp3" : 0x1 } }');
+    expect(text).toContain('map port_in { type ifname : mark; elements = { "vp2" : 0x5c000001, "vp3" : 0x5c000001 } }');
     expect(text).toContain('set g_777777777777 { type ipv4_addr; elements = { 192.168.10.12, 192.168.10.13 } }');
     expect(text).toContain('ip daddr @g_777777777777 accept comment');
     expect(text).toContain('udp sport 67 udp dport 68 accept');
@@ -57,7 +57,7 @@ describe('host security-group ruleset (R-SG-2, R-SG-3)', () => {
   });
   const portJoined: HostSgConfig = { ...S_SG_HOST, ports: [{ ...S_SG_HOST.ports[0]!, groupIds: [SG1] }, ...S_SG_HOST.ports.slice(1)] };
   it('a port joining a profile that exists here is one element per port map', () => {
-    expect(renderHostSgDelta(S_SG_HOST, portJoined)).toBe('add element bridge cr_sg port_in { "vp1" : 0x1 }\nadd element bridge cr_sg port_out { "vp1" : 1:1 }\n');
+    expect(renderHostSgDelta(S_SG_HOST, portJoined)).toBe('add element bridge cr_sg port_in { "vp1" : 0x5c000001 }\nadd element bridge cr_sg port_out { "vp1" : 1:1 }\n');
     expect(renderHostSgDelta(portJoined, S_SG_HOST)).toBe('delete element bridge cr_sg port_in { "vp1" }\ndelete element bridge cr_sg port_out { "vp1" }\n');
   });
   it('a rule change or a new profile is no delta: the ruleset is replaced whole', () => {

@@ -55,7 +55,9 @@ function profilesOf(cfg: HostSgConfig): Map<string, Profile & { tag: number }> {
   for (const p of cfg.ports.filter((x) => x.groupIds.length > 0)) byKey.set(profileKey(p), { key: profileKey(p), groupIds: [...p.groupIds].sort(), dns: [...p.dns].sort() });
   return new Map([...byKey.keys()].sort().map((k, i) => [k, { ...byKey.get(k)!, tag: i + 1 }]));
 }
-const mark = (tag: number) => `0x${tag.toString(16)}`;
+/** Marks in a space of their own (0x5c00xxxx), cleared again after filtering: other users of marks on this host are undisturbed and no tag leaks into an encapsulated packet. */
+const MARK_SPACE = 0x5c000000;
+const mark = (tag: number) => `0x${(MARK_SPACE + tag).toString(16)}`;
 const classid = (tag: number) => `1:${tag.toString(16)}`;
 
 /** A profile's chain for one direction: DHCP/DNS (R-SG-2), then each group's rules; nothing allowed it → drop. */
@@ -114,6 +116,10 @@ export function renderHostSg(cfg: HostSgConfig): string {
     `\t\ttype filter hook forward priority 10; policy accept;`,
     `\t\tct state established,related accept`,
     ...(profiles.size ? [`\t\tmeta priority vmap { ${[...profiles.values()].map((p) => `${classid(p.tag)} : jump in_${p.tag}`).join(', ')} }`] : []),
+    `\t}`,
+    `\tchain untag {`,
+    `\t\ttype filter hook forward priority 20; policy accept;`,
+    `\t\tmeta mark & 0xffff0000 == 0x${(MARK_SPACE >>> 16).toString(16)}0000 meta mark set 0x0`,
     `\t}`,
     `}`,
     '',
