@@ -127,6 +127,22 @@ export function renderHostSg(cfg: HostSgConfig): string {
 }
 
 /**
+ * What a delta compares, computed once per config object: the agent's `previous` is the object it
+ * applied last, so at every change only the new config is walked.
+ */
+const derivedCache = new WeakMap<HostSgConfig, { groups: string; profileKeys: string; portTags: Map<string, number> }>();
+function derived(cfg: HostSgConfig) {
+  let d = derivedCache.get(cfg);
+  if (!d) {
+    const profiles = profilesOf(cfg);
+    const portTags = new Map(cfg.ports.filter((p) => p.groupIds.length > 0).map((p) => [p.port, profiles.get(profileKey(p))!.tag]));
+    d = { groups: JSON.stringify(cfg.groups), profileKeys: JSON.stringify([...profiles.keys()]), portTags };
+    derivedCache.set(cfg, d);
+  }
+  return d;
+}
+
+/**
  * The change from `prev` to `next` as element commands when the groups' rules and the set of
  * profiles are unchanged — a VM joined or left a group somewhere (member sets), or a port here
  * came, went or moved to a profile that exists already (port maps): O(changes), whatever the
@@ -134,21 +150,19 @@ export function renderHostSg(cfg: HostSgConfig): string {
  * An empty string: nothing to do.
  */
 export function renderHostSgDelta(prev: HostSgConfig, next: HostSgConfig): string | null {
-  if (JSON.stringify(prev.groups) !== JSON.stringify(next.groups)) return null;
-  const [pp, np] = [profilesOf(prev), profilesOf(next)];
-  if (JSON.stringify([...pp.keys()]) !== JSON.stringify([...np.keys()])) return null;
+  const [p, n] = [derived(prev), derived(next)];
+  if (p.groups !== n.groups || p.profileKeys !== n.profileKeys) return null;
   const lines: string[] = [];
-  const portTags = (cfg: HostSgConfig, profiles: typeof pp) => new Map(cfg.ports.filter((p) => p.groupIds.length > 0).map((p) => [p.port, profiles.get(profileKey(p))!.tag]));
-  const [before, after] = [portTags(prev, pp), portTags(next, np)];
+  const [before, after] = [p.portTags, n.portTags];
   const changed = [...before].filter(([port, tag]) => after.get(port) !== tag).map(([port]) => port).sort();
   const added = [...after].filter(([port, tag]) => before.get(port) !== tag).map(([port]) => port).sort();
   if (changed.length) {
-    lines.push(`delete element bridge ${SG_TABLE} port_in { ${changed.map((p) => `"${p}"`).join(', ')} }`);
-    lines.push(`delete element bridge ${SG_TABLE} port_out { ${changed.map((p) => `"${p}"`).join(', ')} }`);
+    lines.push(`delete element bridge ${SG_TABLE} port_in { ${changed.map((x) => `"${x}"`).join(', ')} }`);
+    lines.push(`delete element bridge ${SG_TABLE} port_out { ${changed.map((x) => `"${x}"`).join(', ')} }`);
   }
   if (added.length) {
-    lines.push(`add element bridge ${SG_TABLE} port_in { ${added.map((p) => `"${p}" : ${mark(after.get(p)!)}`).join(', ')} }`);
-    lines.push(`add element bridge ${SG_TABLE} port_out { ${added.map((p) => `"${p}" : ${classid(after.get(p)!)}`).join(', ')} }`);
+    lines.push(`add element bridge ${SG_TABLE} port_in { ${added.map((x) => `"${x}" : ${mark(after.get(x)!)}`).join(', ')} }`);
+    lines.push(`add element bridge ${SG_TABLE} port_out { ${added.map((x) => `"${x}" : ${classid(after.get(x)!)}`).join(', ')} }`);
   }
   for (const g of [...referencedGroups(next)].sort()) {
     const was = new Set(prev.members[g] ?? []);
