@@ -99,8 +99,9 @@ async function removeStaleDhcp(cfg: HostConfig, paths: HostPaths, existingNs: st
 }
 
 /**
- * Security groups (R-SG-3): one nft transaction. When only remote-group membership changed since
- * `previous` (what this process applied last, so the kernel holds it), just those set elements.
+ * Security groups (R-SG-3): one nft transaction. From `previous` (what this process applied last,
+ * so the kernel holds it) only element changes when rules and profiles are unchanged — members of
+ * remote groups, ports joining or leaving a profile — else the whole ruleset.
  */
 export async function applySecurity(cfg: HostConfig, previous: HostConfig | null) {
   const delta = previous ? renderHostSgDelta(previous.security, cfg.security) : null;

@@ -8,6 +8,7 @@ import { useI18n } from '../i18n/context';
 import { useTRPC, useTRPCClient } from '../trpc';
 import { Alert, Badge, Button, Panel } from '../ui/primitives';
 import { ConfirmButton } from './ConfirmButton';
+import { SG_PROTOCOL_OPTIONS } from './defs';
 import { describeError } from './api';
 import { RefName } from './RefName';
 import { ResourceForm } from './ResourceForm';
@@ -45,12 +46,7 @@ const RULE_FIELDS: FieldDef[] = [
     label: 'field.protocol',
     kind: 'select',
     initial: 'tcp',
-    options: [
-      { value: 'all', text: 'ALL' },
-      { value: 'tcp', text: 'TCP' },
-      { value: 'udp', text: 'UDP' },
-      { value: 'icmp', text: 'ICMP' },
-    ],
+    options: SG_PROTOCOL_OPTIONS,
   },
   { name: 'portStart', label: 'field.startPort', kind: 'number', placeholder: '23', showIf: ported },
   { name: 'portEnd', label: 'field.endPort', kind: 'number', placeholder: '1024', optional: true, showIf: ported },

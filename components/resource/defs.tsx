@@ -27,6 +27,14 @@ const optNum = (v: FormValues, k: string) => (str(v, k) === '' ? null : Number(s
 const csv = (v: FormValues, k: string) => (Array.isArray(v[k]) ? (v[k] as string[]) : []);
 const arr = csv;
 
+/** R-SG-1's protocols, as the seed's form lists them. */
+export const SG_PROTOCOL_OPTIONS: NonNullable<FieldDef['options']> = [
+  { value: 'all', text: 'ALL' },
+  { value: 'tcp', text: 'TCP' },
+  { value: 'udp', text: 'UDP' },
+  { value: 'icmp', text: 'ICMP' },
+];
+
 const nameCol: ColumnDef = { key: 'name', label: 'field.name', sortable: true };
 const createdCol: ColumnDef = {
   key: 'createdAt',
@@ -608,12 +616,7 @@ resources.push(
           kind: 'select',
           initial: 'tcp',
           showIf: (v) => v.ruleDirection !== '',
-          options: [
-            { value: 'all', text: 'ALL' },
-            { value: 'tcp', text: 'TCP' },
-            { value: 'udp', text: 'UDP' },
-            { value: 'icmp', text: 'ICMP' },
-          ],
+          options: SG_PROTOCOL_OPTIONS,
         },
         { name: 'rulePortStart', label: 'field.startPort', kind: 'number', placeholder: '23', showIf: (v) => v.ruleDirection !== '' && (v.ruleProtocol === 'tcp' || v.ruleProtocol === 'udp') },
         { name: 'rulePortEnd', label: 'field.endPort', kind: 'number', placeholder: '1024', optional: true, showIf: (v) => v.ruleDirection !== '' && (v.ruleProtocol === 'tcp' || v.ruleProtocol === 'udp') },

@@ -26,7 +26,8 @@ CREATE TABLE "security_group_rules" (
 	"remote_group_id" uuid,
 	"is_default" boolean DEFAULT false NOT NULL,
 	"description" text DEFAULT '' NOT NULL,
-	"created_at" timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"seq" bigserial NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "security_groups" (

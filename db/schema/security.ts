@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { resourceColumns } from './common';
 import { nics } from './compute';
 import { l3Networks } from './network';
@@ -32,8 +32,9 @@ export const securityGroupRules = pgTable(
     remoteGroupId: uuid('remote_group_id').references(() => securityGroups.id, { onDelete: 'no action' }),
     isDefault: boolean('is_default').notNull().default(false),
     description: text('description').notNull().default(''),
-    // clock_timestamp(): rules added in one transaction (a new group's) keep their order.
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    /** Insertion order: rules are listed (and rendered) in the order they were added, also within one transaction. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
   },
   (t) => [index('security_group_rules_group_idx').on(t.groupId), index('security_group_rules_remote_idx').on(t.remoteGroupId)],
 );

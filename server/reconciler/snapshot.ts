@@ -87,7 +87,7 @@ async function loadSecurity(db: Executor, nicIds: string[]): Promise<SnapshotSec
   const groupIds = [...new Set(links.map((l) => l.groupId))];
   if (groupIds.length === 0) return { memberships, groups: [], members: {} };
   const groupRows = await db.select({ id: securityGroups.id, name: securityGroups.name }).from(securityGroups).where(inArray(securityGroups.id, groupIds));
-  const rules = await db.select().from(securityGroupRules).where(inArray(securityGroupRules.groupId, groupIds)).orderBy(asc(securityGroupRules.createdAt), asc(securityGroupRules.id));
+  const rules = await db.select().from(securityGroupRules).where(inArray(securityGroupRules.groupId, groupIds)).orderBy(asc(securityGroupRules.seq));
   const remote = [...new Set(rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : [])))];
   const memberRows = remote.length
     ? await db.select({ groupId: securityGroupNics.groupId, ip: nics.ip }).from(securityGroupNics).innerJoin(nics, eq(nics.id, securityGroupNics.nicId)).where(inArray(securityGroupNics.groupId, remote))

@@ -57,7 +57,7 @@ export async function hostsWatchingNics(tx: Executor, nicIds: string[]): Promise
 async function views(db: Executor, rows: GroupRow[]) {
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return [];
-  const rules = await db.select().from(securityGroupRules).where(inArray(securityGroupRules.groupId, ids)).orderBy(asc(securityGroupRules.createdAt), asc(securityGroupRules.id));
+  const rules = await db.select().from(securityGroupRules).where(inArray(securityGroupRules.groupId, ids)).orderBy(asc(securityGroupRules.seq));
   const remoteIds = [...new Set(rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : [])))];
   const remoteNames = new Map(
     (remoteIds.length ? await db.select({ id: securityGroups.id, name: securityGroups.name }).from(securityGroups).where(inArray(securityGroups.id, remoteIds)) : []).map((g) => [g.id, g.name]),
