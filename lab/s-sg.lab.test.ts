@@ -109,4 +109,15 @@ await labDescribe('S-SG in the lab: a distributed security group on two hosts', 
     expect(await tcp('VM-1', 'VM-2', 22)).toBe(false);
     expect(await tcp('VM-1', 'VM-2', 23)).toBe(true);
   });
+
+  it('fault: bridge netfilter switched off in Host-2’s namespace is switched on again by the next apply', async () => {
+    const host = s.ctl.hostNs(vm['VM-2']!.hostId);
+    await s.lab.exec(host, 'sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=0']);
+    // Nothing is filtered without it — exactly what the agent must not leave behind.
+    expect(await tcp('VM-1', 'VM-2', 22)).toBe(true);
+    await s.h.admin.securityGroup.addRule({ id: sg1, direction: 'ingress', protocol: 'udp', portStart: 9999 });
+    await s.rec.settle(30_000);
+    expect((await s.lab.exec(host, 'sysctl', ['-n', 'net.bridge.bridge-nf-call-iptables'])).trim()).toBe('1');
+    expect(await tcp('VM-1', 'VM-2', 22)).toBe(false);
+  });
 });

@@ -98,12 +98,26 @@ async function removeStaleDhcp(cfg: HostConfig, paths: HostPaths, existingNs: st
   }
 }
 
+const BRIDGE_NF = '/proc/sys/net/bridge/bridge-nf-call-iptables';
+
+/**
+ * The `inet` forward hook sees bridged packets only through br_netfilter (FACTS.md). Without it
+ * security groups would silently filter nothing, so the apply fails and says why; when it is
+ * loaded but switched off in this network namespace, the agent switches it on here.
+ */
+async function ensureBridgeNetfilter() {
+  const value = await fs.readFile(BRIDGE_NF, 'utf8').catch(() => null);
+  if (value === null) throw new Error(`security groups need the br_netfilter kernel module (${BRIDGE_NF} is missing): run "modprobe br_netfilter" on this host`);
+  if (value.trim() !== '1') await fs.writeFile(BRIDGE_NF, '1\n');
+}
+
 /**
  * Security groups (R-SG-3): one nft transaction. From `previous` (what this process applied last,
  * so the kernel holds it) only element changes when rules and profiles are unchanged — members of
  * remote groups, ports joining or leaving a profile — else the whole ruleset.
  */
 export async function applySecurity(cfg: HostConfig, previous: HostConfig | null) {
+  if (cfg.security.ports.length > 0) await ensureBridgeNetfilter();
   const delta = previous ? renderHostSgDelta(previous.security, cfg.security) : null;
   if (delta === '') return;
   await run('nft', ['-f', '-'], { input: delta ?? renderHostSg(cfg.security) });
