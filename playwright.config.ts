@@ -19,7 +19,15 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     },
   },
   webServer: {
@@ -29,7 +37,11 @@ export default defineConfig({
     reuseExistingServer: false,
     timeout: 120_000,
     // The console starts its built-in lab when it runs as root; its namespaces are cr-<lab name>-….
-    env: { CLOUDROUTER_DATA_DIR: dataDir, CLOUDROUTER_ADMIN_PASSWORD: ADMIN_PASSWORD, CLOUDROUTER_LAB_NAME: process.env.E2E_LAB_NAME ?? 'e2e' },
+    env: {
+      CLOUDROUTER_DATA_DIR: dataDir,
+      CLOUDROUTER_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      CLOUDROUTER_LAB_NAME: process.env.E2E_LAB_NAME ?? 'e2e',
+    },
     stdout: 'pipe',
     stderr: 'pipe',
     // SIGTERM lets the console tear its lab down.

@@ -38,7 +38,13 @@ export class AgentClient {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { ...this.target, method, path, headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' }, timeout: timeoutMs },
+        {
+          ...this.target,
+          method,
+          path,
+          headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+          timeout: timeoutMs,
+        },
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));

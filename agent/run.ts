@@ -27,7 +27,9 @@ export async function runAgent<C extends { generation: number }>(opts: {
     },
   });
   if (!values.id || !(values.socket || values.listen) || !values['token-file'] || !values['state-dir']) {
-    process.stderr.write(`usage: ${opts.kind}-agent --id ID (--socket PATH | --listen HOST:PORT) --token-file FILE --state-dir DIR [--run-dir DIR]\n`);
+    process.stderr.write(
+      `usage: ${opts.kind}-agent --id ID (--socket PATH | --listen HOST:PORT) --token-file FILE --state-dir DIR [--run-dir DIR]\n`,
+    );
     process.exit(2);
   }
   const stateDir = values['state-dir'];

@@ -117,7 +117,8 @@ export class Agent<C extends { generation: number }> {
         res.end(JSON.stringify(body));
       };
       const given = Buffer.from(req.headers.authorization ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return send(401, agentError('UNAUTHORIZED', 'missing or wrong agent token'));
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        return send(401, agentError('UNAUTHORIZED', 'missing or wrong agent token'));
       try {
         if (req.method === 'GET' && req.url === '/v1/status') return send(200, await this.status());
         if (req.method === 'POST' && req.url === '/v1/resync') {
@@ -136,7 +137,14 @@ export class Agent<C extends { generation: number }> {
           const parsed = this.spec.schema.safeParse(json);
           if (!parsed.success) {
             this.spec.log('warn', 'refused an invalid config; the last good one stays', { issues: parsed.error.issues.length });
-            return send(400, agentError('CONFIG_INVALID', 'the config does not match the protocol; the last good config stays in force', parsed.error.issues));
+            return send(
+              400,
+              agentError(
+                'CONFIG_INVALID',
+                'the config does not match the protocol; the last good config stays in force',
+                parsed.error.issues,
+              ),
+            );
           }
           await this.apply(parsed.data);
           return send(200, this.appliedStatus());

@@ -31,7 +31,23 @@ await labDescribe('agent over HTTP on the management network', () => {
       });
     });
     const entry = await agentCommand('vrouter');
-    child = spawn(process.execPath, [...entry, '--id', '11111111-1111-4111-8111-111111111111', '--listen', `127.0.0.1:${port}`, '--token-file', path.join(dir, 'token'), '--state-dir', path.join(dir, 'state'), '--run-dir', path.join(dir, 'run')], { stdio: 'ignore' });
+    child = spawn(
+      process.execPath,
+      [
+        ...entry,
+        '--id',
+        '11111111-1111-4111-8111-111111111111',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--token-file',
+        path.join(dir, 'token'),
+        '--state-dir',
+        path.join(dir, 'state'),
+        '--run-dir',
+        path.join(dir, 'run'),
+      ],
+      { stdio: 'ignore' },
+    );
     const client = AgentClient.fromEndpoint(`http://127.0.0.1:${port}`, 'tcp-token');
     let status;
     for (let i = 0; i < 100 && !status; i++) {

@@ -51,7 +51,10 @@ async function consoleRss(): Promise<number | null> {
   });
   try {
     for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/login`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/login`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await sleep(200);
     }
@@ -79,7 +82,12 @@ export async function benchDataPlane() {
   try {
     const dc = await buildBasicDataCenter(h.admin, { publicDns: [LAB_INTERNET.dns] });
     const offering = await h.admin.instanceOffering.create({ name: 's', cpu: 1, memory: 1, memoryUnit: 'G' });
-    const image = await h.admin.image.create({ name: 'i', kind: 'vm', backupStorageId: dc.bs.id, url: 'http://192.0.2.10/i.qcow2' });
+    const image = await h.admin.image.create({
+      name: 'i',
+      kind: 'vm',
+      backupStorageId: dc.bs.id,
+      url: 'http://192.0.2.10/i.qcow2',
+    });
     const ctl = new LabController(h.db, lab, dir);
     await ctl.up();
     const resyncMs = 2000;
@@ -95,9 +103,16 @@ export async function benchDataPlane() {
 
     const createToPing = async (name: string) => {
       const t0 = performance.now();
-      const [vm] = await h.admin.vm.create({ name, instanceOfferingId: offering.id, imageId: image.id, l3Ids: [dc.privateL3.id] });
+      const [vm] = await h.admin.vm.create({
+        name,
+        instanceOfferingId: offering.id,
+        imageId: image.id,
+        l3Ids: [dc.privateL3.id],
+      });
       for (;;) {
-        const r = await runCheck(lab, ctl.vmNs(vm!.id), { kind: 'ping', target: '192.168.10.1', count: 1 }).catch(() => ({ ok: false }));
+        const r = await runCheck(lab, ctl.vmNs(vm!.id), { kind: 'ping', target: '192.168.10.1', count: 1 }).catch(() => ({
+          ok: false,
+        }));
         if (r.ok) return { ms: performance.now() - t0, vm: vm! };
         if (performance.now() - t0 > 60_000) throw new Error(`${name} never pinged its gateway`);
         await sleep(50);
@@ -117,7 +132,8 @@ export async function benchDataPlane() {
     for (let i = 0; i < 3; i++) {
       await lab.exec(rns, 'nft', ['flush', 'chain', 'ip', 'cr_vrouter', 'postrouting']);
       const t0 = performance.now();
-      while (!(await lab.exec(rns, 'nft', ['list', 'chain', 'ip', 'cr_vrouter', 'postrouting'])).includes('snat to')) await sleep(20);
+      while (!(await lab.exec(rns, 'nft', ['list', 'chain', 'ip', 'cr_vrouter', 'postrouting'])).includes('snat to'))
+        await sleep(20);
       repairs.push(performance.now() - t0);
     }
 
@@ -130,10 +146,18 @@ export async function benchDataPlane() {
     const consoleMb = await consoleRss();
 
     console.log('\nData plane in the lab (S-BASIC, real agents, reconciler, DHCP)');
-    console.log(`  create VM → first ping of its gateway: median of 5 ${median(times).toFixed(0)} ms (runs: ${times.map((t) => t.toFixed(0)).join(', ')}); the first VM, which also creates the vRouter: ${first.ms.toFixed(0)} ms`);
-    console.log(`  baseline — bare namespace + veth + static IP + ping: median ${median(bare).toFixed(0)} ms; ratio ${(median(times) / median(bare)).toFixed(1)}×`);
-    console.log(`  hand-deleted SNAT rule → repaired: median of 3 ${median(repairs).toFixed(0)} ms with a ${resyncMs} ms resync interval (ratio to the interval ${(median(repairs) / resyncMs).toFixed(2)}×; the console's default interval is 30 s)`);
-    console.log(`  resident memory at rest: host agent ${hostRss.toFixed(1)} MB, vRouter agent ${routerRss.toFixed(1)} MB (goal < 80 MB: ${Math.max(hostRss, routerRss) < 80 ? 'met' : 'NOT met'}), console ${consoleMb === null ? 'not measured (no production build; run `npx next build`)' : `${consoleMb.toFixed(1)} MB`}`);
+    console.log(
+      `  create VM → first ping of its gateway: median of 5 ${median(times).toFixed(0)} ms (runs: ${times.map((t) => t.toFixed(0)).join(', ')}); the first VM, which also creates the vRouter: ${first.ms.toFixed(0)} ms`,
+    );
+    console.log(
+      `  baseline — bare namespace + veth + static IP + ping: median ${median(bare).toFixed(0)} ms; ratio ${(median(times) / median(bare)).toFixed(1)}×`,
+    );
+    console.log(
+      `  hand-deleted SNAT rule → repaired: median of 3 ${median(repairs).toFixed(0)} ms with a ${resyncMs} ms resync interval (ratio to the interval ${(median(repairs) / resyncMs).toFixed(2)}×; the console's default interval is 30 s)`,
+    );
+    console.log(
+      `  resident memory at rest: host agent ${hostRss.toFixed(1)} MB, vRouter agent ${routerRss.toFixed(1)} MB (goal < 80 MB: ${Math.max(hostRss, routerRss) < 80 ? 'met' : 'NOT met'}), console ${consoleMb === null ? 'not measured (no production build; run `npx next build`)' : `${consoleMb.toFixed(1)} MB`}`,
+    );
   } finally {
     if (loop) clearInterval(loop);
     await rec?.stop();

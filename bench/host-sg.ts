@@ -30,20 +30,59 @@ export function securityConfig(ports: number, extraMembers = 50): HostConfig['se
     id: gid(g),
     name: `SG-${g}`,
     rules: Array.from({ length: RULES_PER_NIC }, (_, r) => {
-      const base = { id: uuid(2, g * 100 + r), portStart: null, portEnd: null, icmpType: null, icmpCode: null, cidr: null, remoteGroupId: null, isDefault: false };
-      if (r < 2) return { ...base, direction: r === 0 ? ('ingress' as const) : ('egress' as const), protocol: 'all' as const, remoteGroupId: gid(g), isDefault: true };
-      if (r === 2) return { ...base, direction: 'ingress' as const, protocol: 'tcp' as const, portStart: 22, portEnd: 22, remoteGroupId: gid(g + 1) };
+      const base = {
+        id: uuid(2, g * 100 + r),
+        portStart: null,
+        portEnd: null,
+        icmpType: null,
+        icmpCode: null,
+        cidr: null,
+        remoteGroupId: null,
+        isDefault: false,
+      };
+      if (r < 2)
+        return {
+          ...base,
+          direction: r === 0 ? ('ingress' as const) : ('egress' as const),
+          protocol: 'all' as const,
+          remoteGroupId: gid(g),
+          isDefault: true,
+        };
+      if (r === 2)
+        return {
+          ...base,
+          direction: 'ingress' as const,
+          protocol: 'tcp' as const,
+          portStart: 22,
+          portEnd: 22,
+          remoteGroupId: gid(g + 1),
+        };
       if (r === 3) return { ...base, direction: 'ingress' as const, protocol: 'icmp' as const, icmpType: -1, icmpCode: -1 };
-      return { ...base, direction: r % 2 ? ('egress' as const) : ('ingress' as const), protocol: r % 3 ? ('tcp' as const) : ('udp' as const), portStart: 1000 + r * 10, portEnd: 1005 + r * 10, cidr: `172.${16 + (r % 16)}.0.0/16` };
+      return {
+        ...base,
+        direction: r % 2 ? ('egress' as const) : ('ingress' as const),
+        protocol: r % 3 ? ('tcp' as const) : ('udp' as const),
+        portStart: 1000 + r * 10,
+        portEnd: 1005 + r * 10,
+        cidr: `172.${16 + (r % 16)}.0.0/16`,
+      };
     }),
   }));
   const nicIps = Array.from({ length: ports }, (_, i) => ip(i + 1));
   const members: Record<string, string[]> = {};
   for (let g = 0; g < groupCount; g++) {
-    members[gid(g)] = [...nicIps.filter((_, i) => Math.floor(i / NICS_PER_GROUP) === g), ...Array.from({ length: extraMembers }, (_, k) => ip(200_000 + g * 1000 + k))];
+    members[gid(g)] = [
+      ...nicIps.filter((_, i) => Math.floor(i / NICS_PER_GROUP) === g),
+      ...Array.from({ length: extraMembers }, (_, k) => ip(200_000 + g * 1000 + k)),
+    ];
   }
   return {
-    ports: nicIps.map((address, i) => ({ port: `vn${String(i).padStart(12, '0')}`, ip: address, groupIds: [gid(Math.floor(i / NICS_PER_GROUP))], dns: ['10.255.0.1'] })),
+    ports: nicIps.map((address, i) => ({
+      port: `vn${String(i).padStart(12, '0')}`,
+      ip: address,
+      groupIds: [gid(Math.floor(i / NICS_PER_GROUP))],
+      dns: ['10.255.0.1'],
+    })),
     groups,
     members,
   };
@@ -85,7 +124,11 @@ async function inner(mode: string, ports: number, runs: number) {
       security: {
         ...base.security,
         ports: [{ ...port0, groupIds: [to] }, ...base.security.ports.slice(1)],
-        members: { ...base.security.members, [from]: base.security.members[from]!.filter((x) => x !== port0.ip), [to]: [...base.security.members[to]!, port0.ip] },
+        members: {
+          ...base.security.members,
+          [from]: base.security.members[from]!.filter((x) => x !== port0.ip),
+          [to]: [...base.security.members[to]!, port0.ip],
+        },
       },
     });
     const cfgs = [base];
@@ -98,7 +141,14 @@ async function inner(mode: string, ports: number, runs: number) {
     const joined = [base];
     for (let i = 1; i <= runs; i++) {
       const prev = joined[i - 1]!;
-      joined.push({ ...prev, generation: i + 1, security: { ...prev.security, members: { ...prev.security.members, [g0]: [...prev.security.members[g0]!, ip(900_000 + i)] } } });
+      joined.push({
+        ...prev,
+        generation: i + 1,
+        security: {
+          ...prev.security,
+          members: { ...prev.security.members, [g0]: [...prev.security.members[g0]!, ip(900_000 + i)] },
+        },
+      });
     }
     const cfgs = mode === 'leave' ? [...joined].reverse() : joined;
     await applySecurity(cfgs[0]!, null);
@@ -111,7 +161,9 @@ async function inNamespace(lab: NetnsLab, tag: string, args: string[]): Promise<
   const ns = `s${tag}`;
   await lab.batch([`netns add ${lab.ns(ns)}`]);
   const tsx = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
-  const out = await lab.exec(ns, tsx, ['--tsconfig', 'tsconfig.json', 'bench/host-sg.ts', 'inner', ...args], { timeoutMs: 120_000 });
+  const out = await lab.exec(ns, tsx, ['--tsconfig', 'tsconfig.json', 'bench/host-sg.ts', 'inner', ...args], {
+    timeoutMs: 120_000,
+  });
   await lab.removeNamespace(lab.ns(ns));
   return Object.values(JSON.parse(out.trim().split('\n').pop()!) as Record<string, number[]>)[0]!;
 }
@@ -133,11 +185,21 @@ export async function benchHostSg() {
     const leaveRatio = median(leaveBig) / median(leaveSmall);
     const move = await inNamespace(lab, 'move', ['port', String(N), '21']);
     const ratio = median(atSize) / median(small);
-    console.log(`\nsecurity groups (one host's ruleset: bridge table tags ports, inet table filters with conntrack; remote groups as sets)`);
-    console.log(`  apply a ruleset for ${N} VM NICs × ${RULES_PER_NIC} rules onto a bare host: median of 3 ${median(full).toFixed(0)} ms (runs: ${full.map((x) => x.toFixed(0)).join(', ')})`);
-    console.log(`  a membership change (a VM on another host joins a remote group): at ${N} NICs median of 21 ${median(atSize).toFixed(1)} ms; with 5 NICs ${median(small).toFixed(1)} ms; ratio ${ratio.toFixed(2)}× (goal ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`);
-    console.log(`  … and a VM leaving it: at ${N} NICs median of 21 ${median(leaveBig).toFixed(1)} ms; with 5 NICs ${median(leaveSmall).toFixed(1)} ms; ratio ${leaveRatio.toFixed(2)}× (goal ≤ 2×: ${leaveRatio <= 2 ? 'met' : 'NOT met'})`);
-    console.log(`  a VM here moves to another group (port map + member sets, no rule rewritten): at ${N} NICs median of 21 ${median(move).toFixed(1)} ms`);
+    console.log(
+      `\nsecurity groups (one host's ruleset: bridge table tags ports, inet table filters with conntrack; remote groups as sets)`,
+    );
+    console.log(
+      `  apply a ruleset for ${N} VM NICs × ${RULES_PER_NIC} rules onto a bare host: median of 3 ${median(full).toFixed(0)} ms (runs: ${full.map((x) => x.toFixed(0)).join(', ')})`,
+    );
+    console.log(
+      `  a membership change (a VM on another host joins a remote group): at ${N} NICs median of 21 ${median(atSize).toFixed(1)} ms; with 5 NICs ${median(small).toFixed(1)} ms; ratio ${ratio.toFixed(2)}× (goal ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `  … and a VM leaving it: at ${N} NICs median of 21 ${median(leaveBig).toFixed(1)} ms; with 5 NICs ${median(leaveSmall).toFixed(1)} ms; ratio ${leaveRatio.toFixed(2)}× (goal ≤ 2×: ${leaveRatio <= 2 ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `  a VM here moves to another group (port map + member sets, no rule rewritten): at ${N} NICs median of 21 ${median(move).toFixed(1)} ms`,
+    );
   } finally {
     await lab.down();
   }

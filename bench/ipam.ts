@@ -24,7 +24,15 @@ export async function benchIpam(kind: 'pglite' | 'postgres', open: () => Promise
   try {
     const zone = await h.admin.zone.create({ name: 'bench' });
     const l2 = await h.admin.l2.create({ name: 'bench', zoneId: zone.id, type: 'novlan', physicalNic: 'em01' });
-    const mk = (name: string, cidr: string) => h.admin.l3.create({ name, l2Id: l2.id, category: 'private', type: 'flat', dhcpEnabled: false, range: { method: 'cidr', cidr } });
+    const mk = (name: string, cidr: string) =>
+      h.admin.l3.create({
+        name,
+        l2Id: l2.id,
+        category: 'private',
+        type: 'flat',
+        dhcpEnabled: false,
+        range: { method: 'cidr', cidr },
+      });
     const warm = await mk('warm', '192.168.0.0/24');
     await allocateMany(h, warm.id, 200);
     // Alternate the two so neither profits from a warmer cache or a later JIT.
@@ -54,7 +62,9 @@ export async function benchIpam(kind: 'pglite' | 'postgres', open: () => Promise
       );
     }
     const ratio = mean(t8) / mean(t16);
-    console.log(`  ratio /8 ÷ /16 (mean time per allocation): ${ratio.toFixed(3)}×  (goal ≤ 1.2×: ${ratio <= 1.2 ? 'met' : 'NOT met'})`);
+    console.log(
+      `  ratio /8 ÷ /16 (mean time per allocation): ${ratio.toFixed(3)}×  (goal ≤ 1.2×: ${ratio <= 1.2 ? 'met' : 'NOT met'})`,
+    );
     return { ratio };
   } finally {
     await h.close();

@@ -55,7 +55,12 @@ export function serviceConfig(eips: number, pfs: number, generation = 1): VRoute
 function plusEips(cfg: VRouterConfig, k: number): VRouterConfig {
   const n = cfg.eips.length;
   const more = serviceConfig(n + k, 0).eips.slice(n);
-  return { ...cfg, generation: cfg.generation + 1, eips: [...cfg.eips, ...more], vips: [...cfg.vips, ...more.map((e) => ({ ip: e.vip, nic: 'eth1' }))] };
+  return {
+    ...cfg,
+    generation: cfg.generation + 1,
+    eips: [...cfg.eips, ...more],
+    vips: [...cfg.vips, ...more.map((e) => ({ ip: e.vip, nic: 'eth1' }))],
+  };
 }
 
 const time = async (fn: () => Promise<unknown>) => {

@@ -54,18 +54,39 @@ export async function benchVRouterServices() {
     const onEmpty = (await applyInRouter(lab, 'empty', ['one', '0', '0', '21'])).oneMore!;
 
     // Bind → first TCP through the EIP, end to end: API, reconciler, agent, kernel, packets.
-    const dc = await buildBasicDataCenter(h.admin, { publicDns: [LAB_INTERNET.dns], publicRange: SERVICES_PUBLIC_RANGE, publicDhcp: '10.108.12.1' });
+    const dc = await buildBasicDataCenter(h.admin, {
+      publicDns: [LAB_INTERNET.dns],
+      publicRange: SERVICES_PUBLIC_RANGE,
+      publicDhcp: '10.108.12.1',
+    });
     const offering = await h.admin.instanceOffering.create({ name: 's', cpu: 1, memory: 1, memoryUnit: 'G' });
-    const image = await h.admin.image.create({ name: 'i', kind: 'vm', backupStorageId: dc.bs.id, url: 'http://192.0.2.10/i.qcow2' });
-    const vms = await h.admin.vm.create({ name: 'VM', instanceOfferingId: offering.id, imageId: image.id, l3Ids: [dc.privateL3.id], count: 2 });
+    const image = await h.admin.image.create({
+      name: 'i',
+      kind: 'vm',
+      backupStorageId: dc.bs.id,
+      url: 'http://192.0.2.10/i.qcow2',
+    });
+    const vms = await h.admin.vm.create({
+      name: 'VM',
+      instanceOfferingId: offering.id,
+      imageId: image.id,
+      l3Ids: [dc.privateL3.id],
+      count: 2,
+    });
     const eip = await h.admin.eip.create({ name: 'EIP-bench', l3Id: dc.publicL3.id });
     const ctl = new LabController(h.db, lab, dir);
     await ctl.up();
-    rec = new Reconciler(h.db, { namespacePrefixFor: ctl.namespacePrefixFor, resyncMs: 30_000, baseBackoffMs: 100, maxBackoffMs: 1000 });
+    rec = new Reconciler(h.db, {
+      namespacePrefixFor: ctl.namespacePrefixFor,
+      resyncMs: 30_000,
+      baseBackoffMs: 100,
+      maxBackoffMs: 1000,
+    });
     rec.start(20);
     await ctl.syncMachines();
     await rec.settle(60_000);
-    for (const [i, vm] of vms.entries()) await runCheck(lab, ctl.vmNs(vm.id), { kind: 'listen', port: 22, protocol: 'tcp', seconds: 600, label: `VM-${i + 1}` });
+    for (const [i, vm] of vms.entries())
+      await runCheck(lab, ctl.vmNs(vm.id), { kind: 'listen', port: 22, protocol: 'tcp', seconds: 600, label: `VM-${i + 1}` });
     const bindToTcp: number[] = [];
     for (let i = 0; i < 6; i++) {
       const vm = vms[i % 2]!;
@@ -75,7 +96,16 @@ export async function benchVRouterServices() {
       await h.admin.eip.bind({ id: eip.id, nicId: vm.nics[0]!.id });
       // A client that tries again every few ms (a refused or lost SYN would otherwise cost a 1 s retransmit).
       for (;;) {
-        const banner = await lab.exec('inet', 'timeout', ['0.2', 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1" && timeout 0.2 head -c 100 <&3', eip.vip, '22']).catch(() => '');
+        const banner = await lab
+          .exec('inet', 'timeout', [
+            '0.2',
+            'bash',
+            '-c',
+            'exec 3<>"/dev/tcp/$0/$1" && timeout 0.2 head -c 100 <&3',
+            eip.vip,
+            '22',
+          ])
+          .catch(() => '');
         if (banner.includes(`VM-${(i % 2) + 1}`)) break;
         if (performance.now() - t0 > 30_000) throw new Error('the EIP never answered');
         await sleep(5);
@@ -85,10 +115,18 @@ export async function benchVRouterServices() {
 
     const f = median(full);
     const ratio = median(atSize) / median(onEmpty);
-    console.log(`\nvRouter services (nftables maps, VIPs answered by an nftables ARP responder; agent apply measured inside a router namespace; ${os.cpus().length} CPUs)`);
-    console.log(`  apply a config with ${N.toLocaleString('en')} EIPs + ${N.toLocaleString('en')} PF rules onto a bare router: median of 3 ${f.toFixed(0)} ms (runs: ${full.map((x) => x.toFixed(0)).join(', ')}; goal ≤ 300 ms: ${f <= 300 ? 'met' : 'NOT met'})`);
-    console.log(`  one more EIP: at that size median of 21 ${median(atSize).toFixed(1)} ms; on an empty router ${median(onEmpty).toFixed(1)} ms; ratio ${ratio.toFixed(2)}× (goal ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`);
-    console.log(`  "bind EIP" in the API → first TCP connection from the internet through it: median of 6 ${median(bindToTcp).toFixed(0)} ms (runs: ${bindToTcp.map((x) => x.toFixed(0)).join(', ')}; reconciler poll 20 ms)`);
+    console.log(
+      `\nvRouter services (nftables maps, VIPs answered by an nftables ARP responder; agent apply measured inside a router namespace; ${os.cpus().length} CPUs)`,
+    );
+    console.log(
+      `  apply a config with ${N.toLocaleString('en')} EIPs + ${N.toLocaleString('en')} PF rules onto a bare router: median of 3 ${f.toFixed(0)} ms (runs: ${full.map((x) => x.toFixed(0)).join(', ')}; goal ≤ 300 ms: ${f <= 300 ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `  one more EIP: at that size median of 21 ${median(atSize).toFixed(1)} ms; on an empty router ${median(onEmpty).toFixed(1)} ms; ratio ${ratio.toFixed(2)}× (goal ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `  "bind EIP" in the API → first TCP connection from the internet through it: median of 6 ${median(bindToTcp).toFixed(0)} ms (runs: ${bindToTcp.map((x) => x.toFixed(0)).join(', ')}; reconciler poll 20 ms)`,
+    );
   } finally {
     await rec?.stop();
     await lab.down();

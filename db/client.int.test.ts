@@ -17,7 +17,10 @@ describe('only one process opens a PGlite folder', () => {
   it('refuses a folder locked by another live process, with a clear message', async () => {
     const dir = tmp();
     // A real second process holds the lock (its PID is alive while it sleeps).
-    const child = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'cloudrouter.lock'))}, String(process.pid)); setTimeout(() => {}, 30000)`]);
+    const child = spawn(process.execPath, [
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'cloudrouter.lock'))}, String(process.pid)); setTimeout(() => {}, 30000)`,
+    ]);
     try {
       await new Promise((r) => setTimeout(r, 300));
       expect(fs.readFileSync(path.join(dir, 'cloudrouter.lock'), 'utf8')).toBe(String(child.pid));

@@ -99,7 +99,9 @@ export async function openPostgres(url: string, poolSize = 10): Promise<DbHandle
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle client whose server connection dies (restart, failover) must not crash the process;
   // the pool replaces it on the next checkout.
-  pool.on('error', (err) => process.stderr.write(`${JSON.stringify({ level: 'warn', msg: 'idle database client lost', err: err.message })}\n`));
+  pool.on('error', (err) =>
+    process.stderr.write(`${JSON.stringify({ level: 'warn', msg: 'idle database client lost', err: err.message })}\n`),
+  );
   const db = drizzlePg(pool, { schema });
   await migratePg(db, { migrationsFolder });
   return {

@@ -133,7 +133,19 @@ test('S-BASIC data center through the console (R-L2-1, R-L2-2, R-L3-1..5, R-IMG-
   // Chinese: the navigation uses the seed's own terms.
   await page.getByLabel('Language').selectOption('zh');
   const nav = page.getByRole('navigation', { name: 'main' });
-  for (const term of ['硬件设施', '区域', '集群', '物理机', '二层网络', 'VXLAN网络池', '公有网络', '系统网络', '私有网络', '云路由镜像', '云路由规格']) {
+  for (const term of [
+    '硬件设施',
+    '区域',
+    '集群',
+    '物理机',
+    '二层网络',
+    'VXLAN网络池',
+    '公有网络',
+    '系统网络',
+    '私有网络',
+    '云路由镜像',
+    '云路由规格',
+  ]) {
     await expect(nav).toContainText(term);
   }
   await expect(page.locator('h1')).toHaveText('二层网络');

@@ -64,5 +64,8 @@ test('the S-EIP wizard turns green; the EIP form previews its rules; PF constrai
 async function optionLabel(page: import('@playwright/test').Page, vmName: string): Promise<string> {
   const options = page.getByLabel('VM NIC').locator('option');
   await expect(options.filter({ hasText: vmName }).first()).toBeAttached();
-  return (await options.filter({ hasText: `${vmName} ·` }).first().textContent())!.trim();
+  return (await options
+    .filter({ hasText: `${vmName} ·` })
+    .first()
+    .textContent())!.trim();
 }

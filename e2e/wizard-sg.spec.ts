@@ -34,7 +34,9 @@ async function whyBlocked(page: Page, port: string) {
   await expect(page.getByTestId('why-answer')).toBeVisible();
 }
 
-test('S-SG: the wizard turns green; rules edited in the browser, explained by "why blocked?", checked for real', async ({ page }) => {
+test('S-SG: the wizard turns green; rules edited in the browser, explained by "why blocked?", checked for real', async ({
+  page,
+}) => {
   test.setTimeout(600_000);
   await login(page);
   await runWizard(page);

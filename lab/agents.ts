@@ -37,7 +37,10 @@ export interface StartedAgent {
  * Host agents enter only the network namespace (they create DHCP namespaces); vRouter agents run
  * under `ip netns exec`.
  */
-export async function startAgent(lab: NetnsLab, opts: { kind: 'host' | 'vrouter'; ns: string; id: string; dir: string; token: string }): Promise<StartedAgent> {
+export async function startAgent(
+  lab: NetnsLab,
+  opts: { kind: 'host' | 'vrouter'; ns: string; id: string; dir: string; token: string },
+): Promise<StartedAgent> {
   const base = path.join(opts.dir, `${opts.kind}-${opts.ns}`);
   await fs.mkdir(base, { recursive: true });
   const socket = path.join(base, 'agent.sock');
@@ -45,8 +48,23 @@ export async function startAgent(lab: NetnsLab, opts: { kind: 'host' | 'vrouter'
   const log = path.join(base, 'agent.log');
   await fs.writeFile(tokenFile, `${opts.token}\n`, { mode: 0o600 });
   await fs.rm(socket, { force: true });
-  const args = [...(await agentCommand(opts.kind)), '--id', opts.id, '--socket', socket, '--token-file', tokenFile, '--state-dir', path.join(base, 'state'), '--run-dir', path.join(base, 'run')];
-  const child = opts.kind === 'host' ? lab.spawnNetOnly(opts.ns, process.execPath, args, log) : lab.spawn(opts.ns, process.execPath, args, log);
+  const args = [
+    ...(await agentCommand(opts.kind)),
+    '--id',
+    opts.id,
+    '--socket',
+    socket,
+    '--token-file',
+    tokenFile,
+    '--state-dir',
+    path.join(base, 'state'),
+    '--run-dir',
+    path.join(base, 'run'),
+  ];
+  const child =
+    opts.kind === 'host'
+      ? lab.spawnNetOnly(opts.ns, process.execPath, args, log)
+      : lab.spawn(opts.ns, process.execPath, args, log);
   for (let i = 0; i < 300; i++) {
     if (await fs.stat(socket).catch(() => null)) return { client: new AgentClient(socket, opts.token), pid: child.pid!, log };
     if (child.exitCode !== null) break;

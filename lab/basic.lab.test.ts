@@ -34,13 +34,29 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
     h = await openHarness();
     const dc = await buildBasicDataCenter(h.admin, { publicDns: [LAB_INTERNET.dns] });
     const offering = await h.admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G' });
-    const image = await h.admin.image.create({ name: 'busybox', kind: 'vm', backupStorageId: dc.bs.id, url: 'http://192.0.2.10/busybox.qcow2' });
+    const image = await h.admin.image.create({
+      name: 'busybox',
+      kind: 'vm',
+      backupStorageId: dc.bs.id,
+      url: 'http://192.0.2.10/busybox.qcow2',
+    });
     lab = new NetnsLab(randomLabName('b'));
     ctl = new LabController(h.db, lab, dir);
     await ctl.up();
-    rec = new Reconciler(h.db, { namespacePrefixFor: ctl.namespacePrefixFor, baseBackoffMs: 200, maxBackoffMs: 2000, resyncMs: 1000 });
+    rec = new Reconciler(h.db, {
+      namespacePrefixFor: ctl.namespacePrefixFor,
+      baseBackoffMs: 200,
+      maxBackoffMs: 2000,
+      resyncMs: 1000,
+    });
     rec.start(100);
-    const made = await h.admin.vm.create({ name: 'VM', instanceOfferingId: offering.id, imageId: image.id, l3Ids: [dc.privateL3.id], count: 2 });
+    const made = await h.admin.vm.create({
+      name: 'VM',
+      instanceOfferingId: offering.id,
+      imageId: image.id,
+      l3Ids: [dc.privateL3.id],
+      count: 2,
+    });
     vm1 = { id: made[0]!.id, ip: made[0]!.nics[0]!.ip };
     vm2 = { id: made[1]!.id, ip: made[1]!.nics[0]!.ip };
     routerPublicIp = (await h.admin.vrouter.list({})).items[0]!.nics.find((n) => n.role === 'public')!.ip;
@@ -70,7 +86,9 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
 
   it('R-SNAT-1 / R-VM-3 they fetch a page from the internet, which sees the vRouter’s public IP', async () => {
     for (const vm of [vm1, vm2]) {
-      const page = JSON.parse(await lab.exec(ctl.vmNs(vm.id), 'curl', ['-s', '-m', '5', 'http://example.com/'])) as { you: string };
+      const page = JSON.parse(await lab.exec(ctl.vmNs(vm.id), 'curl', ['-s', '-m', '5', 'http://example.com/'])) as {
+        you: string;
+      };
       expect(page.you).toBe(routerPublicIp);
     }
   });
@@ -82,24 +100,40 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
 
   it('connectivity checks report success and failure, with timings', async () => {
     const ns = ctl.vmNs(vm1.id);
-    expect(await runCheck(lab, ns, { kind: 'ping', target: vm2.ip })).toMatchObject({ ok: true, summary: expect.stringContaining('replied') });
-    expect(await runCheck(lab, ns, { kind: 'ping', target: '192.168.10.250', count: 1 })).toMatchObject({ ok: false, summary: 'no reply from 192.168.10.250' });
+    expect(await runCheck(lab, ns, { kind: 'ping', target: vm2.ip })).toMatchObject({
+      ok: true,
+      summary: expect.stringContaining('replied'),
+    });
+    expect(await runCheck(lab, ns, { kind: 'ping', target: '192.168.10.250', count: 1 })).toMatchObject({
+      ok: false,
+      summary: 'no reply from 192.168.10.250',
+    });
     const http = await runCheck(lab, ns, { kind: 'http', url: 'http://example.com/' });
     expect(http).toMatchObject({ ok: true, summary: `GET http://example.com/: HTTP 200, seen as ${routerPublicIp}` });
     expect(http.ms).toBeGreaterThan(0);
-    expect(await runCheck(lab, ns, { kind: 'dns', name: 'example.com' })).toMatchObject({ ok: true, summary: `example.com → ${LAB_INTERNET.web}` });
+    expect(await runCheck(lab, ns, { kind: 'dns', name: 'example.com' })).toMatchObject({
+      ok: true,
+      summary: `example.com → ${LAB_INTERNET.web}`,
+    });
     expect(await runCheck(lab, ns, { kind: 'tcp', target: LAB_INTERNET.web, port: 80 })).toMatchObject({ ok: true });
     expect(await runCheck(lab, ns, { kind: 'tcp', target: LAB_INTERNET.web, port: 81 })).toMatchObject({ ok: false });
     // A listener on VM-2, reached from VM-1.
-    expect(await runCheck(lab, ctl.vmNs(vm2.id), { kind: 'listen', port: 5000, protocol: 'tcp', seconds: 5 })).toMatchObject({ ok: true });
-    expect(await runCheck(lab, ns, { kind: 'tcp', target: vm2.ip, port: 5000 })).toMatchObject({ ok: true, summary: `connected to ${vm2.ip}:5000` });
+    expect(await runCheck(lab, ctl.vmNs(vm2.id), { kind: 'listen', port: 5000, protocol: 'tcp', seconds: 5 })).toMatchObject({
+      ok: true,
+    });
+    expect(await runCheck(lab, ns, { kind: 'tcp', target: vm2.ip, port: 5000 })).toMatchObject({
+      ok: true,
+      summary: `connected to ${vm2.ip}:5000`,
+    });
   });
 
   it('fault: a rule deleted by hand is restored by the next periodic resync', async () => {
     const router = (await h.admin.vrouter.list({})).items[0]!;
     const ns = lab.ns(ctl.routerNs(router.id));
     await lab.exec(ctl.routerNs(router.id), 'nft', ['flush', 'chain', 'ip', 'cr_vrouter', 'postrouting']);
-    expect(await lab.exec(ctl.routerNs(router.id), 'nft', ['list', 'chain', 'ip', 'cr_vrouter', 'postrouting'])).not.toContain('snat to');
+    expect(await lab.exec(ctl.routerNs(router.id), 'nft', ['list', 'chain', 'ip', 'cr_vrouter', 'postrouting'])).not.toContain(
+      'snat to',
+    );
     const repaired = await waitFor(`the reconciler to repair ${ns}`, async () => {
       const out = await lab.exec(ctl.routerNs(router.id), 'nft', ['list', 'chain', 'ip', 'cr_vrouter', 'postrouting']);
       return out.includes('snat to') ? out : null;
@@ -115,7 +149,10 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
     expect(ctl.agentPid(router.id)).not.toBe(before);
     const [row] = await h.db.select().from(agents).where(eq(agents.id, router.id));
     const client = new AgentClient(row!.endpoint!.slice('unix:'.length), row!.token);
-    await waitFor('the reconciler to push the full config again', async () => (await client.status()).appliedGeneration === row!.desiredGeneration);
+    await waitFor(
+      'the reconciler to push the full config again',
+      async () => (await client.status()).appliedGeneration === row!.desiredGeneration,
+    );
     expect(await runCheck(lab, ctl.vmNs(vm2.id), { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true });
   });
 

@@ -37,46 +37,100 @@ async function timed(fn: () => Promise<string>): Promise<{ ok: boolean; ms: numb
 export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise<CheckResult> {
   switch (check.kind) {
     case 'ping': {
-      const r = await timed(() => lab.exec(ns, 'ping', ['-c', String(check.count ?? 3), '-W', '1', '-i', '0.2', check.target], { timeoutMs: 15_000 }));
+      const r = await timed(() =>
+        lab.exec(ns, 'ping', ['-c', String(check.count ?? 3), '-W', '1', '-i', '0.2', check.target], { timeoutMs: 15_000 }),
+      );
       const rtt = /= [\d.]+\/([\d.]+)\//.exec(r.output)?.[1];
       return { ...r, summary: r.ok ? `${check.target} replied${rtt ? `, avg ${rtt} ms` : ''}` : `no reply from ${check.target}` };
     }
     case 'tcp': {
       // bash opens the connection and reads what the server says first (a lab listener names its
       // machine); host and port are positional arguments, not part of the script.
-      const r = await timed(() => lab.exec(ns, 'timeout', ['3', 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1" || exit 1; timeout 1 head -c 200 <&3; exit 0', check.target, String(check.port)]));
+      const r = await timed(() =>
+        lab.exec(ns, 'timeout', [
+          '3',
+          'bash',
+          '-c',
+          'exec 3<>"/dev/tcp/$0/$1" || exit 1; timeout 1 head -c 200 <&3; exit 0',
+          check.target,
+          String(check.port),
+        ]),
+      );
       const banner = r.output.trim().split('\n')[0] ?? '';
       const who = /^cloudrouter-lab \d+ (.+)$/.exec(banner)?.[1];
-      return { ...r, summary: r.ok ? `connected to ${check.target}:${check.port}${who ? `, answered by ${who}` : ''}` : `could not connect to ${check.target}:${check.port}` };
+      return {
+        ...r,
+        summary: r.ok
+          ? `connected to ${check.target}:${check.port}${who ? `, answered by ${who}` : ''}`
+          : `could not connect to ${check.target}:${check.port}`,
+      };
     }
     case 'udp': {
-      const r = await timed(() => lab.exec(ns, 'timeout', ['3', 'bash', '-c', 'echo cloudrouter-probe > "/dev/udp/$0/$1"', check.target, String(check.port)]));
-      return { ...r, summary: r.ok ? `sent a datagram to ${check.target}:${check.port}` : `could not send to ${check.target}:${check.port}` };
+      const r = await timed(() =>
+        lab.exec(ns, 'timeout', [
+          '3',
+          'bash',
+          '-c',
+          'echo cloudrouter-probe > "/dev/udp/$0/$1"',
+          check.target,
+          String(check.port),
+        ]),
+      );
+      return {
+        ...r,
+        summary: r.ok ? `sent a datagram to ${check.target}:${check.port}` : `could not send to ${check.target}:${check.port}`,
+      };
     }
     case 'http': {
-      const r = await timed(() => lab.exec(ns, 'curl', ['-s', '-S', '-m', '5', '-w', '\nHTTP %{http_code} in %{time_total} s from %{remote_ip}', check.url]));
+      const r = await timed(() =>
+        lab.exec(ns, 'curl', [
+          '-s',
+          '-S',
+          '-m',
+          '5',
+          '-w',
+          '\nHTTP %{http_code} in %{time_total} s from %{remote_ip}',
+          check.url,
+        ]),
+      );
       const status = /HTTP (\d{3})/.exec(r.output)?.[1];
       const ok = r.ok && status !== undefined && status.startsWith('2');
       // The lab's web server tells the client the address it saw (SNAT / EIP source).
       const seen = /"you":"([\d.]+)"/.exec(r.output)?.[1];
-      return { ...r, ok, summary: ok ? `GET ${check.url}: HTTP ${status}${seen ? `, seen as ${seen}` : ''}` : `GET ${check.url} failed${status ? `: HTTP ${status}` : ''}` };
+      return {
+        ...r,
+        ok,
+        summary: ok
+          ? `GET ${check.url}: HTTP ${status}${seen ? `, seen as ${seen}` : ''}`
+          : `GET ${check.url} failed${status ? `: HTTP ${status}` : ''}`,
+      };
     }
     case 'dns': {
       const r = await timed(() => lab.exec(ns, 'busybox', ['nslookup', '-type=a', check.name]));
       // busybox prints the server first, then "Name:" followed by the answers.
       const afterName = r.output.slice(Math.max(0, r.output.indexOf('Name:')));
       const answers = [...new Set([...afterName.matchAll(/Address:\s*(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1]!))];
-      return { ...r, summary: r.ok && answers.length ? `${check.name} → ${answers.join(', ')}` : `could not resolve ${check.name}` };
+      return {
+        ...r,
+        summary: r.ok && answers.length ? `${check.name} → ${answers.join(', ')}` : `could not resolve ${check.name}`,
+      };
     }
     case 'listen': {
       lab.spawn(ns, process.execPath, [LISTENER, check.protocol, String(check.port), String(check.seconds), check.label ?? '']);
       // Ready once the port is bound.
       for (let i = 0; i < 50; i++) {
-        const out = await lab.exec(ns, 'ss', ['-Hln', check.protocol === 'udp' ? '-u' : '-t', `sport = :${check.port}`]).catch(() => '');
+        const out = await lab
+          .exec(ns, 'ss', ['-Hln', check.protocol === 'udp' ? '-u' : '-t', `sport = :${check.port}`])
+          .catch(() => '');
         if (out.trim()) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      return { ok: true, ms: 0, summary: `listening on ${check.protocol.toUpperCase()} ${check.port} for ${check.seconds} s`, output: '' };
+      return {
+        ok: true,
+        ms: 0,
+        summary: `listening on ${check.protocol.toUpperCase()} ${check.port} for ${check.seconds} s`,
+        output: '',
+      };
     }
   }
 }

@@ -2,7 +2,18 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { agents, hosts, ipRanges, l2ClusterAttachments, l2Networks, l3Networks, nics, vms, vrouters, vxlanPoolClusters } from '@/db/schema';
+import {
+  agents,
+  hosts,
+  ipRanges,
+  l2ClusterAttachments,
+  l2Networks,
+  l3Networks,
+  nics,
+  vms,
+  vrouters,
+  vxlanPoolClusters,
+} from '@/db/schema';
 import { deviceNames } from '@/agent/protocol/host';
 import { bumpAgents } from '@/server/services/agents';
 import { intToIp, rangeToCidrs } from '@/server/domain/ip';
@@ -14,7 +25,12 @@ const UDHCPC_SCRIPT = path.join(process.cwd(), 'lab', 'vm', 'udhcpc.sh');
 const short = (id: string) => id.replace(/-/g, '').slice(-8);
 
 /** The lab internet: a web server for example.com and a DNS server, on documentation ranges. */
-export const LAB_INTERNET = { web: '198.51.100.10', dns: '198.51.100.53', client: '203.0.113.10', ranges: ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'] };
+export const LAB_INTERNET = {
+  web: '198.51.100.10',
+  dns: '198.51.100.53',
+  client: '203.0.113.10',
+  ranges: ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'],
+};
 
 /**
  * Builds the data center recorded in the database as network namespaces and plays its hypervisor:
@@ -61,8 +77,12 @@ export class LabController {
   }
 
   private async segment(name: string, mtu?: number) {
-    const exists = await this.lab.exec('fab', 'ip', ['link', 'show', name]).then(() => true, () => false);
-    if (!exists) await this.lab.nsBatch('fab', [`link add ${name}${mtu ? ` mtu ${mtu}` : ''} type bridge`, `link set ${name} up`]);
+    const exists = await this.lab.exec('fab', 'ip', ['link', 'show', name]).then(
+      () => true,
+      () => false,
+    );
+    if (!exists)
+      await this.lab.nsBatch('fab', [`link add ${name}${mtu ? ` mtu ${mtu}` : ''} type bridge`, `link set ${name} up`]);
   }
 
   private async buildInternet() {
@@ -115,7 +135,12 @@ export class LabController {
       .orderBy(asc(l3Networks.createdAt));
     for (const { l3, l2 } of publics) {
       if (this.gatewaysUp.has(l3.id)) continue;
-      const [range] = await this.db.select().from(ipRanges).where(eq(ipRanges.l3Id, l3.id)).orderBy(asc(ipRanges.startIp)).limit(1);
+      const [range] = await this.db
+        .select()
+        .from(ipRanges)
+        .where(eq(ipRanges.l3Id, l3.id))
+        .orderBy(asc(ipRanges.startIp))
+        .limit(1);
       if (!range) continue;
       const k = this.gatewaysUp.size;
       this.gatewaysUp.add(l3.id);
@@ -142,13 +167,36 @@ export class LabController {
       ]);
       await this.lab.exec(gw, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
       const mark = k + 1;
-      await this.lab.nsBatch('inet', [`link set up${k} up`, `addr add ${inetIp}/30 dev up${k}`, `rule add fwmark ${mark} table ${100 + mark}`, `route add default via ${gwIp} table ${100 + mark}`]);
-      await this.lab.exec('inet', 'nft', ['add', 'rule', 'ip', 'cr_inet', 'pre', 'iifname', `up${k}`, 'ct', 'state', 'new', 'ct', 'mark', 'set', String(mark)]);
+      await this.lab.nsBatch('inet', [
+        `link set up${k} up`,
+        `addr add ${inetIp}/30 dev up${k}`,
+        `rule add fwmark ${mark} table ${100 + mark}`,
+        `route add default via ${gwIp} table ${100 + mark}`,
+      ]);
+      await this.lab.exec('inet', 'nft', [
+        'add',
+        'rule',
+        'ip',
+        'cr_inet',
+        'pre',
+        'iifname',
+        `up${k}`,
+        'ct',
+        'state',
+        'new',
+        'ct',
+        'mark',
+        'set',
+        String(mark),
+      ]);
       // The internet routes the L3's range (not its whole subnet) to this gateway: the seed's
       // 10.108.10.0–11.255 and 10.108.12.0–13.255 share 10.0.0.0/8 but are both reachable.
       for (const cidr of rangeToCidrs(range.startIp, range.endIp)) {
         await this.lab.nsBatch('inet', [`route add ${cidr} via ${gwIp} src ${LAB_INTERNET.client}`]).catch(() => {
-          logger.info({ l3: l3.id, cidr }, 'lab: this public range overlaps another public network; replies still return through the gateway each connection came from');
+          logger.info(
+            { l3: l3.id, cidr },
+            'lab: this public range overlaps another public network; replies still return through the gateway each connection came from',
+          );
         });
       }
     }
@@ -182,14 +230,17 @@ export class LabController {
       return { dev: nic, seg: l2 ? this.segmentOf(l2.id) : null };
     });
     for (const { l2 } of attached) {
-      if (l2.type === 'vlan' && l2.physicalNic) links.push({ dev: deviceNames.vlan(l2.physicalNic, l2.vlanId!), seg: this.segmentOf(l2.id) });
+      if (l2.type === 'vlan' && l2.physicalNic)
+        links.push({ dev: deviceNames.vlan(l2.physicalNic, l2.vlanId!), seg: this.segmentOf(l2.id) });
     }
     for (const { dev, seg } of links) {
       const key = `${host.id}/${dev}`;
       let fabPeer = this.hostLinks.get(key)?.peer;
       if (!fabPeer) {
         fabPeer = `f${this.fabPorts++}`;
-        await this.lab.batch([`link add ${dev} netns ${this.lab.ns(ns)} type veth peer name ${fabPeer} netns ${this.lab.ns('fab')}`]);
+        await this.lab.batch([
+          `link add ${dev} netns ${this.lab.ns(ns)} type veth peer name ${fabPeer} netns ${this.lab.ns('fab')}`,
+        ]);
         await this.lab.nsBatch(ns, [`link set ${dev} up`]);
         this.hostLinks.set(key, { peer: fabPeer, seg: null });
       }
@@ -206,7 +257,9 @@ export class LabController {
     const prefix = pool ? Number(pool.vtepCidr.split('/')[1]) : 24;
     await this.segment('s-vtep', 9000);
     const vpeer = `f${this.fabPorts++}`;
-    await this.lab.batch([`link add vtep0 netns ${this.lab.ns(ns)} mtu 9000 type veth peer name ${vpeer} netns ${this.lab.ns('fab')} mtu 9000`]);
+    await this.lab.batch([
+      `link add vtep0 netns ${this.lab.ns(ns)} mtu 9000 type veth peer name ${vpeer} netns ${this.lab.ns('fab')} mtu 9000`,
+    ]);
     await this.lab.nsBatch('fab', [`link set ${vpeer} master s-vtep up`]);
     await this.lab.nsBatch(ns, ['link set vtep0 up', `addr add ${host.vtepIp ?? host.managementIp}/${prefix} dev vtep0`]);
     await this.registerAgent('host', host.id, ns);
@@ -217,8 +270,16 @@ export class LabController {
     const [row] = await this.db.select().from(agents).where(eq(agents.id, id));
     if (!row) throw new Error(`no agent row for ${kind} ${id}`);
     const started = await startAgent(this.lab, { kind, ns, id, dir: this.dir, token: row.token });
-    this.agentProcs.set(id, { kind, ns, pid: started.pid, stateDir: path.join(path.dirname(started.client.socketPath), 'state') });
-    await this.db.update(agents).set({ endpoint: `unix:${started.client.socketPath}` }).where(eq(agents.id, id));
+    this.agentProcs.set(id, {
+      kind,
+      ns,
+      pid: started.pid,
+      stateDir: path.join(path.dirname(started.client.socketPath), 'state'),
+    });
+    await this.db
+      .update(agents)
+      .set({ endpoint: `unix:${started.client.socketPath}` })
+      .where(eq(agents.id, id));
   }
 
   /** The PID of an agent the lab started (benchmarks, fault tests). */
@@ -257,24 +318,32 @@ export class LabController {
    */
   async syncMachines(): Promise<void> {
     const running = new Map<string, { kind: 'vm' | 'vrouter'; id: string; hostId: string; name: string }>();
-    for (const v of await this.db.select().from(vms).where(eq(vms.state, 'running'))) running.set(this.vmNs(v.id), { kind: 'vm', id: v.id, hostId: v.hostId, name: v.name });
-    for (const r of await this.db.select().from(vrouters).where(eq(vrouters.state, 'running'))) running.set(this.routerNs(r.id), { kind: 'vrouter', id: r.id, hostId: r.hostId, name: r.name });
+    for (const v of await this.db.select().from(vms).where(eq(vms.state, 'running')))
+      running.set(this.vmNs(v.id), { kind: 'vm', id: v.id, hostId: v.hostId, name: v.name });
+    for (const r of await this.db.select().from(vrouters).where(eq(vrouters.state, 'running')))
+      running.set(this.routerNs(r.id), { kind: 'vrouter', id: r.id, hostId: r.hostId, name: r.name });
     const ids = [...running.values()].map((m) => m.id);
     const allNics = ids.length ? await this.db.select().from(nics).where(inArray(nics.vmId, ids)) : [];
     const routerNics = ids.length ? await this.db.select().from(nics).where(inArray(nics.vrouterId, ids)) : [];
     const touched = new Set<string>();
     for (const [ns, m] of running) {
-      const own = (m.kind === 'vm' ? allNics.filter((n) => n.vmId === m.id) : routerNics.filter((n) => n.vrouterId === m.id)).filter((n) => n.active).sort((a, b) => a.deviceIndex - b.deviceIndex);
+      const own = (m.kind === 'vm' ? allNics.filter((n) => n.vmId === m.id) : routerNics.filter((n) => n.vrouterId === m.id))
+        .filter((n) => n.active)
+        .sort((a, b) => a.deviceIndex - b.deviceIndex);
       const signature = own.map((n) => `${n.deviceIndex}/${n.mac}`).join(',') + `@${m.hostId}`;
       if (this.machines.get(ns) === signature) continue;
       if (this.machines.has(ns)) await this.removeMachine(ns);
       // A namespace is torn down asynchronously by the kernel: host-side ports of a machine just
       // removed (a vRouter re-created with a new NIC) may still exist. Deleting one end of a veth
       // removes the pair at once.
-      for (const n of own) await this.lab.nsBatch(this.hostNs(m.hostId), [`link del ${deviceNames.port(n.id)}`]).catch(() => undefined);
+      for (const n of own)
+        await this.lab.nsBatch(this.hostNs(m.hostId), [`link del ${deviceNames.port(n.id)}`]).catch(() => undefined);
       await this.lab.batch([
         `netns add ${this.lab.ns(ns)}`,
-        ...own.map((n) => `link add eth${n.deviceIndex} netns ${this.lab.ns(ns)} address ${n.mac} type veth peer name ${deviceNames.port(n.id)} netns ${this.lab.ns(this.hostNs(m.hostId))}`),
+        ...own.map(
+          (n) =>
+            `link add eth${n.deviceIndex} netns ${this.lab.ns(ns)} address ${n.mac} type veth peer name ${deviceNames.port(n.id)} netns ${this.lab.ns(this.hostNs(m.hostId))}`,
+        ),
       ]);
       await this.lab.nsBatch(ns, ['link set lo up', ...own.map((n) => `link set eth${n.deviceIndex} up`)]);
       if (m.kind === 'vrouter') await this.registerAgent('vrouter', m.id, ns);
@@ -298,7 +367,12 @@ export class LabController {
     await fs.mkdir(path.dirname(resolv), { recursive: true });
     for (const n of own) {
       const env = [`CR_RESOLV=${resolv}`, ...(n.isDefault ? [] : ['CR_NO_ROUTE=1'])];
-      this.lab.spawn(ns, 'env', [...env, 'busybox', 'udhcpc', '-f', '-i', `eth${n.deviceIndex}`, '-t', '5', '-T', '1', '-A', '1', '-s', UDHCPC_SCRIPT], path.join(this.dir, `${ns}-dhcp.log`));
+      this.lab.spawn(
+        ns,
+        'env',
+        [...env, 'busybox', 'udhcpc', '-f', '-i', `eth${n.deviceIndex}`, '-t', '5', '-T', '1', '-A', '1', '-s', UDHCPC_SCRIPT],
+        path.join(this.dir, `${ns}-dhcp.log`),
+      );
     }
   }
 

@@ -24,7 +24,8 @@ export class NetnsLab {
   /** Runs `ip -batch` in the root namespace; every line must create things inside lab namespaces. */
   async batch(lines: string[]): Promise<void> {
     for (const l of lines) {
-      if (!/\bnetns cr-/.test(l) && !/^netns add cr-/.test(l)) throw new Error(`lab batch line would touch the root namespace: ${l}`);
+      if (!/\bnetns cr-/.test(l) && !/^netns add cr-/.test(l))
+        throw new Error(`lab batch line would touch the root namespace: ${l}`);
     }
     await run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' });
   }
@@ -40,7 +41,10 @@ export class NetnsLab {
 
   /** Starts a long-running process inside a namespace; it is stopped by PID at teardown. */
   spawn(short: string, cmd: string, args: string[], logFile?: string): ChildProcess {
-    return this.track(spawn('ip', ['netns', 'exec', this.ns(short), cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }), logFile);
+    return this.track(
+      spawn('ip', ['netns', 'exec', this.ns(short), cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      logFile,
+    );
   }
 
   /**
@@ -49,7 +53,10 @@ export class NetnsLab {
    * Host agents run this way.
    */
   spawnNetOnly(short: string, cmd: string, args: string[], logFile?: string): ChildProcess {
-    return this.track(spawn('nsenter', [`--net=/run/netns/${this.ns(short)}`, '--', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }), logFile);
+    return this.track(
+      spawn('nsenter', [`--net=/run/netns/${this.ns(short)}`, '--', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      logFile,
+    );
   }
 
   private track(child: ChildProcess, logFile?: string): ChildProcess {
@@ -88,13 +95,22 @@ export class NetnsLab {
     for (const child of this.children) if (child.pid) killQuietly(child.pid);
     let names: string[] = [];
     try {
-      names = execFileSync('ip', ['netns', 'list']).toString().split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(this.prefix));
+      names = execFileSync('ip', ['netns', 'list'])
+        .toString()
+        .split('\n')
+        .map((l) => l.split(' ')[0]!)
+        .filter((n) => n.startsWith(this.prefix));
     } catch {
       return;
     }
     for (const ns of names) {
       try {
-        for (const pid of execFileSync('ip', ['netns', 'pids', ns]).toString().split('\n').map(Number).filter((p) => p > 0)) killQuietly(pid, 'SIGKILL');
+        for (const pid of execFileSync('ip', ['netns', 'pids', ns])
+          .toString()
+          .split('\n')
+          .map(Number)
+          .filter((p) => p > 0))
+          killQuietly(pid, 'SIGKILL');
         execFileSync('ip', ['netns', 'del', ns]);
       } catch {
         /* best effort at exit */
@@ -118,7 +134,9 @@ export class NetnsLab {
   /** Stops every process in our namespaces by PID, then deletes the namespaces and their /etc/netns dirs. */
   async down(): Promise<void> {
     if (process.env.CLOUDROUTER_LAB_KEEP === '1') {
-      process.stderr.write(`CLOUDROUTER_LAB_KEEP=1: leaving lab ${this.prefix}* up; remove it with scripts/lab-sweep.sh ${this.name}\n`);
+      process.stderr.write(
+        `CLOUDROUTER_LAB_KEEP=1: leaving lab ${this.prefix}* up; remove it with scripts/lab-sweep.sh ${this.name}\n`,
+      );
       return;
     }
     for (const child of this.children) if (child.pid) killQuietly(child.pid);

@@ -5,7 +5,11 @@ import { LAB_INTERNET } from './controller';
 import { openScenarioLab, waitFor, type ScenarioLab } from './scenario';
 import { labDescribe } from './testing';
 
-type Vm = { id: string; name: string; nics: Array<{ id: string; l3Id: string; ip: string; isDefault: boolean; deviceIndex: number }> };
+type Vm = {
+  id: string;
+  name: string;
+  nics: Array<{ id: string; l3Id: string; ip: string; isDefault: boolean; deviceIndex: number }>;
+};
 
 /**
  * S-3TIER (SPEC §5, seed 4.2 tables 10–14): web / app / database vRouter networks on VLANs 2850,
@@ -31,15 +35,34 @@ await labDescribe('S-3TIER in the lab: web, app and database tiers with multi-NI
     const { admin } = s.h;
     const { zone, cluster, offering, inst, image } = await buildScenarioBase(admin, { dns: LAB_DNS });
     for (const n of S_3TIER.networks) {
-      const l2 = await admin.l2.create({ name: `L2-${n.key}`, type: 'vlan', physicalNic: 'em01', vlanId: n.vlan, zoneId: zone.id, clusterIds: [cluster.id] });
-      const made = await admin.l3.create({ name: n.name, l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: offering.id, range: { method: 'cidr', cidr: n.cidr } });
+      const l2 = await admin.l2.create({
+        name: `L2-${n.key}`,
+        type: 'vlan',
+        physicalNic: 'em01',
+        vlanId: n.vlan,
+        zoneId: zone.id,
+        clusterIds: [cluster.id],
+      });
+      const made = await admin.l3.create({
+        name: n.name,
+        l2Id: l2.id,
+        category: 'private',
+        type: 'vrouter',
+        vrouterOfferingId: offering.id,
+        range: { method: 'cidr', cidr: n.cidr },
+      });
       l3.set(n.key, made.id);
     }
     ctx = { zoneId: zone.id, clusterId: cluster.id, offeringId: offering.id, instId: inst.id, imageId: image.id };
     for (const v of S_3TIER.vms) {
       // VM-web is created on its web network only; its app NIC is attached afterwards (R-VM-1).
       const nets = v.name === 'VM-web' ? ['web'] : v.nets;
-      const [made] = await admin.vm.create({ name: v.name, instanceOfferingId: inst.id, imageId: image.id, l3Ids: nets.map((k) => l3.get(k)!) });
+      const [made] = await admin.vm.create({
+        name: v.name,
+        instanceOfferingId: inst.id,
+        imageId: image.id,
+        l3Ids: nets.map((k) => l3.get(k)!),
+      });
       vms.set(v.name, { id: made!.id, name: made!.name, nics: made!.nics });
     }
     await s.sync();
@@ -81,26 +104,74 @@ await labDescribe('S-3TIER in the lab: web, app and database tiers with multi-NI
 
   it('a vRouter serving two private L3s routes between them', async () => {
     const { admin } = s.h;
-    const l2 = await admin.l2.create({ name: 'L2-extra', type: 'vlan', physicalNic: 'em01', vlanId: 2880, zoneId: ctx.zoneId, clusterIds: [ctx.clusterId] });
-    const extra = await admin.l3.create({ name: 'L3-extra', l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: ctx.offeringId, range: { method: 'cidr', cidr: '192.168.13.0/24' } });
-    const webRouter = (await admin.vrouter.list({})).items.find((r) => r.nics.some((n) => n.role === 'private' && n.l3Id === l3.get('web')))!;
+    const l2 = await admin.l2.create({
+      name: 'L2-extra',
+      type: 'vlan',
+      physicalNic: 'em01',
+      vlanId: 2880,
+      zoneId: ctx.zoneId,
+      clusterIds: [ctx.clusterId],
+    });
+    const extra = await admin.l3.create({
+      name: 'L3-extra',
+      l2Id: l2.id,
+      category: 'private',
+      type: 'vrouter',
+      vrouterOfferingId: ctx.offeringId,
+      range: { method: 'cidr', cidr: '192.168.13.0/24' },
+    });
+    const webRouter = (await admin.vrouter.list({})).items.find((r) =>
+      r.nics.some((n) => n.role === 'private' && n.l3Id === l3.get('web')),
+    )!;
     const attached = await admin.vrouter.attachL3({ id: webRouter.id, l3Id: extra.id });
     expect(attached.nics.filter((n) => n.role === 'private')).toHaveLength(2);
-    const [x] = await admin.vm.create({ name: 'VM-extra', instanceOfferingId: ctx.instId, imageId: ctx.imageId, l3Ids: [extra.id] });
+    const [x] = await admin.vm.create({
+      name: 'VM-extra',
+      instanceOfferingId: ctx.instId,
+      imageId: ctx.imageId,
+      l3Ids: [extra.id],
+    });
     expect((await admin.vrouter.list({})).items).toHaveLength(3);
     await s.sync();
     await s.dhcp(x!.id, x!.nics[0]!.ip);
     const webIp = vms.get('VM-web')!.nics.find((n) => n.deviceIndex === 0)!.ip;
-    expect(await waitFor('VM-extra → VM-web', async () => (await s.fromVm(x!.id, { kind: 'ping', target: webIp, count: 1 })).ok, 10_000)).toBe(true);
+    expect(
+      await waitFor(
+        'VM-extra → VM-web',
+        async () => (await s.fromVm(x!.id, { kind: 'ping', target: webIp, count: 1 })).ok,
+        10_000,
+      ),
+    ).toBe(true);
     // DNS on the new network's gateway comes with the router's forwarder restart: converge first.
-    expect(await waitFor('VM-extra → example.com', async () => (await s.fromVm(x!.id, { kind: 'http', url: 'http://example.com/' })).ok, 10_000)).toBe(true);
+    expect(
+      await waitFor(
+        'VM-extra → example.com',
+        async () => (await s.fromVm(x!.id, { kind: 'http', url: 'http://example.com/' })).ok,
+        10_000,
+      ),
+    ).toBe(true);
   });
 
   it('R-MPUB-1 a second public L3 attached to a running vRouter carries an EIP; detach refused while used, then allowed', async () => {
     const { admin } = s.h;
-    const l2 = await admin.l2.create({ name: 'L2-public-B', type: 'vlan', physicalNic: 'em01', vlanId: 3000, zoneId: ctx.zoneId, clusterIds: [ctx.clusterId] });
-    const pubB = await admin.l3.create({ name: 'L3-public-B', l2Id: l2.id, category: 'public', dhcpEnabled: false, range: { method: 'bounds', startIp: '172.20.0.10', endIp: '172.20.0.200', netmask: '255.255.255.0', gateway: '172.20.0.1' } });
-    const webRouter = (await admin.vrouter.list({})).items.find((r) => r.nics.some((n) => n.role === 'private' && n.l3Id === l3.get('web')))!;
+    const l2 = await admin.l2.create({
+      name: 'L2-public-B',
+      type: 'vlan',
+      physicalNic: 'em01',
+      vlanId: 3000,
+      zoneId: ctx.zoneId,
+      clusterIds: [ctx.clusterId],
+    });
+    const pubB = await admin.l3.create({
+      name: 'L3-public-B',
+      l2Id: l2.id,
+      category: 'public',
+      dhcpEnabled: false,
+      range: { method: 'bounds', startIp: '172.20.0.10', endIp: '172.20.0.200', netmask: '255.255.255.0', gateway: '172.20.0.1' },
+    });
+    const webRouter = (await admin.vrouter.list({})).items.find((r) =>
+      r.nics.some((n) => n.role === 'private' && n.l3Id === l3.get('web')),
+    )!;
     const withB = await admin.vrouter.attachL3({ id: webRouter.id, l3Id: pubB.id });
     const bNic = withB.nics.find((n) => n.l3Id === pubB.id)!;
     expect(bNic.role).toBe('public');
@@ -109,11 +180,19 @@ await labDescribe('S-3TIER in the lab: web, app and database tiers with multi-NI
     const eip = await admin.eip.create({ name: 'EIP-B', l3Id: pubB.id, nicId: webNic.id });
     await s.listen(vms.get('VM-web')!.id, 'VM-web', 22);
     await s.sync();
-    expect(await waitFor('EIP on public B', async () => {
-      const r = await s.fromInternet({ kind: 'tcp', target: eip.vip, port: 22 });
-      return r.summary.includes('VM-web') ? r : null;
-    }, 10_000)).toMatchObject({ ok: true });
-    await expect(admin.vrouter.detachL3({ id: webRouter.id, l3Id: pubB.id })).rejects.toMatchObject({ message: expect.stringContaining('unbind') });
+    expect(
+      await waitFor(
+        'EIP on public B',
+        async () => {
+          const r = await s.fromInternet({ kind: 'tcp', target: eip.vip, port: 22 });
+          return r.summary.includes('VM-web') ? r : null;
+        },
+        10_000,
+      ),
+    ).toMatchObject({ ok: true });
+    await expect(admin.vrouter.detachL3({ id: webRouter.id, l3Id: pubB.id })).rejects.toMatchObject({
+      message: expect.stringContaining('unbind'),
+    });
     await admin.eip.unbind({ id: eip.id });
     const without = await admin.vrouter.detachL3({ id: webRouter.id, l3Id: pubB.id });
     expect(without.nics.some((n) => n.l3Id === pubB.id)).toBe(false);

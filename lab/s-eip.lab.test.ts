@@ -27,10 +27,25 @@ await labDescribe('S-EIP in the lab: one elastic IP moved from VM-1 to VM-2', ()
   beforeAll(async () => {
     s = await openScenarioLab('eip');
     const { h } = s;
-    const dc = await buildBasicDataCenter(h.admin, { publicDns: [LAB_INTERNET.dns], publicRange: SERVICES_PUBLIC_RANGE, publicDhcp: '10.108.12.1' });
+    const dc = await buildBasicDataCenter(h.admin, {
+      publicDns: [LAB_INTERNET.dns],
+      publicRange: SERVICES_PUBLIC_RANGE,
+      publicDhcp: '10.108.12.1',
+    });
     const offering = await h.admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G' });
-    const image = await h.admin.image.create({ name: 'busybox', kind: 'vm', backupStorageId: dc.bs.id, url: 'http://192.0.2.10/busybox.qcow2' });
-    const made = await h.admin.vm.create({ name: 'VM', instanceOfferingId: offering.id, imageId: image.id, l3Ids: [dc.privateL3.id], count: 2 });
+    const image = await h.admin.image.create({
+      name: 'busybox',
+      kind: 'vm',
+      backupStorageId: dc.bs.id,
+      url: 'http://192.0.2.10/busybox.qcow2',
+    });
+    const made = await h.admin.vm.create({
+      name: 'VM',
+      instanceOfferingId: offering.id,
+      imageId: image.id,
+      l3Ids: [dc.privateL3.id],
+      count: 2,
+    });
     vm1 = { id: made[0]!.id, ip: made[0]!.nics[0]!.ip, nicId: made[0]!.nics[0]!.id };
     vm2 = { id: made[1]!.id, ip: made[1]!.nics[0]!.ip, nicId: made[1]!.nics[0]!.id };
     routerPublicIp = (await h.admin.vrouter.list({})).items[0]!.nics.find((n) => n.role === 'public')!.ip;
@@ -50,7 +65,10 @@ await labDescribe('S-EIP in the lab: one elastic IP moved from VM-1 to VM-2', ()
 
   it('R-EIP-1 the EIP holds its own VIP; the vRouter system VIP is listed as such', async () => {
     const vips = (await s.h.admin.vip.list({})).items;
-    expect(vips.find((v) => v.ip === VIP)).toMatchObject({ system: false, usedBy: [expect.objectContaining({ type: 'eip', name: 'EIP-1' })] });
+    expect(vips.find((v) => v.ip === VIP)).toMatchObject({
+      system: false,
+      usedBy: [expect.objectContaining({ type: 'eip', name: 'EIP-1' })],
+    });
     expect(vips.find((v) => v.ip === routerPublicIp)).toMatchObject({ system: true });
   });
 
@@ -60,8 +78,14 @@ await labDescribe('S-EIP in the lab: one elastic IP moved from VM-1 to VM-2', ()
   });
 
   it('R-EIP-2 VM-1’s outbound traffic leaves from the VIP; VM-2 still leaves from the router’s address', async () => {
-    expect(await s.fromVm(vm1.id, { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true, summary: expect.stringContaining(`seen as ${VIP}`) });
-    expect(await s.fromVm(vm2.id, { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true, summary: expect.stringContaining(`seen as ${routerPublicIp}`) });
+    expect(await s.fromVm(vm1.id, { kind: 'http', url: 'http://example.com/' })).toMatchObject({
+      ok: true,
+      summary: expect.stringContaining(`seen as ${VIP}`),
+    });
+    expect(await s.fromVm(vm2.id, { kind: 'http', url: 'http://example.com/' })).toMatchObject({
+      ok: true,
+      summary: expect.stringContaining(`seen as ${routerPublicIp}`),
+    });
   });
 
   it('the vRouter answers ARP for the VIP on its public NIC (the gateway learns its MAC) and has one map element each way', async () => {
@@ -76,18 +100,28 @@ await labDescribe('S-EIP in the lab: one elastic IP moved from VM-1 to VM-2', ()
   });
 
   it('R-EIP-3 while bound, binding again is refused; unbind then bind VM-2 → VIP:22 reaches VM-2 at once', async () => {
-    await expect(s.h.admin.eip.bind({ id: eipId, nicId: vm2.nicId })).rejects.toMatchObject({ message: expect.stringContaining('unbind it first') });
+    await expect(s.h.admin.eip.bind({ id: eipId, nicId: vm2.nicId })).rejects.toMatchObject({
+      message: expect.stringContaining('unbind it first'),
+    });
     // A flow the internet opened before the move (UDP keeps a conntrack entry): forgotten on rebind.
     await s.h.admin.eip.unbind({ id: eipId });
     await s.h.admin.eip.bind({ id: eipId, nicId: vm2.nicId });
     await s.rec.settle(30_000);
-    const r = await waitFor('VIP:22 to answer from VM-2', async () => {
-      const out = await s.fromInternet({ kind: 'tcp', target: VIP, port: 22 });
-      return out.summary.includes('VM-2') ? out : null;
-    }, 10_000);
+    const r = await waitFor(
+      'VIP:22 to answer from VM-2',
+      async () => {
+        const out = await s.fromInternet({ kind: 'tcp', target: VIP, port: 22 });
+        return out.summary.includes('VM-2') ? out : null;
+      },
+      10_000,
+    );
     expect(r).toMatchObject({ ok: true, summary: `connected to ${VIP}:22, answered by VM-2` });
-    expect(await s.fromVm(vm2.id, { kind: 'http', url: 'http://example.com/' })).toMatchObject({ summary: expect.stringContaining(`seen as ${VIP}`) });
-    expect(await s.fromVm(vm1.id, { kind: 'http', url: 'http://example.com/' })).toMatchObject({ summary: expect.stringContaining(`seen as ${routerPublicIp}`) });
+    expect(await s.fromVm(vm2.id, { kind: 'http', url: 'http://example.com/' })).toMatchObject({
+      summary: expect.stringContaining(`seen as ${VIP}`),
+    });
+    expect(await s.fromVm(vm1.id, { kind: 'http', url: 'http://example.com/' })).toMatchObject({
+      summary: expect.stringContaining(`seen as ${routerPublicIp}`),
+    });
   });
 
   it('R-EIP-3 flows of the old binding are flushed: a UDP flow opened before the move reaches the new VM', async () => {
@@ -102,7 +136,9 @@ await labDescribe('S-EIP in the lab: one elastic IP moved from VM-1 to VM-2', ()
     await s.h.admin.eip.unbind({ id: eipId });
     await s.h.admin.eip.bind({ id: eipId, nicId: vm2.nicId });
     await s.rec.settle(30_000);
-    expect(await waitFor('UDP to the VIP answered by VM-2', async () => ((await send()).includes('VM-2') ? 'VM-2' : null), 5_000)).toBe('VM-2');
+    expect(
+      await waitFor('UDP to the VIP answered by VM-2', async () => ((await send()).includes('VM-2') ? 'VM-2' : null), 5_000),
+    ).toBe('VM-2');
   });
 
   it('deleting a VIP in use is refused, naming the EIP', async () => {

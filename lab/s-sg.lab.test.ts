@@ -19,18 +19,34 @@ let s: ScenarioLab;
 type Vm = { id: string; ip: string; nicId: string; hostId: string };
 const vm: Record<string, Vm> = {};
 let sg1: string;
-const tcp = async (from: string, to: string, port: number) => (await s.fromVm(vm[from]!.id, { kind: 'tcp', target: vm[to]!.ip, port })).ok;
+const tcp = async (from: string, to: string, port: number) =>
+  (await s.fromVm(vm[from]!.id, { kind: 'tcp', target: vm[to]!.ip, port })).ok;
 
 await labDescribe('S-SG in the lab: a distributed security group on two hosts', () => {
   beforeAll(async () => {
     s = await openScenarioLab('sg');
     const { h } = s;
     const dc = await buildBasicDataCenter(h.admin, { publicDns: [LAB_INTERNET.dns] });
-    await h.admin.host.create({ name: 'Host-2', clusterId: dc.cluster.id, managementIp: '192.168.29.12', nics: ['em01', 'em02'] });
+    await h.admin.host.create({
+      name: 'Host-2',
+      clusterId: dc.cluster.id,
+      managementIp: '192.168.29.12',
+      nics: ['em01', 'em02'],
+    });
     const offering = await h.admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G' });
-    const image = await h.admin.image.create({ name: 'busybox', kind: 'vm', backupStorageId: dc.bs.id, url: 'http://192.0.2.10/busybox.qcow2' });
+    const image = await h.admin.image.create({
+      name: 'busybox',
+      kind: 'vm',
+      backupStorageId: dc.bs.id,
+      url: 'http://192.0.2.10/busybox.qcow2',
+    });
     for (const name of ['VM-1', 'VM-2', 'VM-3']) {
-      const [made] = await h.admin.vm.create({ name, instanceOfferingId: offering.id, imageId: image.id, l3Ids: [dc.privateL3.id] });
+      const [made] = await h.admin.vm.create({
+        name,
+        instanceOfferingId: offering.id,
+        imageId: image.id,
+        l3Ids: [dc.privateL3.id],
+      });
       const [row] = await h.db.select().from(vms).where(eq(vms.id, made!.id));
       vm[name] = { id: made!.id, ip: made!.nics[0]!.ip, nicId: made!.nics[0]!.id, hostId: row!.hostId };
     }
@@ -105,7 +121,9 @@ await labDescribe('S-SG in the lab: a distributed security group on two hosts', 
     expect(await tcp('VM-1', 'VM-2', 22)).toBe(false);
     await s.lab.exec(host, 'nft', ['flush', 'chain', 'inet', 'cr_sg', 'ingress']);
     expect(await s.lab.exec(host, 'nft', ['list', 'chain', 'inet', 'cr_sg', 'ingress'])).not.toContain('meta priority vmap');
-    await waitFor('the reconciler to repair cr_sg', async () => (await s.lab.exec(host, 'nft', ['list', 'chain', 'inet', 'cr_sg', 'ingress'])).includes('meta priority vmap'));
+    await waitFor('the reconciler to repair cr_sg', async () =>
+      (await s.lab.exec(host, 'nft', ['list', 'chain', 'inet', 'cr_sg', 'ingress'])).includes('meta priority vmap'),
+    );
     expect(await tcp('VM-1', 'VM-2', 22)).toBe(false);
     expect(await tcp('VM-1', 'VM-2', 23)).toBe(true);
   });

@@ -27,7 +27,12 @@ export async function openScenarioLab(tag: string) {
   const h = await openHarness();
   const lab = new NetnsLab(randomLabName(tag));
   const ctl = new LabController(h.db, lab, dir);
-  const rec = new Reconciler(h.db, { namespacePrefixFor: ctl.namespacePrefixFor, baseBackoffMs: 200, maxBackoffMs: 2000, resyncMs: 2000 });
+  const rec = new Reconciler(h.db, {
+    namespacePrefixFor: ctl.namespacePrefixFor,
+    baseBackoffMs: 200,
+    maxBackoffMs: 2000,
+    resyncMs: 2000,
+  });
   let started = false;
   return {
     h,
@@ -47,9 +52,11 @@ export async function openScenarioLab(tag: string) {
     /** A check from the lab internet's client (203.0.113.10). */
     fromInternet: (check: Check) => runCheck(lab, 'inet', check),
     /** Starts a listener in a VM that answers with the VM's name. */
-    listen: (vmId: string, name: string, port: number, protocol: 'tcp' | 'udp' = 'tcp', seconds = 120) => runCheck(lab, ctl.vmNs(vmId), { kind: 'listen', port, protocol, seconds, label: name }),
+    listen: (vmId: string, name: string, port: number, protocol: 'tcp' | 'udp' = 'tcp', seconds = 120) =>
+      runCheck(lab, ctl.vmNs(vmId), { kind: 'listen', port, protocol, seconds, label: name }),
     /** Waits until a VM holds the address DHCP should give it on a NIC. */
-    dhcp: (vmId: string, ip: string, nic = 'eth0') => waitFor(`${ip} by DHCP on ${nic}`, async () => (await ctl.addressOf(vmId, nic)) === ip, 30_000),
+    dhcp: (vmId: string, ip: string, nic = 'eth0') =>
+      waitFor(`${ip} by DHCP on ${nic}`, async () => (await ctl.addressOf(vmId, nic)) === ip, 30_000),
     async close() {
       await rec.stop();
       await ctl.down();

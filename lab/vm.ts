@@ -17,7 +17,12 @@ export interface LabVmNic {
  * exactly as a hypervisor would leave a tap for the host agent to plug.
  */
 export async function createVm(lab: NetnsLab, vm: string, host: string, nics: LabVmNic[]): Promise<void> {
-  await lab.batch([`netns add ${lab.ns(vm)}`, ...nics.map((n) => `link add ${n.name} netns ${lab.ns(vm)} address ${n.mac} type veth peer name ${n.port} netns ${lab.ns(host)}`)]);
+  await lab.batch([
+    `netns add ${lab.ns(vm)}`,
+    ...nics.map(
+      (n) => `link add ${n.name} netns ${lab.ns(vm)} address ${n.mac} type veth peer name ${n.port} netns ${lab.ns(host)}`,
+    ),
+  ]);
   await lab.nsBatch(vm, ['link set lo up', ...nics.map((n) => `link set ${n.name} up`)]);
 }
 
@@ -25,7 +30,12 @@ export async function createVm(lab: NetnsLab, vm: string, host: string, nics: La
 export async function dhcpLease(lab: NetnsLab, vm: string, nic = 'eth0'): Promise<string> {
   const resolv = `/etc/netns/${lab.ns(vm)}/resolv.conf`;
   await fs.mkdir(path.dirname(resolv), { recursive: true });
-  await lab.exec(vm, 'env', [`CR_RESOLV=${resolv}`, 'busybox', 'udhcpc', '-i', nic, '-n', '-q', '-t', '6', '-T', '1', '-s', UDHCPC_SCRIPT], { timeoutMs: 20_000 });
+  await lab.exec(
+    vm,
+    'env',
+    [`CR_RESOLV=${resolv}`, 'busybox', 'udhcpc', '-i', nic, '-n', '-q', '-t', '6', '-T', '1', '-s', UDHCPC_SCRIPT],
+    { timeoutMs: 20_000 },
+  );
   const out = await lab.exec(vm, 'ip', ['-4', '-br', 'addr', 'show', 'dev', nic]);
   const m = /(\d+\.\d+\.\d+\.\d+)\/\d+/.exec(out);
   if (!m) throw new Error(`${vm} got no address on ${nic}: ${out}`);

@@ -5,7 +5,9 @@ import path from 'node:path';
 const [dir, ...failedSteps] = process.argv.slice(2);
 /** Failures of one Vitest report: failed tests, plus files that failed outside any test. */
 function vitestFailures(report) {
-  const broken = report.testResults.filter((r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed'));
+  const broken = report.testResults.filter(
+    (r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed'),
+  );
   return { failed: report.numFailedTests + broken.length, broken };
 }
 

@@ -10,7 +10,11 @@ export async function bootConsole() {
   try {
     const handle = await runtime();
     const env = readEnv();
-    await startDataPlane(handle.db, { dataDir: env.CLOUDROUTER_DATA_DIR, labMode: env.CLOUDROUTER_LAB, labName: env.CLOUDROUTER_LAB_NAME });
+    await startDataPlane(handle.db, {
+      dataDir: env.CLOUDROUTER_DATA_DIR,
+      labMode: env.CLOUDROUTER_LAB,
+      labName: env.CLOUDROUTER_LAB_NAME,
+    });
   } catch (err) {
     process.stderr.write(`\nCloudRouter cannot start: ${(err as Error).message}\n\n`);
     process.exit(1);

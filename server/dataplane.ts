@@ -27,7 +27,10 @@ const g = globalThis as unknown as { __cloudrouterDataPlane?: DataPlane };
  * CLOUDROUTER_LAB is not "off" — the built-in lab, which builds the data center in network
  * namespaces named cr-<CLOUDROUTER_LAB_NAME>-… and tears them down when the console stops.
  */
-export async function startDataPlane(db: Db, opts: { dataDir: string; labMode: 'auto' | 'off'; labName: string }): Promise<DataPlane> {
+export async function startDataPlane(
+  db: Db,
+  opts: { dataDir: string; labMode: 'auto' | 'off'; labName: string },
+): Promise<DataPlane> {
   if (g.__cloudrouterDataPlane) return g.__cloudrouterDataPlane;
   let ctl: LabController | null = null;
   let lab: DataPlaneStatus['lab'] = 'off';

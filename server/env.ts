@@ -11,7 +11,10 @@ const Env = z.object({
   /** The built-in lab: "auto" starts it when the console runs as root; "off" never. */
   CLOUDROUTER_LAB: z.enum(['auto', 'off']).default('auto'),
   /** The lab's name: its namespaces are cr-<name>-… */
-  CLOUDROUTER_LAB_NAME: z.string().regex(/^[a-z0-9]{1,12}$/, '1–12 of a-z 0-9').default('lab'),
+  CLOUDROUTER_LAB_NAME: z
+    .string()
+    .regex(/^[a-z0-9]{1,12}$/, '1–12 of a-z 0-9')
+    .default('lab'),
 });
 
 export type Env = z.infer<typeof Env>;

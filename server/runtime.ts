@@ -13,10 +13,15 @@ const g = globalThis as unknown as { __cloudrouterRuntime?: Promise<DbHandle> };
 async function start(): Promise<DbHandle> {
   const env = readEnv();
   const handle = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.CLOUDROUTER_DATA_DIR });
-  logger.info({ database: handle.kind, dataDir: handle.kind === 'pglite' ? env.CLOUDROUTER_DATA_DIR : undefined }, 'database ready');
+  logger.info(
+    { database: handle.kind, dataDir: handle.kind === 'pglite' ? env.CLOUDROUTER_DATA_DIR : undefined },
+    'database ready',
+  );
   const boot = await authService.bootstrapAdmin(handle.db, env.CLOUDROUTER_ADMIN_PASSWORD);
   if (boot.created) {
-    const pw = boot.password ? `password: ${boot.password}  (shown once; change it or set CLOUDROUTER_ADMIN_PASSWORD)` : 'password from CLOUDROUTER_ADMIN_PASSWORD';
+    const pw = boot.password
+      ? `password: ${boot.password}  (shown once; change it or set CLOUDROUTER_ADMIN_PASSWORD)`
+      : 'password from CLOUDROUTER_ADMIN_PASSWORD';
     process.stdout.write(`\nCloudRouter: created the administrator account "admin", ${pw}\n\n`);
   }
   return handle;

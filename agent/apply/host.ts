@@ -23,8 +23,14 @@ async function observeLinks() {
 async function observeFdb(devs: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const dev of devs) {
-    const entries = JSON.parse((await run('bridge', ['-j', 'fdb', 'show', 'dev', dev]).catch(() => '[]')) || '[]') as Array<{ mac: string; dst?: string }>;
-    out.set(dev, entries.filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!));
+    const entries = JSON.parse((await run('bridge', ['-j', 'fdb', 'show', 'dev', dev]).catch(() => '[]')) || '[]') as Array<{
+      mac: string;
+      dst?: string;
+    }>;
+    out.set(
+      dev,
+      entries.filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!),
+    );
   }
   return out;
 }
@@ -38,7 +44,12 @@ async function namespaces(): Promise<string[]> {
 
 function dhcpFiles(paths: HostPaths, l3Id: string) {
   const run = path.join(paths.runDir, `dhcp-${l3Id}`);
-  return { conf: `${run}.conf`, hostsFile: `${run}.hosts`, leaseFile: path.join(paths.stateDir, `dhcp-${l3Id}.leases`), pidFile: `${run}.pid` };
+  return {
+    conf: `${run}.conf`,
+    hostsFile: `${run}.hosts`,
+    leaseFile: path.join(paths.stateDir, `dhcp-${l3Id}.leases`),
+    pidFile: `${run}.pid`,
+  };
 }
 
 /** One L3's DHCP server on this host: its namespace, its veth into the bridge, its dnsmasq. */
@@ -47,12 +58,20 @@ async function syncDhcp(cfg: HostConfig, d: HostDhcp, paths: HostPaths, existing
   const veth = deviceNames.dhcpVeth(d.l3Id);
   if (!existingNs.has(ns)) await run('ip', ['netns', 'add', ns]);
   const links = await observeLinks();
-  if (!links.some((l) => l.name === veth)) await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+  if (!links.some((l) => l.name === veth))
+    await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
   await run('ip', ['link', 'set', 'dev', veth, 'master', d.bridge, 'up']);
-  const inside = JSON.parse(await run('ip', ['-n', ns, '-j', 'addr', 'show', 'dev', 'eth0'])) as Array<{ addr_info?: Array<{ family: string; local: string; prefixlen: number }> }>;
+  const inside = JSON.parse(await run('ip', ['-n', ns, '-j', 'addr', 'show', 'dev', 'eth0'])) as Array<{
+    addr_info?: Array<{ family: string; local: string; prefixlen: number }>;
+  }>;
   const have = (inside[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
   const want = `${d.serverIp}/${d.prefix}`;
-  const lines = ['link set lo up', 'link set eth0 up', ...have.filter((a) => a !== want).map((a) => `addr del ${a} dev eth0`), ...(have.includes(want) ? [] : [`addr add ${want} dev eth0`])];
+  const lines = [
+    'link set lo up',
+    'link set eth0 up',
+    ...have.filter((a) => a !== want).map((a) => `addr del ${a} dev eth0`),
+    ...(have.includes(want) ? [] : [`addr add ${want} dev eth0`]),
+  ];
   await run('ip', ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
 
   const f = dhcpFiles(paths, d.l3Id);
@@ -79,7 +98,10 @@ async function removeStaleDhcp(cfg: HostConfig, paths: HostPaths, existingNs: st
   const wanted = new Set(cfg.dhcp.map((d) => deviceNames.dhcpNamespace(cfg.namespacePrefix, d.l3Id)));
   const mine = `${cfg.namespacePrefix}d`;
   for (const ns of existingNs.filter((n) => n.startsWith(mine) && !wanted.has(n))) {
-    const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => '')).split('\n').map(Number).filter((p) => p > 0);
+    const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => ''))
+      .split('\n')
+      .map(Number)
+      .filter((p) => p > 0);
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGTERM');
@@ -107,7 +129,10 @@ const BRIDGE_NF = '/proc/sys/net/bridge/bridge-nf-call-iptables';
  */
 async function ensureBridgeNetfilter() {
   const value = await fs.readFile(BRIDGE_NF, 'utf8').catch(() => null);
-  if (value === null) throw new Error(`security groups need the br_netfilter kernel module (${BRIDGE_NF} is missing): run "modprobe br_netfilter" on this host`);
+  if (value === null)
+    throw new Error(
+      `security groups need the br_netfilter kernel module (${BRIDGE_NF} is missing): run "modprobe br_netfilter" on this host`,
+    );
   if (value.trim() !== '1') await fs.writeFile(BRIDGE_NF, '1\n');
 }
 
@@ -129,7 +154,11 @@ export async function applySecurity(cfg: HostConfig, previous: HostConfig | null
  * table that keeps DHCP local (R-DHCP-1), and the security groups of its VM ports (R-SG-3).
  * Applying the same config twice changes nothing.
  */
-export async function applyHost(cfg: HostConfig, paths: HostPaths, previous: HostConfig | null = null): Promise<{ missingPorts: string[] }> {
+export async function applyHost(
+  cfg: HostConfig,
+  paths: HostPaths,
+  previous: HostConfig | null = null,
+): Promise<{ missingPorts: string[] }> {
   for (const dir of [paths.stateDir, paths.runDir]) {
     await fs.mkdir(dir, { recursive: true });
     await fs.chmod(dir, 0o755);
@@ -153,13 +182,23 @@ export async function applyHost(cfg: HostConfig, paths: HostPaths, previous: Hos
 /** What is really in the kernel for the parts the host agent owns, as one hash. */
 export async function hostKernelHash(cfg: HostConfig | null): Promise<string> {
   const h = createHash('sha256');
-  for (const [family, table] of [['bridge', HOST_TABLE], ['bridge', SG_TABLE], ['inet', SG_TABLE]]) {
+  for (const [family, table] of [
+    ['bridge', HOST_TABLE],
+    ['bridge', SG_TABLE],
+    ['inet', SG_TABLE],
+  ]) {
     h.update(await run('nft', ['list', 'table', family!, table!]).catch(() => `<no ${family} ${table}>`));
   }
   if (!cfg) return h.digest('hex');
   const links = await observeLinks();
-  const relevant = new Set([...cfg.bridges.map((b) => b.name), ...cfg.ports.map((p) => p.name), ...cfg.dhcp.map((d) => deviceNames.dhcpVeth(d.l3Id))]);
-  for (const l of links.filter((x) => relevant.has(x.name) || x.alias === 'cloudrouter').sort((a, b) => a.name.localeCompare(b.name))) {
+  const relevant = new Set([
+    ...cfg.bridges.map((b) => b.name),
+    ...cfg.ports.map((p) => p.name),
+    ...cfg.dhcp.map((d) => deviceNames.dhcpVeth(d.l3Id)),
+  ]);
+  for (const l of links
+    .filter((x) => relevant.has(x.name) || x.alias === 'cloudrouter')
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     h.update(`${l.name} ${l.up} ${l.master ?? '-'} ${l.mtu} ${l.vxlan ? `${l.vxlan.id}/${l.vxlan.local}` : ''}\n`);
   }
   const fdb = await observeFdb(cfg.bridges.flatMap((b) => (b.uplink.kind === 'vxlan' ? [deviceNames.vxlan(b.uplink.vni)] : [])));
@@ -167,7 +206,9 @@ export async function hostKernelHash(cfg: HostConfig | null): Promise<string> {
   const ns = new Set(await namespaces());
   for (const d of cfg.dhcp) {
     const name = deviceNames.dhcpNamespace(cfg.namespacePrefix, d.l3Id);
-    const addrs = ns.has(name) ? await run('ip', ['-n', name, '-br', 'addr', 'show', 'dev', 'eth0']).catch(() => '') : '<missing>';
+    const addrs = ns.has(name)
+      ? await run('ip', ['-n', name, '-br', 'addr', 'show', 'dev', 'eth0']).catch(() => '')
+      : '<missing>';
     h.update(`${name} ${addrs.replace(/\s+/g, ' ').trim()}\n`);
   }
   return h.digest('hex');

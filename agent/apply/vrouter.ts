@@ -3,8 +3,24 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { VRouterConfig } from '../protocol/vrouter';
 import { renderDnsForwarder } from '../render/dnsmasq';
-import { linksUnchanged, parseIpAddr, parseIpRoute, parseVipRoutes, planLegacyVipRoutes, planLinks, ROUTE_PROTO } from '../render/links';
-import { mapName, renderVRouterNftDelta, renderVRouterNftElements, renderVRouterNftSkeleton, VROUTER_ARP_TABLE, VROUTER_TABLE, type NftDelta } from '../render/vrouter-nft';
+import {
+  linksUnchanged,
+  parseIpAddr,
+  parseIpRoute,
+  parseVipRoutes,
+  planLegacyVipRoutes,
+  planLinks,
+  ROUTE_PROTO,
+} from '../render/links';
+import {
+  mapName,
+  renderVRouterNftDelta,
+  renderVRouterNftElements,
+  renderVRouterNftSkeleton,
+  VROUTER_ARP_TABLE,
+  VROUTER_TABLE,
+  type NftDelta,
+} from '../render/vrouter-nft';
 import { run } from './exec';
 import { pidAlive, writeIfChanged } from './files';
 
@@ -23,7 +39,8 @@ async function observe() {
   return { links: parseIpAddr(addr), routes: parseIpRoute(route), vips: parseVipRoutes(local) };
 }
 
-const ipBatch = (lines: string[]) => (lines.length ? run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' }) : Promise.resolve(''));
+const ipBatch = (lines: string[]) =>
+  lines.length ? run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' }) : Promise.resolve('');
 
 /** Our own dnsmasq: started from our config file, stopped by the PID in our pid file. */
 async function syncDns(cfg: VRouterConfig, paths: VRouterPaths) {
@@ -110,7 +127,11 @@ export interface ApplyOptions {
  * DNS forwarder is restarted only when its file changed. Applying the same config twice changes
  * nothing.
  */
-export async function applyVRouter(cfg: VRouterConfig, paths: VRouterPaths, opts: ApplyOptions = { previous: null }): Promise<'full' | 'delta'> {
+export async function applyVRouter(
+  cfg: VRouterConfig,
+  paths: VRouterPaths,
+  opts: ApplyOptions = { previous: null },
+): Promise<'full' | 'delta'> {
   const prev = opts.previous;
   if (prev) {
     const delta = renderVRouterNftDelta(prev, cfg);

@@ -39,13 +39,27 @@ function hostConfig(host: 'h1' | 'h2', generation: number): HostConfig {
   const other = host === 'h1' ? 'h2' : 'h1';
   const mine = (Object.entries(VMS) as Array<[VmName, (typeof VMS)[VmName]]>).filter(([, v]) => v.host === host);
   const l2sHere = new Set(mine.map(([, v]) => v.l2));
-  const hostsWith = (l2: string) => new Set(Object.values(VMS).filter((v) => v.l2 === l2).map((v) => v.host));
+  const hostsWith = (l2: string) =>
+    new Set(
+      Object.values(VMS)
+        .filter((v) => v.l2 === l2)
+        .map((v) => v.host),
+    );
   const bridges: HostConfig['bridges'] = [];
-  if (l2sHere.has(L2_VLAN)) bridges.push({ l2Id: L2_VLAN, name: deviceNames.bridge(L2_VLAN), uplink: { kind: 'vlan', nic: 'em01', vlanId: 2700 } });
-  for (const [l2, vni] of [[L2_VX100, 100], [L2_VX200, 200]] as const) {
+  if (l2sHere.has(L2_VLAN))
+    bridges.push({ l2Id: L2_VLAN, name: deviceNames.bridge(L2_VLAN), uplink: { kind: 'vlan', nic: 'em01', vlanId: 2700 } });
+  for (const [l2, vni] of [
+    [L2_VX100, 100],
+    [L2_VX200, 200],
+  ] as const) {
     if (!l2sHere.has(l2)) continue;
     const remotes = hostsWith(l2).has(other) ? [vtep[other]] : [];
-    bridges.push({ l2Id: l2, name: deviceNames.bridge(l2), mtu: 1450, uplink: { kind: 'vxlan', vni, localIp: vtep[host], remotes, dstPort: 4789 } });
+    bridges.push({
+      l2Id: l2,
+      name: deviceNames.bridge(l2),
+      mtu: 1450,
+      uplink: { kind: 'vxlan', vni, localIp: vtep[host], remotes, dstPort: 4789 },
+    });
   }
   const dhcpFor = (l3Id: string, l2: string, serverIp: string, router: string) => ({
     l3Id,
@@ -80,18 +94,37 @@ await labDescribe('host agent: bridges, VLAN trunk, VXLAN, distributed DHCP (R-D
     const fab = lab.ns('fab');
     // The fabric: one bridge per segment — em01 untagged, em01 VLAN 2700 (the trunk emulation), em02 (VTEP underlay).
     await lab.batch([`netns add ${fab}`, `netns add ${lab.ns('h1')}`, `netns add ${lab.ns('h2')}`]);
-    await lab.nsBatch('fab', ['link set lo up', 'link add s-em01 type bridge', 'link add s-em01-2700 type bridge', 'link add s-em02 mtu 9000 type bridge', 'link set s-em01 up', 'link set s-em01-2700 up', 'link set s-em02 up']);
+    await lab.nsBatch('fab', [
+      'link set lo up',
+      'link add s-em01 type bridge',
+      'link add s-em01-2700 type bridge',
+      'link add s-em02 mtu 9000 type bridge',
+      'link set s-em01 up',
+      'link set s-em01-2700 up',
+      'link set s-em02 up',
+    ]);
     for (const h of ['h1', 'h2'] as const) {
       await lab.batch([
         `link add em01 netns ${lab.ns(h)} type veth peer name ${h}-em01 netns ${fab}`,
         `link add em01.2700 netns ${lab.ns(h)} type veth peer name ${h}-v2700 netns ${fab}`,
         `link add em02 netns ${lab.ns(h)} mtu 9000 type veth peer name ${h}-em02 netns ${fab} mtu 9000`,
       ]);
-      await lab.nsBatch('fab', [`link set ${h}-em01 master s-em01 up`, `link set ${h}-v2700 master s-em01-2700 up`, `link set ${h}-em02 master s-em02 up`]);
-      await lab.nsBatch(h, ['link set lo up', 'link set em01 up', 'link set em01.2700 up', 'link set em02 up', `addr add 172.20.0.${h === 'h1' ? 11 : 12}/24 dev em02`]);
+      await lab.nsBatch('fab', [
+        `link set ${h}-em01 master s-em01 up`,
+        `link set ${h}-v2700 master s-em01-2700 up`,
+        `link set ${h}-em02 master s-em02 up`,
+      ]);
+      await lab.nsBatch(h, [
+        'link set lo up',
+        'link set em01 up',
+        'link set em01.2700 up',
+        'link set em02 up',
+        `addr add 172.20.0.${h === 'h1' ? 11 : 12}/24 dev em02`,
+      ]);
       agents[h] = (await startAgent(lab, { kind: 'host', ns: h, id: h === 'h1' ? H1 : H2, dir, token: `tok-${h}` })).client;
     }
-    for (const [name, v] of Object.entries(VMS)) await createVm(lab, name, v.host, [{ name: 'eth0', mac: v.mac, port: deviceNames.port(v.nic) }]);
+    for (const [name, v] of Object.entries(VMS))
+      await createVm(lab, name, v.host, [{ name: 'eth0', mac: v.mac, port: deviceNames.port(v.nic) }]);
     await Promise.all([agents.h1.putConfig(hostConfig('h1', 1)), agents.h2.putConfig(hostConfig('h2', 1))]);
   });
 
@@ -106,7 +139,8 @@ await labDescribe('host agent: bridges, VLAN trunk, VXLAN, distributed DHCP (R-D
     expect(await fs.readFile(`/etc/netns/${lab.ns('vm1')}/resolv.conf`, 'utf8')).toBe('nameserver 192.168.10.1\n');
     expect(await lab.exec('vm1', 'ip', ['route', 'show', 'default'])).toContain('via 192.168.10.1');
     // Only h1's server leased vm1; h2's never answered it (it is not h2's VM).
-    const leases = async (h: 'h1' | 'h2', l3: string) => fs.readFile(path.join(dir, `host-${h}`, 'state', `dhcp-${l3}.leases`), 'utf8').catch(() => '');
+    const leases = async (h: 'h1' | 'h2', l3: string) =>
+      fs.readFile(path.join(dir, `host-${h}`, 'state', `dhcp-${l3}.leases`), 'utf8').catch(() => '');
     expect(await leases('h1', L3_A)).toContain(VMS.vm1.mac);
     expect(await leases('h2', L3_A)).not.toContain(VMS.vm1.mac);
     expect(await leases('h2', L3_A)).toContain(VMS.vm2.mac);
@@ -137,7 +171,10 @@ await labDescribe('host agent: bridges, VLAN trunk, VXLAN, distributed DHCP (R-D
   });
 
   it('refuses a config naming a bridge it does not define, keeping the last good one', async () => {
-    const bad = { ...hostConfig('h1', 2), ports: [{ nicId: randomUUID(), name: 'vnx', bridge: 'br-nowhere', mac: '02:00:00:00:00:99' }] };
+    const bad = {
+      ...hostConfig('h1', 2),
+      ports: [{ nicId: randomUUID(), name: 'vnx', bridge: 'br-nowhere', mac: '02:00:00:00:00:99' }],
+    };
     await expect(agents.h1.putConfig(bad)).rejects.toMatchObject({ status: 400, error: { code: 'CONFIG_INVALID' } });
     expect((await agents.h1.status()).appliedGeneration).toBe(1);
     expect(await ping(lab, 'vm1', VMS.vm2.ip)).toBe(true);

@@ -16,7 +16,11 @@ const ip = (n: number) => `192.168.10.1${n}`;
 const ingress: SgRule = { id: 'in-tcp', direction: 'ingress', protocol: 'tcp', portStart: 23, portEnd: 1024 };
 const egress: SgRule = { id: 'out-tcp', direction: 'egress', protocol: 'tcp', portStart: 23, portEnd: 1024 };
 const config = (rules: SgRule[]): HostSgConfig => {
-  const group: SgGroup = { id: SG1, name: 'SG-1', rules: [...defaultRules(SG1).map((r, i) => ({ ...r, id: `d${i}` })), ...rules] };
+  const group: SgGroup = {
+    id: SG1,
+    name: 'SG-1',
+    rules: [...defaultRules(SG1).map((r, i) => ({ ...r, id: `d${i}` })), ...rules],
+  };
   return {
     ports: [1, 2, 3].map((n) => ({ port: `vp${n}`, ip: ip(n), groupIds: n === 1 ? [] : [SG1], dns: [] })),
     groups: [group],
@@ -24,7 +28,8 @@ const config = (rules: SgRule[]): HostSgConfig => {
   };
 };
 const apply = (cfg: HostSgConfig) => lab.exec('h', 'nft', ['-f', '-'], { input: renderHostSg(cfg) });
-const tcp = async (from: number, to: number, port: number) => (await runCheck(lab, `v${from}`, { kind: 'tcp', target: ip(to), port })).ok;
+const tcp = async (from: number, to: number, port: number) =>
+  (await runCheck(lab, `v${from}`, { kind: 'tcp', target: ip(to), port })).ok;
 
 await labDescribe('security groups on a bridge (S-SG semantics, R-SG-2)', () => {
   beforeAll(async () => {
@@ -34,7 +39,8 @@ await labDescribe('security groups on a bridge (S-SG semantics, R-SG-2)', () => 
       await lab.batch([`link add eth0 netns ${lab.ns(`v${n}`)} type veth peer name vp${n} netns ${lab.ns('h')}`]);
       await lab.nsBatch('h', [`link set vp${n} master br0 up`]);
       await lab.nsBatch(`v${n}`, ['link set lo up', 'link set eth0 up', `addr add ${ip(n)}/24 dev eth0`]);
-      for (const port of [21, 22, 23]) await runCheck(lab, `v${n}`, { kind: 'listen', port, protocol: 'tcp', seconds: 120, label: `VM-${n}` });
+      for (const port of [21, 22, 23])
+        await runCheck(lab, `v${n}`, { kind: 'listen', port, protocol: 'tcp', seconds: 120, label: `VM-${n}` });
     }
   });
   afterAll(async () => {
@@ -67,11 +73,13 @@ await labDescribe('security groups on a bridge (S-SG semantics, R-SG-2)', () => 
 
   it('the tags are cleared after filtering: no mark of ours leaves the forward hook (nothing leaks into an encapsulated packet)', async () => {
     await apply(config([ingress]));
-    const probe = (priority: number) => `chain p${priority} { type filter hook forward priority ${priority}; policy accept; meta mark & 0xffff0000 == 0x5c000000 counter; }`;
+    const probe = (priority: number) =>
+      `chain p${priority} { type filter hook forward priority ${priority}; policy accept; meta mark & 0xffff0000 == 0x5c000000 counter; }`;
     await lab.exec('h', 'nft', ['-f', '-'], { input: `table inet probe {\n${probe(5)}\n${probe(30)}\n}\n` });
     expect(await tcp(3, 2, 23)).toBe(true);
     const listing = await lab.exec('h', 'nft', ['list', 'table', 'inet', 'probe']);
-    const count = (priority: number) => Number(new RegExp(`chain p${priority} \\{[^}]*counter packets (\\d+)`).exec(listing)?.[1]);
+    const count = (priority: number) =>
+      Number(new RegExp(`chain p${priority} \\{[^}]*counter packets (\\d+)`).exec(listing)?.[1]);
     expect(count(5)).toBeGreaterThan(0);
     expect(count(30)).toBe(0);
     await lab.exec('h', 'nft', ['delete', 'table', 'inet', 'probe']);

@@ -21,7 +21,12 @@ export const Uplink = z.discriminatedUnion('kind', [
   }),
 ]);
 
-export const HostBridge = z.object({ l2Id: Uuid, name: IfName, uplink: Uplink, mtu: z.number().int().min(576).max(9000).optional() });
+export const HostBridge = z.object({
+  l2Id: Uuid,
+  name: IfName,
+  uplink: Uplink,
+  mtu: z.number().int().min(576).max(9000).optional(),
+});
 
 /** A VM NIC's host-side interface (created by whoever starts the VM), to plug into a bridge. */
 export const HostPort = z.object({ nicId: Uuid, name: IfName, bridge: IfName, mac: Mac });
@@ -35,7 +40,16 @@ export const HostDhcp = z.object({
   dns: z.array(Ipv4),
   leaseSeconds: z.number().int().min(120).default(86400),
   /** Fixed leases of this host's VMs only. */
-  leases: z.array(z.object({ mac: Mac, ip: Ipv4, hostname: z.string().regex(/^[A-Za-z0-9-]{1,63}$/).optional() })),
+  leases: z.array(
+    z.object({
+      mac: Mac,
+      ip: Ipv4,
+      hostname: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,63}$/)
+        .optional(),
+    }),
+  ),
 });
 
 /** One allow rule of a security group (R-SG-1), as the server checked it. */
@@ -78,20 +92,41 @@ export const HostConfigV1 = z
   .superRefine((cfg, ctx) => {
     const bridges = new Set<string>();
     for (const [i, b] of cfg.bridges.entries()) {
-      if (bridges.has(b.name)) ctx.addIssue({ code: 'custom', path: ['bridges', i, 'name'], message: `bridge ${b.name} appears twice` });
+      if (bridges.has(b.name))
+        ctx.addIssue({ code: 'custom', path: ['bridges', i, 'name'], message: `bridge ${b.name} appears twice` });
       bridges.add(b.name);
     }
     for (const [i, p] of cfg.ports.entries()) {
-      if (!bridges.has(p.bridge)) ctx.addIssue({ code: 'custom', path: ['ports', i, 'bridge'], message: `port ${p.name} names bridge ${p.bridge}, which is not in the config` });
+      if (!bridges.has(p.bridge))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ports', i, 'bridge'],
+          message: `port ${p.name} names bridge ${p.bridge}, which is not in the config`,
+        });
     }
     for (const [i, d] of cfg.dhcp.entries()) {
-      if (!bridges.has(d.bridge)) ctx.addIssue({ code: 'custom', path: ['dhcp', i, 'bridge'], message: `DHCP of L3 ${d.l3Id} names bridge ${d.bridge}, which is not in the config` });
+      if (!bridges.has(d.bridge))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dhcp', i, 'bridge'],
+          message: `DHCP of L3 ${d.l3Id} names bridge ${d.bridge}, which is not in the config`,
+        });
     }
     const ports = new Set(cfg.ports.map((p) => p.name));
     const groups = new Set(cfg.security.groups.map((g) => g.id));
     for (const [i, p] of cfg.security.ports.entries()) {
-      if (!ports.has(p.port)) ctx.addIssue({ code: 'custom', path: ['security', 'ports', i, 'port'], message: `security groups name port ${p.port}, which is not in the config` });
-      for (const g of p.groupIds.filter((id) => !groups.has(id))) ctx.addIssue({ code: 'custom', path: ['security', 'ports', i, 'groupIds'], message: `port ${p.port} is in group ${g}, which is not in the config` });
+      if (!ports.has(p.port))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['security', 'ports', i, 'port'],
+          message: `security groups name port ${p.port}, which is not in the config`,
+        });
+      for (const g of p.groupIds.filter((id) => !groups.has(id)))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['security', 'ports', i, 'groupIds'],
+          message: `port ${p.port} is in group ${g}, which is not in the config`,
+        });
     }
   });
 

@@ -56,14 +56,21 @@ export const VRouterConfigV1 = z
   .superRefine((cfg, ctx) => {
     const names = new Set<string>();
     for (const [i, nic] of cfg.nics.entries()) {
-      if (names.has(nic.name)) ctx.addIssue({ code: 'custom', path: ['nics', i, 'name'], message: `NIC ${nic.name} appears twice` });
+      if (names.has(nic.name))
+        ctx.addIssue({ code: 'custom', path: ['nics', i, 'name'], message: `NIC ${nic.name} appears twice` });
       names.add(nic.name);
     }
     for (const [i, s] of cfg.snat.entries()) {
-      if (!names.has(s.outNic)) ctx.addIssue({ code: 'custom', path: ['snat', i, 'outNic'], message: `SNAT leaves through ${s.outNic}, which is not a NIC of this router` });
+      if (!names.has(s.outNic))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['snat', i, 'outNic'],
+          message: `SNAT leaves through ${s.outNic}, which is not a NIC of this router`,
+        });
     }
     for (const [i, v] of cfg.vips.entries()) {
-      if (!names.has(v.nic)) ctx.addIssue({ code: 'custom', path: ['vips', i, 'nic'], message: `VIP on ${v.nic}, which is not a NIC of this router` });
+      if (!names.has(v.nic))
+        ctx.addIssue({ code: 'custom', path: ['vips', i, 'nic'], message: `VIP on ${v.nic}, which is not a NIC of this router` });
     }
     const dnat = new Set<string>();
     for (const [i, e] of cfg.eips.entries()) {
@@ -78,12 +85,21 @@ export const VRouterConfigV1 = z
       }
       for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++) {
         const key = `${pf.vip}/${pf.protocol}/${p}`;
-        if (ports.has(key)) ctx.addIssue({ code: 'custom', path: ['portForwards', i], message: `${pf.protocol} ${pf.vip}:${p} is forwarded twice` });
+        if (ports.has(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['portForwards', i],
+            message: `${pf.protocol} ${pf.vip}:${p} is forwarded twice`,
+          });
         ports.add(key);
       }
     }
     if (cfg.defaultRoute && !names.has(cfg.defaultRoute.nic)) {
-      ctx.addIssue({ code: 'custom', path: ['defaultRoute', 'nic'], message: `default route through ${cfg.defaultRoute.nic}, which is not a NIC of this router` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultRoute', 'nic'],
+        message: `default route through ${cfg.defaultRoute.nic}, which is not a NIC of this router`,
+      });
     }
   });
 

@@ -2,7 +2,10 @@ import { intToIp, ipToInt } from './ipv4';
 import type { HostDhcp } from '../protocol/host';
 
 /** dnsmasq as one L3's DHCP server on one host: fixed leases only, no DNS (R-DHCP-1). */
-export function renderDhcpConf(d: HostDhcp, paths: { hostsFile: string; leaseFile: string; pidFile: string; iface: string }): string {
+export function renderDhcpConf(
+  d: HostDhcp,
+  paths: { hostsFile: string; leaseFile: string; pidFile: string; iface: string },
+): string {
   const mask = d.prefix === 0 ? 0 : (0xffffffff << (32 - d.prefix)) >>> 0;
   const network = intToIp((ipToInt(d.serverIp) & mask) >>> 0);
   return [

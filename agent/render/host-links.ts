@@ -40,7 +40,8 @@ export function planHostLinks(observed: ObservedHostLink[], cfg: HostConfig): Ho
     wanted.add(b.name);
     const have = byName.get(b.name);
     if (!have) batch.push(`link add name ${b.name} type bridge`, `link set dev ${b.name} alias ${OWNED_ALIAS}`);
-    if (!have || !have.up || (b.mtu && have.mtu !== b.mtu)) batch.push(`link set dev ${b.name}${b.mtu ? ` mtu ${b.mtu}` : ''} up`);
+    if (!have || !have.up || (b.mtu && have.mtu !== b.mtu))
+      batch.push(`link set dev ${b.name}${b.mtu ? ` mtu ${b.mtu}` : ''} up`);
     const u = b.uplink;
     const dev = uplinkDevice(b);
     wanted.add(dev);
@@ -51,10 +52,14 @@ export function planHostLinks(observed: ObservedHostLink[], cfg: HostConfig): Ho
       batch.push(`link add link ${u.nic} name ${dev} type vlan id ${u.vlanId}`);
     }
     if (u.kind === 'vxlan') {
-      const stale = existing && (existing.vxlan?.id !== u.vni || existing.vxlan?.local !== u.localIp || existing.vxlan?.port !== u.dstPort);
+      const stale =
+        existing && (existing.vxlan?.id !== u.vni || existing.vxlan?.local !== u.localIp || existing.vxlan?.port !== u.dstPort);
       if (stale) batch.push(`link del ${dev}`);
       if (!existing || stale) {
-        batch.push(`link add ${dev} type vxlan id ${u.vni} local ${u.localIp} dstport ${u.dstPort} nolearning`, `link set dev ${dev} alias ${OWNED_ALIAS}`);
+        batch.push(
+          `link add ${dev} type vxlan id ${u.vni} local ${u.localIp} dstport ${u.dstPort} nolearning`,
+          `link set dev ${dev} alias ${OWNED_ALIAS}`,
+        );
       }
     }
     plug(dev, b.name, b.mtu);
@@ -90,7 +95,10 @@ export function parseIpLinkDetailed(json: string): ObservedHostLink[] {
     master: l.master,
     alias: l.ifalias,
     kind: l.linkinfo?.info_kind,
-    vxlan: l.linkinfo?.info_kind === 'vxlan' ? { id: l.linkinfo.info_data?.id ?? 0, local: l.linkinfo.info_data?.local, port: l.linkinfo.info_data?.port } : undefined,
+    vxlan:
+      l.linkinfo?.info_kind === 'vxlan'
+        ? { id: l.linkinfo.info_data?.id ?? 0, local: l.linkinfo.info_data?.local, port: l.linkinfo.info_data?.port }
+        : undefined,
   }));
 }
 

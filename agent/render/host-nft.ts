@@ -17,7 +17,8 @@ export function uplinkDevice(b: HostConfig['bridges'][number]): string {
 export function renderHostNft(cfg: HostConfig): string {
   const uplinks = [...new Set(cfg.bridges.map(uplinkDevice))];
   const dhcpIps = [...new Set(cfg.dhcp.map((d) => d.serverIp))];
-  const elements = (xs: string[], quote: boolean) => (xs.length ? ` elements = { ${xs.map((x) => (quote ? `"${x}"` : x)).join(', ')} }` : '');
+  const elements = (xs: string[], quote: boolean) =>
+    xs.length ? ` elements = { ${xs.map((x) => (quote ? `"${x}"` : x)).join(', ')} }` : '';
   return [
     `# host ${cfg.hostId} generation ${cfg.generation}`,
     `table bridge ${HOST_TABLE} {}`,

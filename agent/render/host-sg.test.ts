@@ -38,7 +38,15 @@ describe('host security-group ruleset (R-SG-2, R-SG-3)', () => {
     expect(text).toContain('udp sport 67 udp dport 68 accept');
   });
   it('renders each group’s rules once, however many ports use it', () => {
-    const many: HostSgConfig = { ...S_SG_HOST, ports: Array.from({ length: 50 }, (_, i) => ({ port: `vp${i}`, ip: `192.168.10.${i + 20}`, groupIds: [SG1], dns: ['192.168.10.1'] })) };
+    const many: HostSgConfig = {
+      ...S_SG_HOST,
+      ports: Array.from({ length: 50 }, (_, i) => ({
+        port: `vp${i}`,
+        ip: `192.168.10.${i + 20}`,
+        groupIds: [SG1],
+        dns: ['192.168.10.1'],
+      })),
+    };
     expect(renderHostSg(many).match(/tcp dport 23-1024 accept/g)).toHaveLength(2);
   });
   it('an egress-open group ends its profile’s egress chain with accept; one with an egress rule of its own ends with drop', () => {
@@ -55,19 +63,36 @@ describe('host security-group ruleset (R-SG-2, R-SG-3)', () => {
     expect(renderHostSgDelta(joined, S_SG_HOST)).toBe('delete element inet cr_sg g_777777777777 { 192.168.20.7 }\n');
     expect(renderHostSgDelta(S_SG_HOST, S_SG_HOST)).toBe('');
   });
-  const portJoined: HostSgConfig = { ...S_SG_HOST, ports: [{ ...S_SG_HOST.ports[0]!, groupIds: [SG1] }, ...S_SG_HOST.ports.slice(1)] };
+  const portJoined: HostSgConfig = {
+    ...S_SG_HOST,
+    ports: [{ ...S_SG_HOST.ports[0]!, groupIds: [SG1] }, ...S_SG_HOST.ports.slice(1)],
+  };
   it('a port joining a profile that exists here is one element per port map', () => {
-    expect(renderHostSgDelta(S_SG_HOST, portJoined)).toBe('add element bridge cr_sg port_in { "vp1" : 0x5c000001 }\nadd element bridge cr_sg port_out { "vp1" : 1:1 }\n');
-    expect(renderHostSgDelta(portJoined, S_SG_HOST)).toBe('delete element bridge cr_sg port_in { "vp1" }\ndelete element bridge cr_sg port_out { "vp1" }\n');
+    expect(renderHostSgDelta(S_SG_HOST, portJoined)).toBe(
+      'add element bridge cr_sg port_in { "vp1" : 0x5c000001 }\nadd element bridge cr_sg port_out { "vp1" : 1:1 }\n',
+    );
+    expect(renderHostSgDelta(portJoined, S_SG_HOST)).toBe(
+      'delete element bridge cr_sg port_in { "vp1" }\ndelete element bridge cr_sg port_out { "vp1" }\n',
+    );
   });
   it('a rule change or a new profile is no delta: the ruleset is replaced whole', () => {
     expect(renderHostSgDelta(S_SG_HOST, { ...S_SG_HOST, groups: [{ ...group, rules: group.rules.slice(1) }] })).toBeNull();
-    expect(renderHostSgDelta(S_SG_HOST, { ...S_SG_HOST, ports: [{ ...S_SG_HOST.ports[0]!, groupIds: [SG1], dns: ['192.168.10.2'] }, ...S_SG_HOST.ports.slice(1)] })).toBeNull();
+    expect(
+      renderHostSgDelta(S_SG_HOST, {
+        ...S_SG_HOST,
+        ports: [{ ...S_SG_HOST.ports[0]!, groupIds: [SG1], dns: ['192.168.10.2'] }, ...S_SG_HOST.ports.slice(1)],
+      }),
+    ).toBeNull();
   });
-  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('a delta applies on top of the full ruleset and gives the full ruleset of the new config', () => {
-    const listing = (script: string) => execFileSync('unshare', ['-n', 'sh', '-c', 'nft -f - && nft list table inet cr_sg'], { input: script }).toString();
-    expect(listing(renderHostSg(S_SG_HOST) + renderHostSgDelta(S_SG_HOST, joined))).toBe(listing(renderHostSg(joined)));
-    const both = (script: string) => execFileSync('unshare', ['-n', 'sh', '-c', 'nft -f - && nft list ruleset'], { input: script }).toString();
-    expect(both(renderHostSg(S_SG_HOST) + renderHostSgDelta(S_SG_HOST, portJoined))).toBe(both(renderHostSg(portJoined)));
-  });
+  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))(
+    'a delta applies on top of the full ruleset and gives the full ruleset of the new config',
+    () => {
+      const listing = (script: string) =>
+        execFileSync('unshare', ['-n', 'sh', '-c', 'nft -f - && nft list table inet cr_sg'], { input: script }).toString();
+      expect(listing(renderHostSg(S_SG_HOST) + renderHostSgDelta(S_SG_HOST, joined))).toBe(listing(renderHostSg(joined)));
+      const both = (script: string) =>
+        execFileSync('unshare', ['-n', 'sh', '-c', 'nft -f - && nft list ruleset'], { input: script }).toString();
+      expect(both(renderHostSg(S_SG_HOST) + renderHostSgDelta(S_SG_HOST, portJoined))).toBe(both(renderHostSg(portJoined)));
+    },
+  );
 });

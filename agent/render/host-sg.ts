@@ -23,7 +23,8 @@ type SgRule = SgGroup['rules'][number];
 
 export const SG_TABLE = 'cr_sg';
 const setName = (groupId: string) => `g_${groupId.replace(/-/g, '').slice(-12)}`;
-const referencedGroups = (cfg: HostSgConfig) => new Set(cfg.groups.flatMap((g) => g.rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : []))));
+const referencedGroups = (cfg: HostSgConfig) =>
+  new Set(cfg.groups.flatMap((g) => g.rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : []))));
 
 function match(r: SgRule): string {
   const peer = r.direction === 'ingress' ? 'ip saddr' : 'ip daddr';
@@ -39,7 +40,8 @@ function match(r: SgRule): string {
   return parts.join(' ');
 }
 
-const groupChain = (g: SgGroup, direction: 'ingress' | 'egress') => `${direction === 'ingress' ? 'ig' : 'eg'}_${g.id.replace(/-/g, '').slice(-12)}`;
+const groupChain = (g: SgGroup, direction: 'ingress' | 'egress') =>
+  `${direction === 'ingress' ? 'ig' : 'eg'}_${g.id.replace(/-/g, '').slice(-12)}`;
 
 /** A profile: the groups of a port and its network's DNS. Ports with equal profiles share chains and a tag. */
 interface Profile {
@@ -52,7 +54,8 @@ const profileKey = (p: HostSgPort) => `${[...p.groupIds].sort().join(',')}|${[..
 /** The profiles of a config, numbered 1.. in key order: the same profiles always get the same tags. */
 function profilesOf(cfg: HostSgConfig): Map<string, Profile & { tag: number }> {
   const byKey = new Map<string, Profile>();
-  for (const p of cfg.ports.filter((x) => x.groupIds.length > 0)) byKey.set(profileKey(p), { key: profileKey(p), groupIds: [...p.groupIds].sort(), dns: [...p.dns].sort() });
+  for (const p of cfg.ports.filter((x) => x.groupIds.length > 0))
+    byKey.set(profileKey(p), { key: profileKey(p), groupIds: [...p.groupIds].sort(), dns: [...p.dns].sort() });
   return new Map([...byKey.keys()].sort().map((k, i) => [k, { ...byKey.get(k)!, tag: i + 1 }]));
 }
 /** Marks in a space of their own (0x5c00xxxx), cleared again after filtering: other users of marks on this host are undisturbed and no tag leaks into an encapsulated packet. */
@@ -68,7 +71,8 @@ function profileChain(prof: Profile & { tag: number }, byId: Map<string, SgGroup
       ? ['udp dport 67 accept', ...prof.dns.map((d) => `ip daddr ${d} meta l4proto { tcp, udp } th dport 53 accept`)]
       : ['udp sport 67 udp dport 68 accept'];
   for (const g of groups) lines.push(`jump ${groupChain(g, direction)}`);
-  if (direction === 'egress' && groups.some((g) => !g.rules.some((r) => r.direction === 'egress' && !r.isDefault))) lines.push('accept comment "egress not restricted (R-SG-2)"');
+  if (direction === 'egress' && groups.some((g) => !g.rules.some((r) => r.direction === 'egress' && !r.isDefault)))
+    lines.push('accept comment "egress not restricted (R-SG-2)"');
   lines.push('drop');
   return [`\tchain ${direction === 'ingress' ? 'in' : 'out'}_${prof.tag} {`, ...lines.map((l) => `\t\t${l}`), `\t}`];
 }
@@ -81,7 +85,10 @@ export function renderHostSg(cfg: HostSgConfig): string {
   const profiles = profilesOf(cfg);
   const tagOf = (p: HostSgPort) => profiles.get(profileKey(p))!.tag;
   const ports = cfg.ports.filter((p) => p.groupIds.length > 0).sort((a, b) => a.port.localeCompare(b.port));
-  const used = [...new Set([...profiles.values()].flatMap((p) => p.groupIds))].sort().map((id) => byId.get(id)).filter((g): g is SgGroup => !!g);
+  const used = [...new Set([...profiles.values()].flatMap((p) => p.groupIds))]
+    .sort()
+    .map((id) => byId.get(id))
+    .filter((g): g is SgGroup => !!g);
   return [
     `table bridge ${SG_TABLE} {}`,
     `delete table bridge ${SG_TABLE}`,
@@ -98,11 +105,15 @@ export function renderHostSg(cfg: HostSgConfig): string {
     `table inet ${SG_TABLE} {}`,
     `delete table inet ${SG_TABLE}`,
     `table inet ${SG_TABLE} {`,
-    ...[...referencedGroups(cfg)].sort().map((g) => `\tset ${setName(g)} { type ipv4_addr;${elements([...(cfg.members[g] ?? [])].sort())} }`),
+    ...[...referencedGroups(cfg)]
+      .sort()
+      .map((g) => `\tset ${setName(g)} { type ipv4_addr;${elements([...(cfg.members[g] ?? [])].sort())} }`),
     ...used.flatMap((g) =>
       (['egress', 'ingress'] as const).flatMap((direction) => [
         `\tchain ${groupChain(g, direction)} {`,
-        ...g.rules.filter((r) => r.direction === direction).map((r) => `\t\t${`${match(r)} accept`.trimStart()} comment "sg=${g.id} rule=${r.id}"`),
+        ...g.rules
+          .filter((r) => r.direction === direction)
+          .map((r) => `\t\t${`${match(r)} accept`.trimStart()} comment "sg=${g.id} rule=${r.id}"`),
         `\t}`,
       ]),
     ),
@@ -110,12 +121,16 @@ export function renderHostSg(cfg: HostSgConfig): string {
     `\tchain egress {`,
     `\t\ttype filter hook forward priority 0; policy accept;`,
     `\t\tct state established,related accept`,
-    ...(profiles.size ? [`\t\tmeta mark vmap { ${[...profiles.values()].map((p) => `${mark(p.tag)} : jump out_${p.tag}`).join(', ')} }`] : []),
+    ...(profiles.size
+      ? [`\t\tmeta mark vmap { ${[...profiles.values()].map((p) => `${mark(p.tag)} : jump out_${p.tag}`).join(', ')} }`]
+      : []),
     `\t}`,
     `\tchain ingress {`,
     `\t\ttype filter hook forward priority 10; policy accept;`,
     `\t\tct state established,related accept`,
-    ...(profiles.size ? [`\t\tmeta priority vmap { ${[...profiles.values()].map((p) => `${classid(p.tag)} : jump in_${p.tag}`).join(', ')} }`] : []),
+    ...(profiles.size
+      ? [`\t\tmeta priority vmap { ${[...profiles.values()].map((p) => `${classid(p.tag)} : jump in_${p.tag}`).join(', ')} }`]
+      : []),
     `\t}`,
     `\tchain untag {`,
     `\t\ttype filter hook forward priority 20; policy accept;`,
@@ -135,7 +150,9 @@ function derived(cfg: HostSgConfig) {
   let d = derivedCache.get(cfg);
   if (!d) {
     const profiles = profilesOf(cfg);
-    const portTags = new Map(cfg.ports.filter((p) => p.groupIds.length > 0).map((p) => [p.port, profiles.get(profileKey(p))!.tag]));
+    const portTags = new Map(
+      cfg.ports.filter((p) => p.groupIds.length > 0).map((p) => [p.port, profiles.get(profileKey(p))!.tag]),
+    );
     d = { groups: JSON.stringify(cfg.groups), profileKeys: JSON.stringify([...profiles.keys()]), portTags };
     derivedCache.set(cfg, d);
   }
@@ -154,15 +171,23 @@ export function renderHostSgDelta(prev: HostSgConfig, next: HostSgConfig): strin
   if (p.groups !== n.groups || p.profileKeys !== n.profileKeys) return null;
   const lines: string[] = [];
   const [before, after] = [p.portTags, n.portTags];
-  const changed = [...before].filter(([port, tag]) => after.get(port) !== tag).map(([port]) => port).sort();
-  const added = [...after].filter(([port, tag]) => before.get(port) !== tag).map(([port]) => port).sort();
+  const changed = [...before]
+    .filter(([port, tag]) => after.get(port) !== tag)
+    .map(([port]) => port)
+    .sort();
+  const added = [...after]
+    .filter(([port, tag]) => before.get(port) !== tag)
+    .map(([port]) => port)
+    .sort();
   if (changed.length) {
     lines.push(`delete element bridge ${SG_TABLE} port_in { ${changed.map((x) => `"${x}"`).join(', ')} }`);
     lines.push(`delete element bridge ${SG_TABLE} port_out { ${changed.map((x) => `"${x}"`).join(', ')} }`);
   }
   if (added.length) {
     lines.push(`add element bridge ${SG_TABLE} port_in { ${added.map((x) => `"${x}" : ${mark(after.get(x)!)}`).join(', ')} }`);
-    lines.push(`add element bridge ${SG_TABLE} port_out { ${added.map((x) => `"${x}" : ${classid(after.get(x)!)}`).join(', ')} }`);
+    lines.push(
+      `add element bridge ${SG_TABLE} port_out { ${added.map((x) => `"${x}" : ${classid(after.get(x)!)}`).join(', ')} }`,
+    );
   }
   for (const g of [...referencedGroups(next)].sort()) {
     const was = new Set(prev.members[g] ?? []);

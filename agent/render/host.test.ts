@@ -22,7 +22,12 @@ const H1: HostConfig = HostConfigV1.parse({
   namespacePrefix: 'cr-lab-h1-',
   bridges: [
     { l2Id: L2V, name: deviceNames.bridge(L2V), uplink: { kind: 'vlan', nic: 'em01', vlanId: 2700 } },
-    { l2Id: L2X, name: deviceNames.bridge(L2X), mtu: 1450, uplink: { kind: 'vxlan', vni: 100, localIp: '172.20.0.11', remotes: ['172.20.0.12'] } },
+    {
+      l2Id: L2X,
+      name: deviceNames.bridge(L2X),
+      mtu: 1450,
+      uplink: { kind: 'vxlan', vni: 100, localIp: '172.20.0.11', remotes: ['172.20.0.12'] },
+    },
   ],
   ports: [{ nicId: NIC1, name: deviceNames.port(NIC1), bridge: deviceNames.bridge(L2V), mac: '02:00:00:00:00:01' }],
   dhcp: [
@@ -37,7 +42,6 @@ const H1: HostConfig = HostConfigV1.parse({
     },
   ],
 });
-
 
 describe('host nftables: DHCP stays on its host (R-DHCP-1)', () => {
   it('renders h1 to its golden file', () => golden('host-h1.nft', renderHostNft(H1)));
@@ -56,7 +60,8 @@ describe('host nftables: DHCP stays on its host (R-DHCP-1)', () => {
 
 describe('per-L3 DHCP server', () => {
   const paths = { hostsFile: '/run/cr/h.hosts', leaseFile: '/run/cr/h.leases', pidFile: '/run/cr/h.pid', iface: 'eth0' };
-  it('renders the seed private L3 (DHCP 192.168.10.10) to its golden file', () => golden('host-h1-dhcp.dnsmasq', renderDhcpConf(H1.dhcp[0]!, paths)));
+  it('renders the seed private L3 (DHCP 192.168.10.10) to its golden file', () =>
+    golden('host-h1-dhcp.dnsmasq', renderDhcpConf(H1.dhcp[0]!, paths)));
   it('answers only known MACs, with router and DNS = the vRouter', () => {
     const text = renderDhcpConf(H1.dhcp[0]!, paths);
     expect(text).toContain('dhcp-ignore=tag:!known');
@@ -105,15 +110,30 @@ describe('host links by diff', () => {
       { name: deviceNames.port(NIC1), up: true, mtu: 1500, master: bv },
       { name: bv, up: true, mtu: 1500, alias: 'cloudrouter', kind: 'bridge' },
       { name: bx, up: true, mtu: 1450, alias: 'cloudrouter', kind: 'bridge' },
-      { name: 'vx100', up: true, mtu: 1450, master: bx, alias: 'cloudrouter', kind: 'vxlan', vxlan: { id: 100, local: '172.20.0.11', port: 4789 } },
+      {
+        name: 'vx100',
+        up: true,
+        mtu: 1450,
+        master: bx,
+        alias: 'cloudrouter',
+        kind: 'vxlan',
+        vxlan: { id: 100, local: '172.20.0.11', port: 4789 },
+      },
       { name: deviceNames.dhcpVeth(L3A), up: true, mtu: 1500, master: bv },
     ];
     expect(planHostLinks(ready, H1).batch).toEqual([]);
-    const stale = [...ready, { name: 'br-00000000', up: true, mtu: 1500, alias: 'cloudrouter' }, { name: 'docker0', up: true, mtu: 1500 }];
+    const stale = [
+      ...ready,
+      { name: 'br-00000000', up: true, mtu: 1500, alias: 'cloudrouter' },
+      { name: 'docker0', up: true, mtu: 1500 },
+    ];
     expect(planHostLinks(stale, H1).batch).toEqual(['link del br-00000000']);
   });
   it('recreates a VXLAN device whose VTEP changed', () => {
-    const moved = [...base, { name: 'vx100', up: true, mtu: 1450, alias: 'cloudrouter', vxlan: { id: 100, local: '172.20.0.99', port: 4789 } }];
+    const moved = [
+      ...base,
+      { name: 'vx100', up: true, mtu: 1450, alias: 'cloudrouter', vxlan: { id: 100, local: '172.20.0.99', port: 4789 } },
+    ];
     expect(planHostLinks(moved, H1).batch).toContain('link del vx100');
   });
   it('reports a VM port that does not exist yet instead of failing', () => {
@@ -138,7 +158,10 @@ describe('host protocol v1', () => {
     ['the same bridge twice', { bridges: [H1.bridges[0]!, H1.bridges[0]!] }],
     ['VLAN 4095', { bridges: [{ ...H1.bridges[0]!, uplink: { kind: 'vlan', nic: 'em01', vlanId: 4095 } }] }],
     ['a namespace prefix with a slash', { namespacePrefix: 'cr/../x' }],
-    ['a hostname with a space', { dhcp: [{ ...H1.dhcp[0]!, leases: [{ mac: '02:00:00:00:00:01', ip: '192.168.10.21', hostname: 'VM 1' }] }] }],
+    [
+      'a hostname with a space',
+      { dhcp: [{ ...H1.dhcp[0]!, leases: [{ mac: '02:00:00:00:00:01', ip: '192.168.10.21', hostname: 'VM 1' }] }] },
+    ],
   ])('refuses %s', (_n, patch) => {
     expect(HostConfigV1.safeParse({ ...H1, ...patch }).success).toBe(false);
   });

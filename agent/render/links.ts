@@ -103,10 +103,17 @@ export function parseIpAddr(json: string): ObservedLink[] {
     name: l.ifname,
     up: (l.flags ?? []).includes('UP'),
     mtu: l.mtu ?? 1500,
-    addresses: (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.scope !== 'host').map((a) => `${a.local}/${a.prefixlen}`),
+    addresses: (l.addr_info ?? [])
+      .filter((a) => a.family === 'inet' && a.scope !== 'host')
+      .map((a) => `${a.local}/${a.prefixlen}`),
   }));
 }
 
 export function parseIpRoute(json: string): ObservedRoute[] {
-  return (JSON.parse(json) as IpRouteJson[]).map((r) => ({ destination: r.dst, via: r.gateway, dev: r.dev, protocol: r.protocol === undefined ? undefined : String(r.protocol) }));
+  return (JSON.parse(json) as IpRouteJson[]).map((r) => ({
+    destination: r.dst,
+    via: r.gateway,
+    dev: r.dev,
+    protocol: r.protocol === undefined ? undefined : String(r.protocol),
+  }));
 }

@@ -27,7 +27,12 @@ function arpResponder(nic: Nic & { mac: string }): string {
 }
 
 function arpChain(nic: Nic & { mac: string }): string[] {
-  return [`	chain arp_${nic.name} {`, `		type filter hook ingress device "${nic.name}" priority 0; policy accept;`, `		${arpResponder(nic)}`, `	}`];
+  return [
+    `	chain arp_${nic.name} {`,
+    `		type filter hook ingress device "${nic.name}" priority 0; policy accept;`,
+    `		${arpResponder(nic)}`,
+    `	}`,
+  ];
 }
 
 /**
@@ -67,7 +72,8 @@ function eipElements(e: Eip): Array<[map: string, key: string, value: string]> {
 /** One element per VIP port: this keeps the offset (VIP:5900 → VM:6900; a range DNAT would not, FACTS.md). */
 function pfElements(pf: Pf): Array<[map: string, key: string, value: string]> {
   const out: Array<[string, string, string]> = [];
-  for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++) out.push([mapName.pf(pf.protocol), `${pf.vip} . ${p}`, `${pf.target} . ${pf.targetPortStart + (p - pf.vipPortStart)}`]);
+  for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++)
+    out.push([mapName.pf(pf.protocol), `${pf.vip} . ${p}`, `${pf.target} . ${pf.targetPortStart + (p - pf.vipPortStart)}`]);
   return out;
 }
 
@@ -78,7 +84,10 @@ function chainRules(cfg: VRouterConfig) {
     routed,
     prefilter: cfg.portForwards
       .filter((pf) => pf.allowedCidr)
-      .map((pf) => `ip daddr ${pf.vip} ${pf.protocol} dport ${pf.vipPortStart}-${pf.vipPortEnd} ip saddr != ${pf.allowedCidr} drop comment "pf=${pf.id} allowed source"`),
+      .map(
+        (pf) =>
+          `ip daddr ${pf.vip} ${pf.protocol} dport ${pf.vipPortStart}-${pf.vipPortEnd} ip saddr != ${pf.allowedCidr} drop comment "pf=${pf.id} allowed source"`,
+      ),
     prerouting: [
       `dnat ip to ip daddr map @${mapName.eipDnat} comment "eip"`,
       `dnat ip to ip daddr . tcp dport map @${mapName.pf('tcp')} comment "pf tcp"`,
@@ -87,7 +96,9 @@ function chainRules(cfg: VRouterConfig) {
     postrouting: [
       // R-RT-1: traffic routed to another network through a route entry keeps its source address.
       `ip daddr @no_snat return comment "route tables"`,
-      ...cfg.nics.filter((n) => n.role === 'public').map((n) => `oifname "${n.name}" snat ip to ip saddr map @${mapName.eipSnat(n.name)} comment "eip"`),
+      ...cfg.nics
+        .filter((n) => n.role === 'public')
+        .map((n) => `oifname "${n.name}" snat ip to ip saddr map @${mapName.eipSnat(n.name)} comment "eip"`),
       ...cfg.snat.map((s) => `oifname "${s.outNic}" ip saddr ${s.sourceCidr} snat to ${s.toAddress} comment "snat l3=${s.l3Id}"`),
     ],
   };
@@ -109,7 +120,12 @@ export function nftSkeleton(cfg: VRouterConfig): string[] {
     `table ${T} {`,
     ...mapsOf(cfg).map(([m, type]) => `\tmap ${m} { type ${type}; }`),
     `\tset no_snat { type ipv4_addr; flags interval;${r.routed.length ? ` elements = { ${r.routed.join(', ')} }` : ''} }`,
-    ...(Object.keys(CHAINS) as Array<keyof typeof CHAINS>).flatMap((c) => [`\tchain ${c} {`, `\t\t${CHAINS[c]}`, ...r[c].map((l) => `\t\t${l}`), `\t}`]),
+    ...(Object.keys(CHAINS) as Array<keyof typeof CHAINS>).flatMap((c) => [
+      `\tchain ${c} {`,
+      `\t\t${CHAINS[c]}`,
+      ...r[c].map((l) => `\t\t${l}`),
+      `\t}`,
+    ]),
     `}`,
   ];
 }
@@ -121,7 +137,15 @@ const addElements = (m: string, entries: Iterable<[string, string]>) => {
 
 /** The skeleton as one `nft -f` text: replaces the table in one transaction, maps empty. */
 export function renderVRouterNftSkeleton(cfg: VRouterConfig): string {
-  return [`# vRouter ${cfg.routerId} generation ${cfg.generation}`, `table ${T} {}`, `delete table ${T}`, `table ${A} {}`, `delete table ${A}`, ...nftSkeleton(cfg), ''].join('\n');
+  return [
+    `# vRouter ${cfg.routerId} generation ${cfg.generation}`,
+    `table ${T} {}`,
+    `delete table ${T}`,
+    `table ${A} {}`,
+    `delete table ${A}`,
+    ...nftSkeleton(cfg),
+    '',
+  ].join('\n');
 }
 
 /**
@@ -143,17 +167,20 @@ export function renderVRouterNftElements(cfg: VRouterConfig, chunk = Infinity): 
   }
   for (const pf of cfg.portForwards) {
     const m = mapName.pf(pf.protocol);
-    for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++) push(m, `${pf.vip} . ${p} : ${pf.target} . ${pf.targetPortStart + (p - pf.vipPortStart)}`);
+    for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++)
+      push(m, `${pf.vip} . ${p} : ${pf.target} . ${pf.targetPortStart + (p - pf.vipPortStart)}`);
   }
   const out: string[] = [];
   for (const [m, els] of byMap) {
-    for (let i = 0; i < els.length; i += Math.min(chunk, els.length)) out.push(`add element ${T} ${m} { ${els.slice(i, i + chunk).join(', ')} }\n`);
+    for (let i = 0; i < els.length; i += Math.min(chunk, els.length))
+      out.push(`add element ${T} ${m} { ${els.slice(i, i + chunk).join(', ')} }\n`);
   }
   const vips = new Map<string, string[]>();
   const answering = new Set(publicNics(cfg).map((n) => n.name));
   for (const v of cfg.vips) if (answering.has(v.nic)) (vips.get(v.nic) ?? vips.set(v.nic, []).get(v.nic)!).push(v.ip);
   for (const [nic, ips] of vips) {
-    for (let i = 0; i < ips.length; i += Math.min(chunk, ips.length)) out.push(`add element ${A} ${vipSetName(nic)} { ${ips.slice(i, i + chunk).join(', ')} }\n`);
+    for (let i = 0; i < ips.length; i += Math.min(chunk, ips.length))
+      out.push(`add element ${A} ${vipSetName(nic)} { ${ips.slice(i, i + chunk).join(', ')} }\n`);
   }
   return out;
 }
@@ -187,7 +214,13 @@ function commonPrefix<T>(a: T[], b: T[], same: (x: T, y: T) => boolean): number 
 
 const sameEip = (a: Eip, b: Eip) => a.id === b.id && a.vip === b.vip && a.target === b.target && a.nic === b.nic;
 const samePf = (a: Pf, b: Pf) =>
-  a.id === b.id && a.protocol === b.protocol && a.vip === b.vip && a.vipPortStart === b.vipPortStart && a.vipPortEnd === b.vipPortEnd && a.target === b.target && a.targetPortStart === b.targetPortStart;
+  a.id === b.id &&
+  a.protocol === b.protocol &&
+  a.vip === b.vip &&
+  a.vipPortStart === b.vipPortStart &&
+  a.vipPortEnd === b.vipPortEnd &&
+  a.target === b.target &&
+  a.targetPortStart === b.targetPortStart;
 
 /** Rules present in `b` and not (equal) in `a`, past their common prefix: O(N) comparisons, O(changes) elements. */
 function changedRules<T extends { id: string }>(a: T[], b: T[], same: (x: T, y: T) => boolean): { gone: T[]; added: T[] } {
@@ -268,13 +301,24 @@ export function renderVRouterNftDelta(prev: VRouterConfig, next: VRouterConfig):
   for (const [nic, rule] of arpB) {
     if (arpA.get(nic) === rule) continue;
     if (arpA.has(nic)) lines.push(`flush chain ${A} arp_${nic}`, `delete chain ${A} arp_${nic}`);
-    lines.push(`add set ${A} ${vipSetName(nic)} { type ipv4_addr; }`, `add chain ${A} arp_${nic} { type filter hook ingress device "${nic}" priority 0; policy accept; }`, `add rule ${A} arp_${nic} ${rule}`);
+    lines.push(
+      `add set ${A} ${vipSetName(nic)} { type ipv4_addr; }`,
+      `add chain ${A} arp_${nic} { type filter hook ingress device "${nic}" priority 0; policy accept; }`,
+      `add rule ${A} arp_${nic} ${rule}`,
+    );
   }
   const vips = vipChanges(prev, next);
-  for (const [nic, ips] of vips.gone) if (arpB.has(nic)) lines.push(`delete element ${A} ${vipSetName(nic)} { ${ips.join(', ')} }`);
-  for (const nic of arpA.keys()) if (!arpB.has(nic)) lines.push(`flush chain ${A} arp_${nic}`, `delete chain ${A} arp_${nic}`, `delete set ${A} ${vipSetName(nic)}`);
+  for (const [nic, ips] of vips.gone)
+    if (arpB.has(nic)) lines.push(`delete element ${A} ${vipSetName(nic)} { ${ips.join(', ')} }`);
+  for (const nic of arpA.keys())
+    if (!arpB.has(nic))
+      lines.push(`flush chain ${A} arp_${nic}`, `delete chain ${A} arp_${nic}`, `delete set ${A} ${vipSetName(nic)}`);
   for (const [nic, ips] of vips.added) if (arpB.has(nic)) lines.push(`add element ${A} ${vipSetName(nic)} { ${ips.join(', ')} }`);
-  return { text: lines.length ? lines.join('\n') + '\n' : '', changed, addedVips: [...vips.added].flatMap(([nic, ips]) => ips.map((ip) => ({ ip, nic }))) };
+  return {
+    text: lines.length ? lines.join('\n') + '\n' : '',
+    changed,
+    addedVips: [...vips.added].flatMap(([nic, ips]) => ips.map((ip) => ({ ip, nic }))),
+  };
 }
 
 /** VIPs removed and added per NIC, past the lists' common prefix (configs keep their order). */
@@ -289,5 +333,8 @@ export function vipChanges(prev: VRouterConfig, next: VRouterConfig) {
     for (const v of list) (out.get(v.nic) ?? out.set(v.nic, []).get(v.nic)!).push(v.ip);
     return out;
   };
-  return { gone: group(prev.vips.slice(p).filter((v) => !after.has(key(v)))), added: group(next.vips.slice(p).filter((v) => !before.has(key(v)))) };
+  return {
+    gone: group(prev.vips.slice(p).filter((v) => !after.has(key(v)))),
+    added: group(next.vips.slice(p).filter((v) => !before.has(key(v)))),
+  };
 }

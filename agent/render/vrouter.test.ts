@@ -26,19 +26,26 @@ const BASIC: VRouterConfig = VRouterConfigV1.parse({
   dns: { listen: ['192.168.10.1'], upstreams: ['198.51.100.53'] },
 });
 
-
-
 describe('vRouter nftables (R-SNAT-1)', () => {
   it('renders the basic router to its golden file', () => {
     golden('vrouter-basic.nft', renderVRouterNft(BASIC));
   });
   it('scopes SNAT to the public NIC and names the L3', () => {
-    expect(renderVRouterNft(BASIC)).toContain(`oifname "eth1" ip saddr 192.168.10.0/24 snat to 10.108.10.5 comment "snat l3=${PRIV}"`);
+    expect(renderVRouterNft(BASIC)).toContain(
+      `oifname "eth1" ip saddr 192.168.10.0/24 snat to 10.108.10.5 comment "snat l3=${PRIV}"`,
+    );
   });
-  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` (in a throwaway network namespace)', () => {
-    // The ARP responder's chain hooks eth1: the namespace needs one.
-    expect(() => execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && nft --check -f -'], { input: renderVRouterNft(BASIC) })).not.toThrow();
-  });
+  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))(
+    'passes `nft --check` (in a throwaway network namespace)',
+    () => {
+      // The ARP responder's chain hooks eth1: the namespace needs one.
+      expect(() =>
+        execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && nft --check -f -'], {
+          input: renderVRouterNft(BASIC),
+        }),
+      ).not.toThrow();
+    },
+  );
 });
 
 // S-EIP / S-PF / S-TENANT on the same router: an EIP, a single-port PF with an offset and a source
@@ -55,8 +62,25 @@ const SERVICES: VRouterConfig = VRouterConfigV1.parse({
   ],
   eips: [{ id: EIP, vip: '10.108.10.20', target: '192.168.10.2', nic: 'eth1' }],
   portForwards: [
-    { id: PF1, protocol: 'tcp', vip: '10.108.10.21', vipPortStart: 24, vipPortEnd: 24, target: '192.168.10.3', targetPortStart: 22, allowedCidr: '198.51.100.0/24' },
-    { id: PF2, protocol: 'tcp', vip: '10.108.10.21', vipPortStart: 5900, vipPortEnd: 5902, target: '192.168.10.2', targetPortStart: 6900 },
+    {
+      id: PF1,
+      protocol: 'tcp',
+      vip: '10.108.10.21',
+      vipPortStart: 24,
+      vipPortEnd: 24,
+      target: '192.168.10.3',
+      targetPortStart: 22,
+      allowedCidr: '198.51.100.0/24',
+    },
+    {
+      id: PF2,
+      protocol: 'tcp',
+      vip: '10.108.10.21',
+      vipPortStart: 5900,
+      vipPortEnd: 5902,
+      target: '192.168.10.2',
+      targetPortStart: 6900,
+    },
   ],
 });
 
@@ -68,7 +92,9 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
     const text = renderVRouterNft(SERVICES);
     expect(text).toContain('add element ip cr_vrouter eip_dnat { 10.108.10.20 : 192.168.10.2 }');
     expect(text).toContain('add element ip cr_vrouter eip_snat_eth1 { 192.168.10.2 : 10.108.10.20 }');
-    expect(text).toContain('10.108.10.21 . 5900 : 192.168.10.2 . 6900, 10.108.10.21 . 5901 : 192.168.10.2 . 6901, 10.108.10.21 . 5902 : 192.168.10.2 . 6902');
+    expect(text).toContain(
+      '10.108.10.21 . 5900 : 192.168.10.2 . 6900, 10.108.10.21 . 5901 : 192.168.10.2 . 6901, 10.108.10.21 . 5902 : 192.168.10.2 . 6902',
+    );
     expect(text).toContain('ip daddr 10.108.10.21 tcp dport 24-24 ip saddr != 198.51.100.0/24 drop');
     expect(text).toContain('set no_snat { type ipv4_addr; flags interval; elements = { 192.168.11.0/24 } }');
   });
@@ -88,7 +114,11 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
     expect(linksUnchanged(SERVICES, moved)).toBe(true);
   });
   it('one more EIP is one element each way and one VIP-set element', () => {
-    const more = { ...SERVICES, vips: [...SERVICES.vips, { ip: '10.108.10.22', nic: 'eth1' }], eips: [...SERVICES.eips, { id: PF1, vip: '10.108.10.22', target: '192.168.10.9', nic: 'eth1' }] };
+    const more = {
+      ...SERVICES,
+      vips: [...SERVICES.vips, { ip: '10.108.10.22', nic: 'eth1' }],
+      eips: [...SERVICES.eips, { id: PF1, vip: '10.108.10.22', target: '192.168.10.9', nic: 'eth1' }],
+    };
     const delta = renderVRouterNftDelta(SERVICES, more);
     expect(delta.text.trim().split('\n')).toEqual([
       'add element ip cr_vrouter eip_dnat { 10.108.10.22 : 192.168.10.9 }',
@@ -98,7 +128,11 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
     expect(delta.addedVips).toEqual([{ ip: '10.108.10.22', nic: 'eth1' }]);
   });
   it('nothing changed → nothing to do', () => {
-    expect(renderVRouterNftDelta(SERVICES, { ...SERVICES, generation: 9 })).toEqual({ text: '', changed: new Map(), addedVips: [] });
+    expect(renderVRouterNftDelta(SERVICES, { ...SERVICES, generation: 9 })).toEqual({
+      text: '',
+      changed: new Map(),
+      addedVips: [],
+    });
   });
   it('a removed route entry rebuilds the small parts only: the SNAT exclusion set, not the maps', () => {
     const text = renderVRouterNftDelta(SERVICES, { ...SERVICES, routes: [] }).text;
@@ -109,21 +143,55 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
     const restricted = { ...SERVICES, portForwards: SERVICES.portForwards.map((p) => ({ ...p, allowedCidr: '192.0.2.0/24' })) };
     const text = renderVRouterNftDelta(SERVICES, restricted).text;
     expect(text).toContain('flush chain ip cr_vrouter prefilter');
-    expect(text).toContain('add rule ip cr_vrouter prefilter ip daddr 10.108.10.21 tcp dport 5900-5902 ip saddr != 192.0.2.0/24 drop');
+    expect(text).toContain(
+      'add rule ip cr_vrouter prefilter ip daddr 10.108.10.21 tcp dport 5900-5902 ip saddr != 192.0.2.0/24 drop',
+    );
     expect(text).not.toContain('pf_tcp');
-    const twoPublics = { ...SERVICES, nics: [...SERVICES.nics, { name: 'eth3', role: 'public' as const, l3Id: PUB, addresses: ['172.20.0.10/24'], mac: '02:00:00:00:00:03' }] };
+    const twoPublics = {
+      ...SERVICES,
+      nics: [
+        ...SERVICES.nics,
+        { name: 'eth3', role: 'public' as const, l3Id: PUB, addresses: ['172.20.0.10/24'], mac: '02:00:00:00:00:03' },
+      ],
+    };
     const more = renderVRouterNftDelta(SERVICES, twoPublics).text;
     expect(more).toContain('add map ip cr_vrouter eip_snat_eth3 { type ipv4_addr : ipv4_addr; }');
-    expect(more).toContain('add rule ip cr_vrouter postrouting oifname "eth3" snat ip to ip saddr map @eip_snat_eth3 comment "eip"');
-    expect(more).toContain('add chain netdev cr_vrouter_arp arp_eth3 { type filter hook ingress device "eth3" priority 0; policy accept; }');
+    expect(more).toContain(
+      'add rule ip cr_vrouter postrouting oifname "eth3" snat ip to ip saddr map @eip_snat_eth3 comment "eip"',
+    );
+    expect(more).toContain(
+      'add chain netdev cr_vrouter_arp arp_eth3 { type filter hook ingress device "eth3" priority 0; policy accept; }',
+    );
   });
-  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('the deltas apply on top of the full table in a real kernel', () => {
-    const restricted = { ...SERVICES, routes: [], portForwards: SERVICES.portForwards.map((p) => ({ ...p, allowedCidr: '192.0.2.0/24' })) };
-    const script = renderVRouterNft(SERVICES) + renderVRouterNftDelta(SERVICES, restricted).text;
-    expect(() => execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && ip link add eth3 type veth peer name p3 && nft -f - && nft list table ip cr_vrouter'], { input: script })).not.toThrow();
-  });
+  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))(
+    'the deltas apply on top of the full table in a real kernel',
+    () => {
+      const restricted = {
+        ...SERVICES,
+        routes: [],
+        portForwards: SERVICES.portForwards.map((p) => ({ ...p, allowedCidr: '192.0.2.0/24' })),
+      };
+      const script = renderVRouterNft(SERVICES) + renderVRouterNftDelta(SERVICES, restricted).text;
+      expect(() =>
+        execFileSync(
+          'unshare',
+          [
+            '-n',
+            'sh',
+            '-c',
+            'ip link add eth1 type veth peer name p1 && ip link add eth3 type veth peer name p3 && nft -f - && nft list table ip cr_vrouter',
+          ],
+          { input: script },
+        ),
+      ).not.toThrow();
+    },
+  );
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` with services', () => {
-    expect(() => execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && nft --check -f -'], { input: renderVRouterNft(SERVICES) })).not.toThrow();
+    expect(() =>
+      execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && nft --check -f -'], {
+        input: renderVRouterNft(SERVICES),
+      }),
+    ).not.toThrow();
   });
 });
 
@@ -144,23 +212,36 @@ describe('vRouter DNS forwarder (R-DNS-1)', () => {
 describe('links, addresses and routes by diff', () => {
   const link = (name: string, addresses: string[], up = true) => ({ name, up, mtu: 1500, addresses });
   it.each([
-    ['a fresh router', [link('eth0', [], false), link('eth1', [], false), link('eth2', [], false)], [], [
-      'link set dev eth0 up',
-      'addr add 192.168.29.31/24 dev eth0',
-      'link set dev eth1 up',
-      'addr add 10.108.10.5/8 dev eth1',
-      'link set dev eth2 up',
-      'addr add 192.168.10.1/24 dev eth2',
-      `route replace default via 10.0.0.1 dev eth1 proto ${ROUTE_PROTO}`,
-    ]],
-    ['a router already in shape', [link('eth0', ['192.168.29.31/24']), link('eth1', ['10.108.10.5/8']), link('eth2', ['192.168.10.1/24'])], [
-      { destination: 'default', via: '10.0.0.1', dev: 'eth1', protocol: String(ROUTE_PROTO) },
-    ], []],
-    ['a stale address and a stale route of ours', [link('eth0', ['192.168.29.31/24']), link('eth1', ['10.108.10.5/8', '10.108.10.9/8']), link('eth2', ['192.168.10.1/24'])], [
-      { destination: 'default', via: '10.0.0.1', dev: 'eth1', protocol: String(ROUTE_PROTO) },
-      { destination: '172.16.0.0/16', via: '10.0.0.9', dev: 'eth1', protocol: String(ROUTE_PROTO) },
-      { destination: '10.0.0.0/8', dev: 'eth1', protocol: 'kernel' },
-    ], ['addr del 10.108.10.9/8 dev eth1', `route del 172.16.0.0/16 proto ${ROUTE_PROTO}`]],
+    [
+      'a fresh router',
+      [link('eth0', [], false), link('eth1', [], false), link('eth2', [], false)],
+      [],
+      [
+        'link set dev eth0 up',
+        'addr add 192.168.29.31/24 dev eth0',
+        'link set dev eth1 up',
+        'addr add 10.108.10.5/8 dev eth1',
+        'link set dev eth2 up',
+        'addr add 192.168.10.1/24 dev eth2',
+        `route replace default via 10.0.0.1 dev eth1 proto ${ROUTE_PROTO}`,
+      ],
+    ],
+    [
+      'a router already in shape',
+      [link('eth0', ['192.168.29.31/24']), link('eth1', ['10.108.10.5/8']), link('eth2', ['192.168.10.1/24'])],
+      [{ destination: 'default', via: '10.0.0.1', dev: 'eth1', protocol: String(ROUTE_PROTO) }],
+      [],
+    ],
+    [
+      'a stale address and a stale route of ours',
+      [link('eth0', ['192.168.29.31/24']), link('eth1', ['10.108.10.5/8', '10.108.10.9/8']), link('eth2', ['192.168.10.1/24'])],
+      [
+        { destination: 'default', via: '10.0.0.1', dev: 'eth1', protocol: String(ROUTE_PROTO) },
+        { destination: '172.16.0.0/16', via: '10.0.0.9', dev: 'eth1', protocol: String(ROUTE_PROTO) },
+        { destination: '10.0.0.0/8', dev: 'eth1', protocol: 'kernel' },
+      ],
+      ['addr del 10.108.10.9/8 dev eth1', `route del 172.16.0.0/16 proto ${ROUTE_PROTO}`],
+    ],
   ])('plans only the difference for %s', (_name, links, routes, expected) => {
     expect(planLinks({ links, routes }, BASIC)).toEqual(expected);
   });

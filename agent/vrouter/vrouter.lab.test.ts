@@ -75,10 +75,22 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
       'addr add 198.51.100.53/32 dev lo',
       'route add 10.0.0.0/8 via 203.0.113.2',
     ]);
-    await lab.nsBatch('gw', ['link set lo up', 'link set up0 up', 'link set pub0 up', 'addr add 203.0.113.2/30 dev up0', 'addr add 10.0.0.1/8 dev pub0', 'route add default via 203.0.113.1']);
+    await lab.nsBatch('gw', [
+      'link set lo up',
+      'link set up0 up',
+      'link set pub0 up',
+      'addr add 203.0.113.2/30 dev up0',
+      'addr add 10.0.0.1/8 dev pub0',
+      'route add default via 203.0.113.1',
+    ]);
     await lab.exec('gw', 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
     await lab.nsBatch('vr', ['link set lo up']);
-    await lab.nsBatch('vm', ['link set lo up', 'link set eth0 up', 'addr add 192.168.10.20/24 dev eth0', 'route add default via 192.168.10.1']);
+    await lab.nsBatch('vm', [
+      'link set lo up',
+      'link set eth0 up',
+      'addr add 192.168.10.20/24 dev eth0',
+      'route add default via 192.168.10.1',
+    ]);
     await lab.setResolver('vm', '192.168.10.1');
     lab.spawn('inet', process.execPath, ['lab/internet/web.mjs', '198.51.100.10', '80']);
     await lab.exec('inet', 'dnsmasq', [
@@ -119,7 +131,9 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
   });
 
   it('refuses a malformed config with a clear error and keeps the old one in force', async () => {
-    const err = await client.putRaw(JSON.stringify({ version: 1, routerId: ROUTER, generation: 2, nics: 'eth1' })).catch((e: unknown) => e);
+    const err = await client
+      .putRaw(JSON.stringify({ version: 1, routerId: ROUTER, generation: 2, nics: 'eth1' }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentCallError);
     expect(err).toMatchObject({ status: 400, error: { code: 'CONFIG_INVALID' } });
     const notJson = await client.putRaw('{not json').catch((e: unknown) => e);

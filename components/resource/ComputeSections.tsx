@@ -90,8 +90,17 @@ export function VerifyPanel({ vmId }: { vmId: string }) {
               : { kind, target, port: Number(port) };
     try {
       const r = await run.mutateAsync({ vmId, check });
-      const label = kind === 'http' ? `GET ${url}` : kind === 'dns' ? `DNS ${name}` : kind === 'listen' ? `listen ${port}` : `${kind} ${target}${kind === 'ping' ? '' : `:${port}`}`;
-      setHistory((h) => [{ at: new Date().toLocaleTimeString(), label, ok: r.ok, summary: r.summary, ms: r.ms }, ...h].slice(0, 20));
+      const label =
+        kind === 'http'
+          ? `GET ${url}`
+          : kind === 'dns'
+            ? `DNS ${name}`
+            : kind === 'listen'
+              ? `listen ${port}`
+              : `${kind} ${target}${kind === 'ping' ? '' : `:${port}`}`;
+      setHistory((h) =>
+        [{ at: new Date().toLocaleTimeString(), label, ok: r.ok, summary: r.summary, ms: r.ms }, ...h].slice(0, 20),
+      );
     } catch (err) {
       setError(describeError(err).message);
     }
@@ -253,7 +262,9 @@ export function SyncSection({ sync }: { sync: SyncRow | null }) {
         {sync ? (
           <div className="space-y-2 text-sm" data-testid="sync">
             <p>
-              <Badge tone={sync.inSync ? 'green' : 'amber'}>{sync.inSync ? t('sync.inSync') : sync.drift ? t('sync.drift') : t('sync.pending')}</Badge>{' '}
+              <Badge tone={sync.inSync ? 'green' : 'amber'}>
+                {sync.inSync ? t('sync.inSync') : sync.drift ? t('sync.drift') : t('sync.pending')}
+              </Badge>{' '}
               {t('sync.applied', { applied: sync.appliedGeneration, desired: sync.desiredGeneration })}
             </p>
             {sync.lastError && <Alert>{sync.lastError}</Alert>}

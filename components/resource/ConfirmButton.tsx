@@ -5,14 +5,30 @@ import { Alert, Button, Modal } from '../ui/primitives';
 import { describeError } from './api';
 
 /** A destructive action behind a confirmation dialog; the server's refusal is shown in the dialog. */
-export function ConfirmButton({ label, title, question, onConfirm, variant = 'danger' }: { label: string; title: string; question: string; onConfirm(): Promise<unknown>; variant?: 'danger' | 'ghost' }) {
+export function ConfirmButton({
+  label,
+  title,
+  question,
+  onConfirm,
+  variant = 'danger',
+}: {
+  label: string;
+  title: string;
+  question: string;
+  onConfirm(): Promise<unknown>;
+  variant?: 'danger' | 'ghost';
+}) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   return (
     <>
-      <Button variant={variant === 'danger' ? 'ghost' : variant} className={variant === 'danger' ? 'text-red-700 hover:bg-red-50' : undefined} onClick={() => (setError(null), setOpen(true))}>
+      <Button
+        variant={variant === 'danger' ? 'ghost' : variant}
+        className={variant === 'danger' ? 'text-red-700 hover:bg-red-50' : undefined}
+        onClick={() => (setError(null), setOpen(true))}
+      >
         {label}
       </Button>
       <Modal open={open} title={title} onClose={() => setOpen(false)}>

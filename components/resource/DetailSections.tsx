@@ -31,7 +31,10 @@ export function L3Sections({ l3, canWrite }: { l3: Row; canWrite: boolean }) {
     <>
       {l3.category === 'public' && actor.role === 'admin' && (
         <div className="flex justify-end">
-          <Button variant="secondary" onClick={async () => (await share.mutateAsync({ id: l3.id, shared: !l3.shared }), refresh())}>
+          <Button
+            variant="secondary"
+            onClick={async () => (await share.mutateAsync({ id: l3.id, shared: !l3.shared }), refresh())}
+          >
             {l3.shared ? t('common.unshare') : t('common.share')}
           </Button>
         </div>
@@ -87,7 +90,10 @@ export function L3Sections({ l3, canWrite }: { l3: Row; canWrite: boolean }) {
           <div className="space-y-3 text-sm">
             <p data-testid="ip-usage">{t('l3.usedOf', { used: usage.data.used, total: usage.data.total })}</p>
             <div className="h-2 w-full rounded bg-slate-100">
-              <div className="h-2 rounded bg-sky-600" style={{ width: `${usage.data.total ? Math.min(100, (usage.data.used / usage.data.total) * 100) : 0}%` }} />
+              <div
+                className="h-2 rounded bg-sky-600"
+                style={{ width: `${usage.data.total ? Math.min(100, (usage.data.used / usage.data.total) * 100) : 0}%` }}
+              />
             </div>
             {usage.data.holders.length > 0 && (
               <table className="w-full text-left">
@@ -117,9 +123,19 @@ export function L3Sections({ l3, canWrite }: { l3: Row; canWrite: boolean }) {
       <Modal open={adding} title={t('l3.addRange')} onClose={() => setAdding(false)} wide>
         <ResourceForm
           idPrefix="range"
-          fields={[...rangeFields, ...(dhcpAllowed ? [{ name: 'dhcpServerIp', label: 'field.dhcpServerIp' as const, kind: 'text' as const, optional: true }] : [])]}
+          fields={[
+            ...rangeFields,
+            ...(dhcpAllowed
+              ? [{ name: 'dhcpServerIp', label: 'field.dhcpServerIp' as const, kind: 'text' as const, optional: true }]
+              : []),
+          ]}
           schema={AddRange}
-          toInput={(v) => ({ l3Id: l3.id, name: '', range: rangeInput(v), dhcpServerIp: String(v.dhcpServerIp ?? '').trim() || null })}
+          toInput={(v) => ({
+            l3Id: l3.id,
+            name: '',
+            range: rangeInput(v),
+            dhcpServerIp: String(v.dhcpServerIp ?? '').trim() || null,
+          })}
           submit={(input) => addRange.mutateAsync(input as Parameters<typeof addRange.mutateAsync>[0])}
           onCancel={() => setAdding(false)}
           onDone={async () => {
@@ -150,7 +166,10 @@ export function L2Sections({ l2, canWrite }: { l2: Row; canWrite: boolean }) {
       title={t('field.clusters')}
       action={
         canWrite && (
-          <Button variant="secondary" onClick={async () => (await share.mutateAsync({ id: l2.id, shared: !l2.shared }), refresh())}>
+          <Button
+            variant="secondary"
+            onClick={async () => (await share.mutateAsync({ id: l2.id, shared: !l2.shared }), refresh())}
+          >
             {l2.shared ? t('common.unshare') : t('common.share')}
           </Button>
         )
@@ -214,10 +233,14 @@ export function VxlanPoolSections({ pool, canWrite }: { pool: Row; canWrite: boo
   const [attaching, setAttaching] = useState(false);
   const [creating, setCreating] = useState(false);
   const links = (pool.clusters as Array<{ clusterId: string; vtepCidr: string }>) ?? [];
-  const refresh = () => Promise.all([qc.invalidateQueries(trpc.vxlanPool.pathFilter()), qc.invalidateQueries(trpc.l2.pathFilter())]);
+  const refresh = () =>
+    Promise.all([qc.invalidateQueries(trpc.vxlanPool.pathFilter()), qc.invalidateQueries(trpc.l2.pathFilter())]);
   return (
     <>
-      <Panel title={t('field.clusters')} action={canWrite && <Button onClick={() => setAttaching(true)}>{t('common.attach')}</Button>}>
+      <Panel
+        title={t('field.clusters')}
+        action={canWrite && <Button onClick={() => setAttaching(true)}>{t('common.attach')}</Button>}
+      >
         <ul className="text-sm">
           {links.map((l) => (
             <li key={l.clusterId}>
@@ -258,7 +281,11 @@ export function VxlanPoolSections({ pool, canWrite }: { pool: Row; canWrite: boo
             { name: 'vni', label: 'field.vni', kind: 'number', optional: true },
           ]}
           schema={CreateVxlanNetwork}
-          toInput={(v) => ({ name: String(v.name).trim(), poolId: pool.id, vni: String(v.vni).trim() === '' ? null : Number(v.vni) })}
+          toInput={(v) => ({
+            name: String(v.name).trim(),
+            poolId: pool.id,
+            vni: String(v.vni).trim() === '' ? null : Number(v.vni),
+          })}
           submit={(input) => createNet.mutateAsync(input as Parameters<typeof createNet.mutateAsync>[0])}
           onCancel={() => setCreating(false)}
           onDone={async () => (setCreating(false), await refresh())}

@@ -11,7 +11,14 @@ import { L2Sections, L3Sections, VxlanPoolSections } from './DetailSections';
 import { SyncSection, VmSections, VRouterSections } from './ComputeSections';
 import { ResourceForm } from './ResourceForm';
 import { SecurityGroupSections, VmSecuritySection } from './SecuritySections';
-import { EipSections, PortForwardSections, RouteTableSections, VipSections, VmServicesSection, VRouterL3Section } from './ServiceSections';
+import {
+  EipSections,
+  PortForwardSections,
+  RouteTableSections,
+  VipSections,
+  VmServicesSection,
+  VRouterL3Section,
+} from './ServiceSections';
 import type { Row } from './types';
 
 function show(v: unknown): string {
@@ -54,7 +61,10 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
       </div>
       <dl className="grid grid-cols-[12rem_1fr] gap-x-4 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm">
         {Object.entries(row)
-          .filter(([k]) => !['id', 'accountId', 'nics', 'sync', 'entries', 'usedBy', 'vrouterIds', 'rules', 'members', 'l3Ids'].includes(k))
+          .filter(
+            ([k]) =>
+              !['id', 'accountId', 'nics', 'sync', 'entries', 'usedBy', 'vrouterIds', 'rules', 'members', 'l3Ids'].includes(k),
+          )
           .map(([k, v]) => {
             const col = columnLabel.get(k);
             return (
@@ -79,12 +89,18 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
       {def.detail === 'portForward' && <PortForwardSections rule={row} />}
       {def.detail === 'routeTable' && <RouteTableSections table={row} canWrite={canWrite} />}
       {def.detail === 'securityGroup' && <SecurityGroupSections group={row} canWrite={canWrite} />}
-      {def.slug === 'hosts' && <SyncSection sync={row.sync as Parameters<typeof SyncSection>[0]["sync"]} />}
+      {def.slug === 'hosts' && <SyncSection sync={row.sync as Parameters<typeof SyncSection>[0]['sync']} />}
       <Modal open={editing} title={t('common.edit')} onClose={() => setEditing(false)}>
         <ResourceForm
           fields={[
             { name: 'name', label: 'field.name', kind: 'text', initial: row.name },
-            { name: 'description', label: 'field.description', kind: 'text', initial: String(row.description ?? ''), optional: true },
+            {
+              name: 'description',
+              label: 'field.description',
+              kind: 'text',
+              initial: String(row.description ?? ''),
+              optional: true,
+            },
           ]}
           toInput={(v) => ({ id, name: String(v.name).trim(), description: String(v.description).trim() })}
           submit={(input) => update.mutateAsync(input)}

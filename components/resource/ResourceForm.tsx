@@ -9,7 +9,9 @@ import type { FieldDef, FormValue, FormValues } from './types';
 
 export function initialValues(fields: FieldDef[]): FormValues {
   const v: FormValues = {};
-  for (const f of fields) v[f.name] = f.initial ?? (f.kind === 'checkbox' ? false : f.kind === 'refs' || f.kind === 'nics' || f.kind === 'csv' ? [] : '');
+  for (const f of fields)
+    v[f.name] =
+      f.initial ?? (f.kind === 'checkbox' ? false : f.kind === 'refs' || f.kind === 'nics' || f.kind === 'csv' ? [] : '');
   return v;
 }
 
@@ -23,12 +25,31 @@ export function zodFieldErrors(error: z.ZodError): Record<string, string> {
   return out;
 }
 
-function RefSelect({ field, value, onChange, invalid, id }: { field: FieldDef; value: string; onChange(v: string): void; invalid: boolean; id: string }) {
+function RefSelect({
+  field,
+  value,
+  onChange,
+  invalid,
+  id,
+}: {
+  field: FieldDef;
+  value: string;
+  onChange(v: string): void;
+  invalid: boolean;
+  id: string;
+}) {
   const { t } = useI18n();
   const r = useRouterOptions(field.ref!.router);
   const q = useQuery(r.list.queryOptions({ pageSize: 200, sort: 'name', ...field.ref!.filter }));
   return (
-    <Select id={id} name={field.name} value={value} invalid={invalid} onChange={(e) => onChange(e.target.value)} aria-describedby={`${id}-error`}>
+    <Select
+      id={id}
+      name={field.name}
+      value={value}
+      invalid={invalid}
+      onChange={(e) => onChange(e.target.value)}
+      aria-describedby={`${id}-error`}
+    >
       <option value="">{q.isPending ? t('common.loading') : '—'}</option>
       {q.data?.items.map((o) => (
         <option key={String(o.id)} value={String(o.id)}>
@@ -41,7 +62,19 @@ function RefSelect({ field, value, onChange, invalid, id }: { field: FieldDef; v
 }
 
 /** A VM NIC: every NIC of the VMs the actor can see, as "VM · ethN · address". */
-function NicSelect({ field, value, onChange, invalid, id }: { field: FieldDef; value: string; onChange(v: string): void; invalid: boolean; id: string }) {
+function NicSelect({
+  field,
+  value,
+  onChange,
+  invalid,
+  id,
+}: {
+  field: FieldDef;
+  value: string;
+  onChange(v: string): void;
+  invalid: boolean;
+  id: string;
+}) {
   const { t } = useI18n();
   const r = useRouterOptions('vm');
   const q = useQuery(r.list.queryOptions({ pageSize: 200, sort: 'name' }));
@@ -60,15 +93,33 @@ function NicSelect({ field, value, onChange, invalid, id }: { field: FieldDef; v
 }
 
 /** Several VM NICs, as checkboxes "VM · ethN · address". */
-function NicChecks({ field, value, onChange, id }: { field: FieldDef; value: string[]; onChange(v: string[]): void; id: string }) {
+function NicChecks({
+  field,
+  value,
+  onChange,
+  id,
+}: {
+  field: FieldDef;
+  value: string[];
+  onChange(v: string[]): void;
+  id: string;
+}) {
   const r = useRouterOptions('vm');
   const q = useQuery(r.list.queryOptions({ pageSize: 200, sort: 'name' }));
-  const nics = (q.data?.items ?? []).flatMap((vm) => (vm.nics as Array<{ id: string; ip: string; deviceIndex: number }>).map((n) => ({ ...n, vm: String(vm.name) })));
+  const nics = (q.data?.items ?? []).flatMap((vm) =>
+    (vm.nics as Array<{ id: string; ip: string; deviceIndex: number }>).map((n) => ({ ...n, vm: String(vm.name) })),
+  );
   return (
     <div id={id} className="flex max-h-40 flex-wrap gap-3 overflow-auto rounded-md border border-slate-200 p-2">
       {nics.map((n) => (
         <label key={n.id} className="flex items-center gap-1 text-sm">
-          <input type="checkbox" name={field.name} value={n.id} checked={value.includes(n.id)} onChange={(e) => onChange(e.target.checked ? [...value, n.id] : value.filter((x) => x !== n.id))} />
+          <input
+            type="checkbox"
+            name={field.name}
+            value={n.id}
+            checked={value.includes(n.id)}
+            onChange={(e) => onChange(e.target.checked ? [...value, n.id] : value.filter((x) => x !== n.id))}
+          />
           {n.vm} · eth{n.deviceIndex} · {n.ip}
         </label>
       ))}
@@ -84,12 +135,24 @@ export function RulePreview({ preview }: { preview: { text: string; note: string
     <div className="space-y-1" data-testid="rule-preview">
       <p className="text-xs font-medium uppercase text-slate-500">{t('service.preview')}</p>
       {preview.note && <p className="text-sm text-slate-600">{preview.note}</p>}
-      {preview.text && <pre className="max-h-64 overflow-auto rounded-md bg-slate-900 p-2 text-xs text-slate-100">{preview.text}</pre>}
+      {preview.text && (
+        <pre className="max-h-64 overflow-auto rounded-md bg-slate-900 p-2 text-xs text-slate-100">{preview.text}</pre>
+      )}
     </div>
   );
 }
 
-function RefChecks({ field, value, onChange, id }: { field: FieldDef; value: string[]; onChange(v: string[]): void; id: string }) {
+function RefChecks({
+  field,
+  value,
+  onChange,
+  id,
+}: {
+  field: FieldDef;
+  value: string[];
+  onChange(v: string[]): void;
+  id: string;
+}) {
   const r = useRouterOptions(field.ref!.router);
   const q = useQuery(r.list.queryOptions({ pageSize: 200, sort: 'name', ...field.ref!.filter }));
   return (
@@ -140,7 +203,13 @@ export function FormFields({
             return (
               <div key={f.name} className="space-y-1">
                 <label className="flex items-center gap-2 text-sm font-medium text-slate-700">
-                  <input id={id} type="checkbox" name={f.name} checked={Boolean(values[f.name])} onChange={(e) => set(f.name, e.target.checked)} />
+                  <input
+                    id={id}
+                    type="checkbox"
+                    name={f.name}
+                    checked={Boolean(values[f.name])}
+                    onChange={(e) => set(f.name, e.target.checked)}
+                  />
                   {t(f.label)}
                 </label>
                 {err && (
@@ -154,7 +223,13 @@ export function FormFields({
           return (
             <FieldRow key={f.name} id={id} label={label} hint={f.hint ? t(f.hint) : undefined} error={err}>
               {f.kind === 'select' ? (
-                <Select id={id} name={f.name} value={String(values[f.name] ?? '')} invalid={Boolean(err)} onChange={(e) => set(f.name, e.target.value)}>
+                <Select
+                  id={id}
+                  name={f.name}
+                  value={String(values[f.name] ?? '')}
+                  invalid={Boolean(err)}
+                  onChange={(e) => set(f.name, e.target.value)}
+                >
                   {f.options!.map((o) => (
                     <option key={o.value} value={o.value}>
                       {o.label ? t(o.label) : o.text}
@@ -162,9 +237,21 @@ export function FormFields({
                   ))}
                 </Select>
               ) : f.kind === 'nic' ? (
-                <NicSelect id={id} field={f} value={String(values[f.name] ?? '')} invalid={Boolean(err)} onChange={(v) => set(f.name, v)} />
+                <NicSelect
+                  id={id}
+                  field={f}
+                  value={String(values[f.name] ?? '')}
+                  invalid={Boolean(err)}
+                  onChange={(v) => set(f.name, v)}
+                />
               ) : f.kind === 'ref' ? (
-                <RefSelect id={id} field={f} value={String(values[f.name] ?? '')} invalid={Boolean(err)} onChange={(v) => set(f.name, v)} />
+                <RefSelect
+                  id={id}
+                  field={f}
+                  value={String(values[f.name] ?? '')}
+                  invalid={Boolean(err)}
+                  onChange={(v) => set(f.name, v)}
+                />
               ) : f.kind === 'nics' ? (
                 <NicChecks id={id} field={f} value={(values[f.name] as string[]) ?? []} onChange={(v) => set(f.name, v)} />
               ) : f.kind === 'refs' ? (

@@ -36,7 +36,14 @@ export function ResourcePage({ slug }: { slug: string }) {
   const term = useDebounced(search, 250);
 
   const q = useQuery({
-    ...r.list.queryOptions({ ...def.filter, search: term || undefined, sort: sort.key, dir: sort.dir, page, pageSize: PAGE_SIZE }),
+    ...r.list.queryOptions({
+      ...def.filter,
+      search: term || undefined,
+      sort: sort.key,
+      dir: sort.dir,
+      page,
+      pageSize: PAGE_SIZE,
+    }),
     placeholderData: keepPreviousData,
   });
   const create = useMutation(r.create.mutationOptions());
@@ -53,7 +60,13 @@ export function ResourcePage({ slug }: { slug: string }) {
           {t(def.title)}
         </h1>
         <div className="flex items-center gap-2">
-          <TextInput aria-label={t('common.search')} placeholder={t('common.search')} value={search} onChange={(e) => (setSearch(e.target.value), setPage(1))} className="w-64" />
+          <TextInput
+            aria-label={t('common.search')}
+            placeholder={t('common.search')}
+            value={search}
+            onChange={(e) => (setSearch(e.target.value), setPage(1))}
+            className="w-64"
+          />
           {def.create && canWrite && <Button onClick={() => setCreating(true)}>{t('common.create')}</Button>}
         </div>
       </div>
@@ -77,7 +90,11 @@ export function ResourcePage({ slug }: { slug: string }) {
             <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase text-slate-500">
               <tr>
                 {def.columns.map((c) => (
-                  <th key={c.key} className="px-3 py-2 font-medium" aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+                  <th
+                    key={c.key}
+                    className="px-3 py-2 font-medium"
+                    aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}
+                  >
                     {c.sortable ? (
                       <button
                         className="inline-flex items-center gap-1 uppercase hover:text-slate-800"
@@ -151,7 +168,11 @@ export function ResourcePage({ slug }: { slug: string }) {
             schema={def.create.schema}
             toInput={def.create.toInput}
             submit={(input) => create.mutateAsync(input)}
-            preview={def.create.preview ? (input) => client[def.router as 'eip' | 'portForward'].previewCreate.mutate(input as never) : undefined}
+            preview={
+              def.create.preview
+                ? (input) => client[def.router as 'eip' | 'portForward'].previewCreate.mutate(input as never)
+                : undefined
+            }
             onCancel={() => setCreating(false)}
             onDone={async () => {
               setCreating(false);

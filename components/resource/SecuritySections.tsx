@@ -23,7 +23,8 @@ export const protocolText = (r: Pick<RuleRow, 'protocol' | 'portStart' | 'portEn
     : r.protocol === 'icmp'
       ? `ICMP ${r.icmpType ?? -1}/${r.icmpCode ?? -1}`
       : `${r.protocol.toUpperCase()} ${r.portStart === r.portEnd ? r.portStart : `${r.portStart}–${r.portEnd}`}`;
-const peerText = (r: RuleRow) => [r.cidr, r.remoteGroupId ? `SG ${r.remoteGroupName ?? r.remoteGroupId}` : null].filter(Boolean).join(' ∩ ') || 'any';
+const peerText = (r: RuleRow) =>
+  [r.cidr, r.remoteGroupId ? `SG ${r.remoteGroupName ?? r.remoteGroupId}` : null].filter(Boolean).join(' ∩ ') || 'any';
 
 const str = (v: FormValues, k: string) => String(v[k] ?? '').trim();
 const optNum = (v: FormValues, k: string) => (str(v, k) === '' ? null : Number(str(v, k)));
@@ -53,11 +54,26 @@ const RULE_FIELDS: FieldDef[] = [
   { name: 'icmpType', label: 'field.icmpType', kind: 'number', initial: '-1', showIf: (v) => v.protocol === 'icmp' },
   { name: 'icmpCode', label: 'field.icmpCode', kind: 'number', initial: '-1', showIf: (v) => v.protocol === 'icmp' },
   { name: 'cidr', label: 'field.cidr', kind: 'text', placeholder: '192.168.10.0/24', optional: true },
-  { name: 'remoteGroupId', label: 'field.remoteGroup', kind: 'ref', ref: { router: 'securityGroup' }, optional: true, hint: 'sg.remoteHint' },
+  {
+    name: 'remoteGroupId',
+    label: 'field.remoteGroup',
+    kind: 'ref',
+    ref: { router: 'securityGroup' },
+    optional: true,
+    hint: 'sg.remoteHint',
+  },
   { name: 'description', label: 'field.description', kind: 'text', optional: true },
 ];
 
-function RuleTable({ rules, canWrite, onDelete }: { rules: RuleRow[]; canWrite: boolean; onDelete?(r: RuleRow): Promise<unknown> }) {
+function RuleTable({
+  rules,
+  canWrite,
+  onDelete,
+}: {
+  rules: RuleRow[];
+  canWrite: boolean;
+  onDelete?(r: RuleRow): Promise<unknown>;
+}) {
   const { t } = useI18n();
   return (
     <table className="w-full text-left text-sm" data-testid="sg-rules">
@@ -81,7 +97,12 @@ function RuleTable({ rules, canWrite, onDelete }: { rules: RuleRow[]; canWrite: 
             </td>
             <td className="text-right">
               {canWrite && onDelete && (
-                <ConfirmButton label={t('common.delete')} title={t('common.delete')} question={t('common.deleteConfirm', { name: `${r.direction} ${protocolText(r)} ${peerText(r)}` })} onConfirm={() => onDelete(r)} />
+                <ConfirmButton
+                  label={t('common.delete')}
+                  title={t('common.delete')}
+                  question={t('common.deleteConfirm', { name: `${r.direction} ${protocolText(r)} ${peerText(r)}` })}
+                  onConfirm={() => onDelete(r)}
+                />
               )}
             </td>
           </tr>
@@ -114,7 +135,11 @@ export function SecurityGroupSections({ group, canWrite }: { group: Row; canWrit
       {error && <Alert>{error}</Alert>}
       <Panel title={t('field.rules')}>
         <p className="mb-2 text-sm text-slate-600">{t('sg.ruleHint')}</p>
-        <RuleTable rules={rules} canWrite={canWrite} onDelete={(r) => run(() => client.securityGroup.deleteRule.mutate({ id: group.id, ruleId: r.id }))} />
+        <RuleTable
+          rules={rules}
+          canWrite={canWrite}
+          onDelete={(r) => run(() => client.securityGroup.deleteRule.mutate({ id: group.id, ruleId: r.id }))}
+        />
         {canWrite && (
           <div className="mt-3" data-testid="sg-rule-form">
             <ResourceForm
@@ -133,7 +158,9 @@ export function SecurityGroupSections({ group, canWrite }: { group: Row; canWrit
                 remoteGroupId: str(v, 'remoteGroupId') || null,
                 description: str(v, 'description'),
               })}
-              submit={(input) => client.securityGroup.addRule.mutate(input as Parameters<typeof client.securityGroup.addRule.mutate>[0])}
+              submit={(input) =>
+                client.securityGroup.addRule.mutate(input as Parameters<typeof client.securityGroup.addRule.mutate>[0])
+              }
               onDone={refresh}
               resetOnDone
               submitLabel={t('sg.addRule')}
@@ -146,7 +173,14 @@ export function SecurityGroupSections({ group, canWrite }: { group: Row; canWrit
           {l3Ids.map((id) => (
             <li key={id} className="flex items-center justify-between gap-2">
               <RefName router="l3" id={id} />
-              {canWrite && <ConfirmButton label={t('common.detach')} title={t('common.detach')} question={t('sg.detachConfirm')} onConfirm={() => run(() => client.securityGroup.detachL3.mutate({ id: group.id, l3Id: id }))} />}
+              {canWrite && (
+                <ConfirmButton
+                  label={t('common.detach')}
+                  title={t('common.detach')}
+                  question={t('sg.detachConfirm')}
+                  onConfirm={() => run(() => client.securityGroup.detachL3.mutate({ id: group.id, l3Id: id }))}
+                />
+              )}
             </li>
           ))}
           {l3Ids.length === 0 && <li className="text-slate-500">{t('common.empty')}</li>}
@@ -176,7 +210,12 @@ export function SecurityGroupSections({ group, canWrite }: { group: Row; canWrit
                 <span className="font-mono text-slate-500">{m.ip}</span> <RefName router="l3" id={m.l3Id} />
               </span>
               {canWrite && (
-                <ConfirmButton label={t('common.remove')} title={t('common.remove')} question={t('sg.removeConfirm', { name: `${m.vmName} ${m.ip}` })} onConfirm={() => run(() => client.securityGroup.removeNic.mutate({ id: group.id, nicId: m.nicId }))} />
+                <ConfirmButton
+                  label={t('common.remove')}
+                  title={t('common.remove')}
+                  question={t('sg.removeConfirm', { name: `${m.vmName} ${m.ip}` })}
+                  onConfirm={() => run(() => client.securityGroup.removeNic.mutate({ id: group.id, nicId: m.nicId }))}
+                />
               )}
             </li>
           ))}
@@ -211,7 +250,10 @@ function NicSecurity({ nic }: { nic: { id: string; ip: string; deviceIndex: numb
   const refresh = () => Promise.all([queryClient.invalidateQueries(trpc.securityGroup.pathFilter())]);
   const data = eff.data;
   return (
-    <div className="space-y-2 border-t border-slate-100 pt-2 first:border-0 first:pt-0" data-testid={`nic-security-eth${nic.deviceIndex}`}>
+    <div
+      className="space-y-2 border-t border-slate-100 pt-2 first:border-0 first:pt-0"
+      data-testid={`nic-security-eth${nic.deviceIndex}`}
+    >
       <p className="text-sm font-medium">
         eth{nic.deviceIndex} <span className="font-mono text-slate-500">{nic.ip}</span>{' '}
         {data?.groups.map((g) => (
@@ -219,13 +261,34 @@ function NicSecurity({ nic }: { nic: { id: string; ip: string; deviceIndex: numb
             <Link className="text-sky-700 hover:underline" href={`/security-groups/${g.id}`}>
               {g.name}
             </Link>
-            <ConfirmButton label="×" title={t('common.remove')} question={t('sg.removeConfirm', { name: `eth${nic.deviceIndex}` })} onConfirm={() => client.securityGroup.removeNic.mutate({ id: g.id, nicId: nic.id }).then(refresh, (e: unknown) => setError(describeError(e).message))} />
+            <ConfirmButton
+              label="×"
+              title={t('common.remove')}
+              question={t('sg.removeConfirm', { name: `eth${nic.deviceIndex}` })}
+              onConfirm={() =>
+                client.securityGroup.removeNic
+                  .mutate({ id: g.id, nicId: nic.id })
+                  .then(refresh, (e: unknown) => setError(describeError(e).message))
+              }
+            />
           </span>
         ))}
-        {data && (data.filtered ? <Badge tone={data.egressOpen ? 'amber' : 'green'}>{t(data.egressOpen ? 'sg.egressOpen' : 'sg.egressWhitelisted')}</Badge> : <Badge>{t('sg.notFiltered')}</Badge>)}
+        {data &&
+          (data.filtered ? (
+            <Badge tone={data.egressOpen ? 'amber' : 'green'}>
+              {t(data.egressOpen ? 'sg.egressOpen' : 'sg.egressWhitelisted')}
+            </Badge>
+          ) : (
+            <Badge>{t('sg.notFiltered')}</Badge>
+          ))}
       </p>
       {error && <Alert>{error}</Alert>}
-      {data && data.rules.length > 0 && <RuleTable rules={data.rules.map((r) => ({ ...r, description: `${r.groupName}${r.description ? ` · ${r.description}` : ''}` }))} canWrite={false} />}
+      {data && data.rules.length > 0 && (
+        <RuleTable
+          rules={data.rules.map((r) => ({ ...r, description: `${r.groupName}${r.description ? ` · ${r.description}` : ''}` }))}
+          canWrite={false}
+        />
+      )}
       <ResourceForm
         idPrefix={`join-${nic.deviceIndex}`}
         fields={[{ name: 'groupId', label: 'sg.join', kind: 'ref', ref: { router: 'securityGroup' } }]}
@@ -271,13 +334,19 @@ export function WhyBlocked() {
     setReal(null);
     try {
       if (input.protocol === 'icmp') {
-        setReal(await client.vm.check.mutate({ vmId: answer.from.vmId, check: { kind: 'ping', target: answer.to.ip, count: 2 } }));
+        setReal(
+          await client.vm.check.mutate({ vmId: answer.from.vmId, check: { kind: 'ping', target: answer.to.ip, count: 2 } }),
+        );
       } else {
         const port = input.port!;
         // Something must listen on the receiver for a connection to tell "allowed" from "refused";
         // one may be there already (a wizard's), which is as good.
-        await client.vm.check.mutate({ vmId: answer.to.vmId, check: { kind: 'listen', port, protocol: input.protocol, seconds: 30 } }).catch(() => undefined);
-        setReal(await client.vm.check.mutate({ vmId: answer.from.vmId, check: { kind: input.protocol, target: answer.to.ip, port } }));
+        await client.vm.check
+          .mutate({ vmId: answer.to.vmId, check: { kind: 'listen', port, protocol: input.protocol, seconds: 30 } })
+          .catch(() => undefined);
+        setReal(
+          await client.vm.check.mutate({ vmId: answer.from.vmId, check: { kind: input.protocol, target: answer.to.ip, port } }),
+        );
       }
     } catch (e) {
       setReal({ ok: false, summary: describeError(e).message });
@@ -310,7 +379,12 @@ export function WhyBlocked() {
             { name: 'port', label: 'field.port', kind: 'number', placeholder: '22', showIf: (v) => v.protocol !== 'icmp' },
           ]}
           schema={WhyBlockedInput}
-          toInput={(v) => ({ fromNicId: str(v, 'fromNicId'), toNicId: str(v, 'toNicId'), protocol: v.protocol, port: v.protocol === 'icmp' ? null : optNum(v, 'port') })}
+          toInput={(v) => ({
+            fromNicId: str(v, 'fromNicId'),
+            toNicId: str(v, 'toNicId'),
+            protocol: v.protocol,
+            port: v.protocol === 'icmp' ? null : optNum(v, 'port'),
+          })}
           submit={async (input) => {
             setReal(null);
             const answer = await client.securityGroup.whyBlocked.query(input as WhyInput);
@@ -323,8 +397,10 @@ export function WhyBlocked() {
       {asked && (
         <div className="space-y-3 rounded-lg border border-slate-200 bg-white p-4" data-testid="why-answer">
           <p className="text-lg font-semibold" data-testid="why-verdict">
-            {asked.answer.from.vmName} ({asked.answer.from.ip}) → {asked.answer.to.vmName} ({asked.answer.to.ip}) {asked.input.protocol.toUpperCase()}
-            {asked.input.port ? ` ${asked.input.port}` : ''}: <Badge tone={asked.answer.allowed ? 'green' : 'amber'}>{t(asked.answer.allowed ? 'sg.allowed' : 'sg.blocked')}</Badge>
+            {asked.answer.from.vmName} ({asked.answer.from.ip}) → {asked.answer.to.vmName} ({asked.answer.to.ip}){' '}
+            {asked.input.protocol.toUpperCase()}
+            {asked.input.port ? ` ${asked.input.port}` : ''}:{' '}
+            <Badge tone={asked.answer.allowed ? 'green' : 'amber'}>{t(asked.answer.allowed ? 'sg.allowed' : 'sg.blocked')}</Badge>
           </p>
           <dl className="grid grid-cols-[12rem_1fr] gap-x-4 gap-y-2 text-sm">
             <dt className="text-slate-500">{t('sg.senderEgress')}</dt>

@@ -18,9 +18,11 @@ function BindPanel({ row, kind }: { row: Row; kind: 'eip' | 'portForward' }) {
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
-  const refresh = () => Promise.all([queryClient.invalidateQueries(trpc[kind].pathFilter()), queryClient.invalidateQueries(trpc.vm.pathFilter())]);
+  const refresh = () =>
+    Promise.all([queryClient.invalidateQueries(trpc[kind].pathFilter()), queryClient.invalidateQueries(trpc.vm.pathFilter())]);
   const unbind = useMutation({
-    mutationFn: () => (kind === 'eip' ? client.eip.unbind.mutate({ id: row.id }) : client.portForward.unbind.mutate({ id: row.id })),
+    mutationFn: () =>
+      kind === 'eip' ? client.eip.unbind.mutate({ id: row.id }) : client.portForward.unbind.mutate({ id: row.id }),
     onSuccess: refresh,
     onError: (e) => setError(describeError(e).message),
   });
@@ -44,8 +46,16 @@ function BindPanel({ row, kind }: { row: Row; kind: 'eip' | 'portForward' }) {
           idPrefix={`bind-${kind}`}
           fields={[{ name: 'nicId', label: 'field.vmNic', kind: 'nic' }]}
           toInput={(v) => ({ id: row.id, nicId: String(v.nicId ?? '') })}
-          preview={(input) => (kind === 'eip' ? client.eip.previewBind.mutate(input as { id: string; nicId: string }) : client.portForward.previewBind.mutate(input as { id: string; nicId: string }))}
-          submit={(input) => (kind === 'eip' ? client.eip.bind.mutate(input as { id: string; nicId: string }) : client.portForward.bind.mutate(input as { id: string; nicId: string }))}
+          preview={(input) =>
+            kind === 'eip'
+              ? client.eip.previewBind.mutate(input as { id: string; nicId: string })
+              : client.portForward.previewBind.mutate(input as { id: string; nicId: string })
+          }
+          submit={(input) =>
+            kind === 'eip'
+              ? client.eip.bind.mutate(input as { id: string; nicId: string })
+              : client.portForward.bind.mutate(input as { id: string; nicId: string })
+          }
           onDone={refresh}
           submitLabel={t('service.bind')}
         />
@@ -160,9 +170,22 @@ export function RouteTableSections({ table, canWrite }: { table: Row; canWrite: 
                 { name: 'nextHop', label: 'field.nextHop', kind: 'text', placeholder: '10.108.12.5' },
                 { name: 'description', label: 'field.description', kind: 'text', optional: true },
               ]}
-              toInput={(v) => ({ id: table.id, destination: String(v.destination).trim(), nextHop: String(v.nextHop).trim(), description: String(v.description ?? '').trim() })}
-              preview={(input) => client.routeTable.previewAddEntry.mutate(input as { id: string; destination: string; nextHop: string; description: string })}
-              submit={(input) => client.routeTable.addEntry.mutate(input as { id: string; destination: string; nextHop: string; description: string })}
+              toInput={(v) => ({
+                id: table.id,
+                destination: String(v.destination).trim(),
+                nextHop: String(v.nextHop).trim(),
+                description: String(v.description ?? '').trim(),
+              })}
+              preview={(input) =>
+                client.routeTable.previewAddEntry.mutate(
+                  input as { id: string; destination: string; nextHop: string; description: string },
+                )
+              }
+              submit={(input) =>
+                client.routeTable.addEntry.mutate(
+                  input as { id: string; destination: string; nextHop: string; description: string },
+                )
+              }
               onDone={refresh}
               resetOnDone
               submitLabel={t('service.addRoute')}
@@ -184,7 +207,17 @@ export function RouteTableSections({ table, canWrite }: { table: Row; canWrite: 
                   <span className="font-mono text-slate-500">{publicIp}</span> {attached && <Badge tone="green">✓</Badge>}
                 </span>
                 {canWrite && (
-                  <Button variant="secondary" onClick={() => run(() => (attached ? client.routeTable.detach : client.routeTable.attach).mutate({ id: table.id, vrouterId: r.id }))}>
+                  <Button
+                    variant="secondary"
+                    onClick={() =>
+                      run(() =>
+                        (attached ? client.routeTable.detach : client.routeTable.attach).mutate({
+                          id: table.id,
+                          vrouterId: r.id,
+                        }),
+                      )
+                    }
+                  >
                     {attached ? t('common.detach') : t('common.attach')}
                   </Button>
                 )}
@@ -223,7 +256,8 @@ export function VmServicesSection({ vmId }: { vmId: string }) {
               {p.name}
             </Link>{' '}
             <span className="font-mono">
-              {p.vip}:{p.vipPortStart === p.vipPortEnd ? p.vipPortStart : `${p.vipPortStart}-${p.vipPortEnd}`} → {p.nicIp}:{p.vmPortStart === p.vmPortEnd ? p.vmPortStart : `${p.vmPortStart}-${p.vmPortEnd}`}
+              {p.vip}:{p.vipPortStart === p.vipPortEnd ? p.vipPortStart : `${p.vipPortStart}-${p.vipPortEnd}`} → {p.nicIp}:
+              {p.vmPortStart === p.vmPortEnd ? p.vmPortStart : `${p.vmPortStart}-${p.vmPortEnd}`}
             </span>
           </li>
         ))}
@@ -252,7 +286,14 @@ export function VRouterL3Section({ router }: { router: Row }) {
               <span>
                 <Badge tone="slate">{n.role}</Badge> <RefName router="l3" id={n.l3Id} />
               </span>
-              <Button variant="secondary" onClick={() => client.vrouter.detachL3.mutate({ id: router.id, l3Id: n.l3Id }).then(refresh, (e: unknown) => setError(describeError(e).message))}>
+              <Button
+                variant="secondary"
+                onClick={() =>
+                  client.vrouter.detachL3
+                    .mutate({ id: router.id, l3Id: n.l3Id })
+                    .then(refresh, (e: unknown) => setError(describeError(e).message))
+                }
+              >
                 {t('common.detach')}
               </Button>
             </li>

@@ -52,7 +52,12 @@ const syncCol: ColumnDef = {
   key: 'sync',
   label: 'field.sync',
   render: (r) => {
-    const s = r.sync as { inSync: boolean; appliedGeneration: number; desiredGeneration: number; lastError: string | null } | null;
+    const s = r.sync as {
+      inSync: boolean;
+      appliedGeneration: number;
+      desiredGeneration: number;
+      lastError: string | null;
+    } | null;
     if (!s) return '—';
     return s.inSync ? (
       <Badge tone="green">✓ {s.appliedGeneration}</Badge>
@@ -65,7 +70,11 @@ const syncCol: ColumnDef = {
     );
   },
 };
-const sharedCol: ColumnDef = { key: 'shared', label: 'field.shared', render: (r) => (r.shared ? <Badge tone="sky">✓</Badge> : '') };
+const sharedCol: ColumnDef = {
+  key: 'shared',
+  label: 'field.shared',
+  render: (r) => (r.shared ? <Badge tone="sky">✓</Badge> : ''),
+};
 
 const nameFields: FieldDef[] = [
   { name: 'name', label: 'field.name', kind: 'text' },
@@ -94,15 +103,18 @@ const rangeFields: FieldDef[] = [
 export function rangeInput(v: FormValues) {
   return v.method === 'cidr'
     ? { method: 'cidr' as const, cidr: str(v, 'cidr') }
-    : { method: 'bounds' as const, startIp: str(v, 'startIp'), endIp: str(v, 'endIp'), netmask: str(v, 'netmask'), gateway: str(v, 'gateway') };
+    : {
+        method: 'bounds' as const,
+        startIp: str(v, 'startIp'),
+        endIp: str(v, 'endIp'),
+        netmask: str(v, 'netmask'),
+        gateway: str(v, 'gateway'),
+      };
 }
 export { rangeFields };
 
 function l3Def(slug: string, title: ResourceDef['title'], category: 'public' | 'system' | 'private'): ResourceDef {
-  const fields: FieldDef[] = [
-    ...nameFields,
-    { name: 'l2Id', label: 'field.l2', kind: 'ref', ref: { router: 'l2' } },
-  ];
+  const fields: FieldDef[] = [...nameFields, { name: 'l2Id', label: 'field.l2', kind: 'ref', ref: { router: 'l2' } }];
   if (category !== 'system') fields.push({ name: 'disableDhcp', label: 'field.disableDhcp', kind: 'checkbox', initial: false });
   if (category === 'private') {
     fields.push(
@@ -116,11 +128,24 @@ function l3Def(slug: string, title: ResourceDef['title'], category: 'public' | '
         ],
         initial: 'vrouter',
       },
-      { name: 'vrouterOfferingId', label: 'field.vrouterOffering', kind: 'ref', ref: { router: 'vrouterOffering' }, showIf: (v) => v.type === 'vrouter' },
+      {
+        name: 'vrouterOfferingId',
+        label: 'field.vrouterOffering',
+        kind: 'ref',
+        ref: { router: 'vrouterOffering' },
+        showIf: (v) => v.type === 'vrouter',
+      },
     );
   }
   fields.push(...rangeFields.map((f) => (f.name === 'method' && category === 'private' ? { ...f, initial: 'cidr' } : f)));
-  if (category !== 'system') fields.push({ name: 'dhcpServerIp', label: 'field.dhcpServerIp', kind: 'text', optional: true, showIf: (v) => !v.disableDhcp });
+  if (category !== 'system')
+    fields.push({
+      name: 'dhcpServerIp',
+      label: 'field.dhcpServerIp',
+      kind: 'text',
+      optional: true,
+      showIf: (v) => !v.disableDhcp,
+    });
   fields.push({ name: 'dnsServers', label: 'field.dnsServers', kind: 'csv', optional: true, hint: 'field.dnsHint' });
   return {
     slug,
@@ -228,43 +253,73 @@ export const resources: ResourceDef[] = [
         { name: 'vtepIp', label: 'field.vtepIp', kind: 'text', optional: true },
       ],
       schema: CreateHost,
-      toInput: (v) => ({ ...naming(v), clusterId: str(v, 'clusterId'), managementIp: str(v, 'managementIp'), nics: csv(v, 'nics'), vtepIp: optStr(v, 'vtepIp') }),
+      toInput: (v) => ({
+        ...naming(v),
+        clusterId: str(v, 'clusterId'),
+        managementIp: str(v, 'managementIp'),
+        nics: csv(v, 'nics'),
+        vtepIp: optStr(v, 'vtepIp'),
+      }),
     },
   },
-  ...(['backup', 'primary'] as const).map(
-    (kind): ResourceDef => ({
-      slug: `${kind}-storages`,
-      router: kind === 'backup' ? 'backupStorage' : 'primaryStorage',
-      title: kind === 'backup' ? 'page.backupStorages' : 'page.primaryStorages',
-      adminWrites: true,
-      columns: [nameCol, ref('zoneId', 'field.zone', 'zone'), { key: 'type', label: 'field.type' }, { key: 'url', label: 'field.url' }, createdCol],
-      create: {
-        fields: [...nameFields, { name: 'zoneId', label: 'field.zone', kind: 'ref', ref: { router: 'zone' } }, { name: 'url', label: 'field.url', kind: 'text' }],
-        schema: CreateStorage,
-        toInput: (v) => ({ ...naming(v), zoneId: str(v, 'zoneId'), url: str(v, 'url') }),
-      },
-    }),
-  ),
-  ...(['vm', 'vrouter'] as const).map(
-    (kind): ResourceDef => ({
-      slug: kind === 'vm' ? 'images' : 'vrouter-images',
-      router: 'image',
-      title: kind === 'vm' ? 'page.images' : 'page.vrouterImages',
-      filter: { kind },
-      adminWrites: true,
-      columns: [nameCol, ref('backupStorageId', 'field.backupStorage', 'backupStorage'), { key: 'url', label: 'field.url' }, { key: 'format', label: 'field.format' }, sharedCol, createdCol],
-      create: {
-        fields: [
-          ...nameFields,
-          { name: 'backupStorageId', label: 'field.backupStorage', kind: 'ref', ref: { router: 'backupStorage' } },
-          { name: 'url', label: 'field.url', kind: 'text', placeholder: kind === 'vrouter' ? 'http://…/zstack-vrouter-3.10.0.qcow2' : undefined },
-          { name: 'shared', label: 'common.share', kind: 'checkbox', initial: false },
-        ],
-        schema: CreateImage,
-        toInput: (v) => ({ ...naming(v), kind, backupStorageId: str(v, 'backupStorageId'), url: str(v, 'url'), shared: Boolean(v.shared) }),
-      },
-    }),
-  ),
+  ...(['backup', 'primary'] as const).map((kind): ResourceDef => ({
+    slug: `${kind}-storages`,
+    router: kind === 'backup' ? 'backupStorage' : 'primaryStorage',
+    title: kind === 'backup' ? 'page.backupStorages' : 'page.primaryStorages',
+    adminWrites: true,
+    columns: [
+      nameCol,
+      ref('zoneId', 'field.zone', 'zone'),
+      { key: 'type', label: 'field.type' },
+      { key: 'url', label: 'field.url' },
+      createdCol,
+    ],
+    create: {
+      fields: [
+        ...nameFields,
+        { name: 'zoneId', label: 'field.zone', kind: 'ref', ref: { router: 'zone' } },
+        { name: 'url', label: 'field.url', kind: 'text' },
+      ],
+      schema: CreateStorage,
+      toInput: (v) => ({ ...naming(v), zoneId: str(v, 'zoneId'), url: str(v, 'url') }),
+    },
+  })),
+  ...(['vm', 'vrouter'] as const).map((kind): ResourceDef => ({
+    slug: kind === 'vm' ? 'images' : 'vrouter-images',
+    router: 'image',
+    title: kind === 'vm' ? 'page.images' : 'page.vrouterImages',
+    filter: { kind },
+    adminWrites: true,
+    columns: [
+      nameCol,
+      ref('backupStorageId', 'field.backupStorage', 'backupStorage'),
+      { key: 'url', label: 'field.url' },
+      { key: 'format', label: 'field.format' },
+      sharedCol,
+      createdCol,
+    ],
+    create: {
+      fields: [
+        ...nameFields,
+        { name: 'backupStorageId', label: 'field.backupStorage', kind: 'ref', ref: { router: 'backupStorage' } },
+        {
+          name: 'url',
+          label: 'field.url',
+          kind: 'text',
+          placeholder: kind === 'vrouter' ? 'http://…/zstack-vrouter-3.10.0.qcow2' : undefined,
+        },
+        { name: 'shared', label: 'common.share', kind: 'checkbox', initial: false },
+      ],
+      schema: CreateImage,
+      toInput: (v) => ({
+        ...naming(v),
+        kind,
+        backupStorageId: str(v, 'backupStorageId'),
+        url: str(v, 'url'),
+        shared: Boolean(v.shared),
+      }),
+    },
+  })),
   {
     slug: 'instance-offerings',
     router: 'instanceOffering',
@@ -274,7 +329,13 @@ export const resources: ResourceDef[] = [
     create: {
       fields: [...nameFields, ...memoryFields, { name: 'shared', label: 'common.share', kind: 'checkbox', initial: false }],
       schema: CreateInstanceOffering,
-      toInput: (v) => ({ ...naming(v), cpu: num(v, 'cpu'), memory: num(v, 'memory'), memoryUnit: str(v, 'memoryUnit'), shared: Boolean(v.shared) }),
+      toInput: (v) => ({
+        ...naming(v),
+        cpu: num(v, 'cpu'),
+        memory: num(v, 'memory'),
+        memoryUnit: str(v, 'memoryUnit'),
+        shared: Boolean(v.shared),
+      }),
     },
   },
   {
@@ -282,14 +343,26 @@ export const resources: ResourceDef[] = [
     router: 'vrouterOffering',
     title: 'page.vrouterOfferings',
     adminWrites: true,
-    columns: [nameCol, ...memoryCols, ref('imageId', 'field.image', 'image'), ref('managementL3Id', 'field.managementL3', 'l3'), ref('publicL3Id', 'field.publicL3', 'l3'), createdCol],
+    columns: [
+      nameCol,
+      ...memoryCols,
+      ref('imageId', 'field.image', 'image'),
+      ref('managementL3Id', 'field.managementL3', 'l3'),
+      ref('publicL3Id', 'field.publicL3', 'l3'),
+      createdCol,
+    ],
     create: {
       fields: [
         ...nameFields,
         { name: 'zoneId', label: 'field.zone', kind: 'ref', ref: { router: 'zone' } },
         ...memoryFields,
         { name: 'imageId', label: 'field.image', kind: 'ref', ref: { router: 'image', filter: { kind: 'vrouter' } } },
-        { name: 'managementL3Id', label: 'field.managementL3', kind: 'ref', ref: { router: 'l3', filter: { category: 'system' } } },
+        {
+          name: 'managementL3Id',
+          label: 'field.managementL3',
+          kind: 'ref',
+          ref: { router: 'l3', filter: { category: 'system' } },
+        },
         { name: 'publicL3Id', label: 'field.publicL3', kind: 'ref', ref: { router: 'l3' } },
         { name: 'shared', label: 'common.share', kind: 'checkbox', initial: false },
       ],
@@ -359,7 +432,14 @@ export const resources: ResourceDef[] = [
     title: 'page.vxlanPools',
     adminWrites: true,
     detail: 'vxlanPool',
-    columns: [nameCol, { key: 'vniStart', label: 'field.vniStart', sortable: true }, { key: 'vniEnd', label: 'field.vniEnd' }, ref('zoneId', 'field.zone', 'zone'), sharedCol, createdCol],
+    columns: [
+      nameCol,
+      { key: 'vniStart', label: 'field.vniStart', sortable: true },
+      { key: 'vniEnd', label: 'field.vniEnd' },
+      ref('zoneId', 'field.zone', 'zone'),
+      sharedCol,
+      createdCol,
+    ],
     create: {
       fields: [
         ...nameFields,
@@ -369,7 +449,13 @@ export const resources: ResourceDef[] = [
         { name: 'shared', label: 'common.share', kind: 'checkbox', initial: false },
       ],
       schema: CreateVxlanPool,
-      toInput: (v) => ({ ...naming(v), zoneId: str(v, 'zoneId'), vniStart: num(v, 'vniStart'), vniEnd: num(v, 'vniEnd'), shared: Boolean(v.shared) }),
+      toInput: (v) => ({
+        ...naming(v),
+        zoneId: str(v, 'zoneId'),
+        vniStart: num(v, 'vniStart'),
+        vniEnd: num(v, 'vniEnd'),
+        shared: Boolean(v.shared),
+      }),
     },
   },
   l3Def('public-networks', 'page.publicNetworks', 'public'),
@@ -427,13 +513,7 @@ resources.push(
     adminWrites: true,
     readOnly: true,
     detail: 'vrouter',
-    columns: [
-      nameCol,
-      stateCol,
-      nicsCol,
-      ref('hostId', 'field.host', 'host'),
-      syncCol,
-    ],
+    columns: [nameCol, stateCol, nicsCol, ref('hostId', 'field.host', 'host'), syncCol],
   },
 );
 
@@ -450,11 +530,31 @@ const vipChoiceFields = (existingFilter?: Record<string, unknown>): FieldDef[] =
     ],
     initial: 'new',
   },
-  { name: 'l3Id', label: 'field.publicNetwork', kind: 'ref', ref: { router: 'l3', filter: { category: 'public' } }, showIf: (v) => v.vipMode === 'new' },
-  { name: 'ip', label: 'field.fixedIp', kind: 'text', optional: true, hint: 'field.fixedIpHint', showIf: (v) => v.vipMode === 'new' },
-  { name: 'vipId', label: 'field.vip', kind: 'ref', ref: { router: 'vip', filter: existingFilter }, showIf: (v) => v.vipMode === 'existing' },
+  {
+    name: 'l3Id',
+    label: 'field.publicNetwork',
+    kind: 'ref',
+    ref: { router: 'l3', filter: { category: 'public' } },
+    showIf: (v) => v.vipMode === 'new',
+  },
+  {
+    name: 'ip',
+    label: 'field.fixedIp',
+    kind: 'text',
+    optional: true,
+    hint: 'field.fixedIpHint',
+    showIf: (v) => v.vipMode === 'new',
+  },
+  {
+    name: 'vipId',
+    label: 'field.vip',
+    kind: 'ref',
+    ref: { router: 'vip', filter: existingFilter },
+    showIf: (v) => v.vipMode === 'existing',
+  },
 ];
-const vipChoice = (v: FormValues) => (v.vipMode === 'existing' ? { vipId: optStr(v, 'vipId') } : { l3Id: optStr(v, 'l3Id'), ip: optStr(v, 'ip') });
+const vipChoice = (v: FormValues) =>
+  v.vipMode === 'existing' ? { vipId: optStr(v, 'vipId') } : { l3Id: optStr(v, 'l3Id'), ip: optStr(v, 'ip') };
 const boundCol: ColumnDef = {
   key: 'vmName',
   label: 'field.boundTo',
@@ -474,7 +574,11 @@ resources.push(
       { key: 'ip', label: 'field.ip', sortable: true },
       ref('l3Id', 'field.publicNetwork', 'l3'),
       { key: 'system', label: 'field.systemVip', render: (r) => (r.system ? <Badge tone="sky">✓</Badge> : '') },
-      { key: 'usedBy', label: 'field.usedBy', render: (r) => (r.usedBy as Array<{ name: string }>).map((u) => u.name).join(', ') || '—' },
+      {
+        key: 'usedBy',
+        label: 'field.usedBy',
+        render: (r) => (r.usedBy as Array<{ name: string }>).map((u) => u.name).join(', ') || '—',
+      },
       createdCol,
     ],
     create: {
@@ -511,8 +615,19 @@ resources.push(
       nameCol,
       vipIpCol,
       { key: 'protocol', label: 'field.protocol', render: (r) => String(r.protocol).toUpperCase() },
-      { key: 'vipPortStart', label: 'field.vipPorts', sortable: true, render: (r) => (r.vipPortStart === r.vipPortEnd ? String(r.vipPortStart) : `${String(r.vipPortStart)}–${String(r.vipPortEnd)}`) },
-      { key: 'vmPortStart', label: 'field.vmPorts', render: (r) => (r.vmPortStart === r.vmPortEnd ? String(r.vmPortStart) : `${String(r.vmPortStart)}–${String(r.vmPortEnd)}`) },
+      {
+        key: 'vipPortStart',
+        label: 'field.vipPorts',
+        sortable: true,
+        render: (r) =>
+          r.vipPortStart === r.vipPortEnd ? String(r.vipPortStart) : `${String(r.vipPortStart)}–${String(r.vipPortEnd)}`,
+      },
+      {
+        key: 'vmPortStart',
+        label: 'field.vmPorts',
+        render: (r) =>
+          r.vmPortStart === r.vmPortEnd ? String(r.vmPortStart) : `${String(r.vmPortStart)}–${String(r.vmPortEnd)}`,
+      },
       { key: 'allowedCidr', label: 'field.allowedCidr', render: (r) => String(r.allowedCidr ?? '—') },
       boundCol,
     ],
@@ -571,12 +686,22 @@ resources.push(
     detail: 'routeTable',
     columns: [
       nameCol,
-      { key: 'entries', label: 'field.routeEntries', render: (r) => (r.entries as Array<{ destination: string; nextHop: string }>).map((e) => `${e.destination} → ${e.nextHop}`).join(', ') || '—' },
+      {
+        key: 'entries',
+        label: 'field.routeEntries',
+        render: (r) =>
+          (r.entries as Array<{ destination: string; nextHop: string }>)
+            .map((e) => `${e.destination} → ${e.nextHop}`)
+            .join(', ') || '—',
+      },
       { key: 'vrouterIds', label: 'field.vrouters', render: (r) => String((r.vrouterIds as string[]).length) },
       createdCol,
     ],
     create: {
-      fields: [...nameFields, { name: 'vrouterIds', label: 'field.vrouters', kind: 'refs', ref: { router: 'vrouter' }, optional: true }],
+      fields: [
+        ...nameFields,
+        { name: 'vrouterIds', label: 'field.vrouters', kind: 'refs', ref: { router: 'vrouter' }, optional: true },
+      ],
       schema: CreateRouteTable,
       toInput: (v) => ({ ...naming(v), vrouterIds: arr(v, 'vrouterIds') }),
     },
@@ -590,7 +715,11 @@ resources.push(
     columns: [
       nameCol,
       { key: 'rules', label: 'field.rules', render: (r) => String((r.rules as unknown[]).length) },
-      { key: 'members', label: 'field.members', render: (r) => (r.members as Array<{ vmName: string }>).map((m) => m.vmName).join(', ') || '—' },
+      {
+        key: 'members',
+        label: 'field.members',
+        render: (r) => (r.members as Array<{ vmName: string }>).map((m) => m.vmName).join(', ') || '—',
+      },
       { key: 'l3Ids', label: 'field.l3Networks', render: (r) => String((r.l3Ids as string[]).length) },
       createdCol,
     ],
@@ -618,14 +747,36 @@ resources.push(
           showIf: (v) => v.ruleDirection !== '',
           options: SG_PROTOCOL_OPTIONS,
         },
-        { name: 'rulePortStart', label: 'field.startPort', kind: 'number', placeholder: '23', showIf: (v) => v.ruleDirection !== '' && (v.ruleProtocol === 'tcp' || v.ruleProtocol === 'udp') },
-        { name: 'rulePortEnd', label: 'field.endPort', kind: 'number', placeholder: '1024', optional: true, showIf: (v) => v.ruleDirection !== '' && (v.ruleProtocol === 'tcp' || v.ruleProtocol === 'udp') },
+        {
+          name: 'rulePortStart',
+          label: 'field.startPort',
+          kind: 'number',
+          placeholder: '23',
+          showIf: (v) => v.ruleDirection !== '' && (v.ruleProtocol === 'tcp' || v.ruleProtocol === 'udp'),
+        },
+        {
+          name: 'rulePortEnd',
+          label: 'field.endPort',
+          kind: 'number',
+          placeholder: '1024',
+          optional: true,
+          showIf: (v) => v.ruleDirection !== '' && (v.ruleProtocol === 'tcp' || v.ruleProtocol === 'udp'),
+        },
         { name: 'nicIds', label: 'field.members', kind: 'nics', optional: true, hint: 'sg.nicsHint' },
       ],
       schema: CreateSecurityGroup,
       toInput: (v) => {
         const ported = v.ruleProtocol === 'tcp' || v.ruleProtocol === 'udp';
-        const rules = v.ruleDirection ? [{ direction: v.ruleDirection, protocol: v.ruleProtocol, portStart: ported ? optNum(v, 'rulePortStart') : null, portEnd: ported ? optNum(v, 'rulePortEnd') : null }] : [];
+        const rules = v.ruleDirection
+          ? [
+              {
+                direction: v.ruleDirection,
+                protocol: v.ruleProtocol,
+                portStart: ported ? optNum(v, 'rulePortStart') : null,
+                portEnd: ported ? optNum(v, 'rulePortEnd') : null,
+              },
+            ]
+          : [];
         return { ...naming(v), l3Ids: arr(v, 'l3Ids'), rules, nicIds: arr(v, 'nicIds') };
       },
     },

@@ -39,7 +39,9 @@ export function AccountsPage() {
                 <tr key={a.id} className="border-b border-slate-100 last:border-0">
                   <td className="px-3 py-2 font-medium">{a.name}</td>
                   <td className="px-3 py-2">
-                    <Badge tone={a.role === 'admin' ? 'amber' : 'slate'}>{t(a.role === 'admin' ? 'opt.admin' : 'opt.tenant')}</Badge>
+                    <Badge tone={a.role === 'admin' ? 'amber' : 'slate'}>
+                      {t(a.role === 'admin' ? 'opt.admin' : 'opt.tenant')}
+                    </Badge>
                   </td>
                   <td className="px-3 py-2">{new Date(a.createdAt).toLocaleString()}</td>
                 </tr>

@@ -26,7 +26,10 @@ export function ApiTokensPage() {
       </div>
       {secret && (
         <Alert tone="success">
-          {t('token.shownOnce')} <code data-testid="new-token" className="break-all font-mono">{secret}</code>
+          {t('token.shownOnce')}{' '}
+          <code data-testid="new-token" className="break-all font-mono">
+            {secret}
+          </code>
         </Alert>
       )}
       <div className="rounded-lg border border-slate-200 bg-white">

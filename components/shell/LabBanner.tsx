@@ -10,7 +10,11 @@ export function LabBanner() {
   const q = useQuery({ ...trpc.system.status.queryOptions(), staleTime: 60_000 });
   if (!q.data?.note) return null;
   return (
-    <div role="status" data-testid="lab-note" className="mb-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+    <div
+      role="status"
+      data-testid="lab-note"
+      className="mb-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+    >
       <strong>{t('lab.note')}:</strong> {q.data.note}
     </div>
   );

@@ -33,16 +33,35 @@ export function LoginForm() {
       <form onSubmit={onSubmit} className="w-96 space-y-4 rounded-lg bg-white p-6 shadow-xl">
         <div className="flex items-center justify-between">
           <h1 className="text-lg font-semibold">{t('login.title')}</h1>
-          <select aria-label={t('common.language')} value={lang} onChange={(e) => setLang(e.target.value === 'zh' ? 'zh' : 'en')} className="rounded border px-1 text-sm">
+          <select
+            aria-label={t('common.language')}
+            value={lang}
+            onChange={(e) => setLang(e.target.value === 'zh' ? 'zh' : 'en')}
+            className="rounded border px-1 text-sm"
+          >
             <option value="en">English</option>
             <option value="zh">简体中文</option>
           </select>
         </div>
         <FieldRow id="login-name" label={t('login.name')}>
-          <TextInput id="login-name" name="name" autoComplete="username" value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+          <TextInput
+            id="login-name"
+            name="name"
+            autoComplete="username"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            autoFocus
+          />
         </FieldRow>
         <FieldRow id="login-password" label={t('login.password')}>
-          <TextInput id="login-password" name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+          <TextInput
+            id="login-password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
         </FieldRow>
         {error && <Alert>{error}</Alert>}
         <Button type="submit" className="w-full justify-center" disabled={login.isPending}>

@@ -1,5 +1,12 @@
 'use client';
-import { useEffect, useRef, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
+import {
+  useEffect,
+  useRef,
+  type ButtonHTMLAttributes,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+} from 'react';
 
 const cx = (...parts: Array<string | false | undefined | null>) => parts.filter(Boolean).join(' ');
 
@@ -11,12 +18,20 @@ const variants: Record<Variant, string> = {
   ghost: 'text-sky-700 hover:bg-sky-50 disabled:text-slate-400',
 };
 
-export function Button({ variant = 'primary', className, ...rest }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant }) {
+export function Button({
+  variant = 'primary',
+  className,
+  ...rest
+}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant }) {
   return (
     <button
       type="button"
       {...rest}
-      className={cx('inline-flex items-center gap-1 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium transition-colors disabled:cursor-not-allowed', variants[variant], className)}
+      className={cx(
+        'inline-flex items-center gap-1 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium transition-colors disabled:cursor-not-allowed',
+        variants[variant],
+        className,
+      )}
     />
   );
 }
@@ -35,7 +50,12 @@ export function TextInput({ invalid, className, ...rest }: InputHTMLAttributes<H
   );
 }
 
-export function Select({ invalid, className, children, ...rest }: SelectHTMLAttributes<HTMLSelectElement> & { invalid?: boolean }) {
+export function Select({
+  invalid,
+  className,
+  children,
+  ...rest
+}: SelectHTMLAttributes<HTMLSelectElement> & { invalid?: boolean }) {
   return (
     <select
       {...rest}
@@ -52,7 +72,19 @@ export function Select({ invalid, className, children, ...rest }: SelectHTMLAttr
 }
 
 /** A labelled form row; the error appears right under the control, tied to it for screen readers. */
-export function FieldRow({ id, label, hint, error, children }: { id: string; label: string; hint?: string; error?: string; children: ReactNode }) {
+export function FieldRow({
+  id,
+  label,
+  hint,
+  error,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  children: ReactNode;
+}) {
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
@@ -79,7 +111,11 @@ export function Spinner({ label }: { label: string }) {
 }
 
 export function Alert({ children, tone = 'error' }: { children: ReactNode; tone?: 'error' | 'info' | 'success' }) {
-  const tones = { error: 'border-red-200 bg-red-50 text-red-800', info: 'border-sky-200 bg-sky-50 text-sky-900', success: 'border-emerald-200 bg-emerald-50 text-emerald-900' };
+  const tones = {
+    error: 'border-red-200 bg-red-50 text-red-800',
+    info: 'border-sky-200 bg-sky-50 text-sky-900',
+    success: 'border-emerald-200 bg-emerald-50 text-emerald-900',
+  };
   return (
     <div role={tone === 'error' ? 'alert' : 'status'} className={cx('rounded-md border px-3 py-2 text-sm', tones[tone])}>
       {children}
@@ -88,12 +124,29 @@ export function Alert({ children, tone = 'error' }: { children: ReactNode; tone?
 }
 
 export function Badge({ children, tone = 'slate' }: { children: ReactNode; tone?: 'slate' | 'green' | 'amber' | 'sky' }) {
-  const tones = { slate: 'bg-slate-100 text-slate-700', green: 'bg-emerald-100 text-emerald-800', amber: 'bg-amber-100 text-amber-800', sky: 'bg-sky-100 text-sky-800' };
+  const tones = {
+    slate: 'bg-slate-100 text-slate-700',
+    green: 'bg-emerald-100 text-emerald-800',
+    amber: 'bg-amber-100 text-amber-800',
+    sky: 'bg-sky-100 text-sky-800',
+  };
   return <span className={cx('inline-block rounded px-1.5 py-0.5 text-xs font-medium', tones[tone])}>{children}</span>;
 }
 
 /** A modal dialog on the native <dialog> element (focus trap, Esc to close). */
-export function Modal({ open, title, onClose, children, wide }: { open: boolean; title: string; onClose(): void; children: ReactNode; wide?: boolean }) {
+export function Modal({
+  open,
+  title,
+  onClose,
+  children,
+  wide,
+}: {
+  open: boolean;
+  title: string;
+  onClose(): void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;

@@ -106,7 +106,12 @@ export function ScenarioWizard<P extends Record<string, string>>({ scenario }: {
         <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
           {(Object.keys(scenario.plan) as Array<keyof P & string>).map((k) => (
             <FieldRow key={k} id={`plan-${k}`} label={scenario.labels[k]}>
-              <TextInput id={`plan-${k}`} value={plan[k]} disabled={busy} onChange={(e) => setPlan({ ...plan, [k]: e.target.value })} />
+              <TextInput
+                id={`plan-${k}`}
+                value={plan[k]}
+                disabled={busy}
+                onChange={(e) => setPlan({ ...plan, [k]: e.target.value })}
+              />
             </FieldRow>
           ))}
         </div>

@@ -63,7 +63,12 @@ export function VerifyTable({ rows }: { rows: VerifyRowView[] }) {
         {rows.map((r, i) => {
           if (r.check === 'action') {
             return (
-              <tr key={i} className="border-t border-slate-100 bg-slate-50" data-pass={r.observed === undefined ? 'pending' : 'true'} data-action="true">
+              <tr
+                key={i}
+                className="border-t border-slate-100 bg-slate-50"
+                data-pass={r.observed === undefined ? 'pending' : 'true'}
+                data-action="true"
+              >
                 <td className="py-1 text-slate-500" colSpan={6}>
                   → {r.to} {r.observed === undefined ? '…' : '✓'}
                 </td>
@@ -78,7 +83,14 @@ export function VerifyTable({ rows }: { rows: VerifyRowView[] }) {
               <td>{r.check}</td>
               <td>{word(r.expected)}</td>
               <td>
-                {r.observed === undefined ? '…' : <Badge tone={pass ? 'green' : 'amber'}>{pass ? '✓' : '✗'} {word(r.observed)}</Badge>} <span className="text-slate-500">{r.summary}</span>
+                {r.observed === undefined ? (
+                  '…'
+                ) : (
+                  <Badge tone={pass ? 'green' : 'amber'}>
+                    {pass ? '✓' : '✗'} {word(r.observed)}
+                  </Badge>
+                )}{' '}
+                <span className="text-slate-500">{r.summary}</span>
               </td>
               <td>{r.ms !== undefined ? `${r.ms} ms` : ''}</td>
             </tr>

@@ -11,7 +11,8 @@ const INTERNET_WEB = '198.51.100.10';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Named = { id: string; name: string };
-const findOr = async <T extends Named>(list: Promise<{ items: T[] }>, name: string, create: () => Promise<T>): Promise<T> => (await list).items.find((i) => i.name === name) ?? (await create());
+const findOr = async <T extends Named>(list: Promise<{ items: T[] }>, name: string, create: () => Promise<T>): Promise<T> =>
+  (await list).items.find((i) => i.name === name) ?? (await create());
 
 /** The common part: zone, cluster, host, backup storage, public + management networks, vRouter offering, instance offering and VM image. */
 const BASE_PLAN = {
@@ -35,18 +36,46 @@ const BASE_LABELS: Record<keyof BasePlan, string> = {
 };
 
 async function buildBase(prefix: string, { client, plan, step }: ScenarioContext<BasePlan>) {
-  const zone = await step('Zone', () => findOr(client.zone.list.query({ search: `${prefix}-zone` }), `${prefix}-zone`, () => client.zone.create.mutate({ name: `${prefix}-zone` })));
-  const cluster = await step('Cluster', () => findOr(client.cluster.list.query({ search: `${prefix}-cluster` }), `${prefix}-cluster`, () => client.cluster.create.mutate({ name: `${prefix}-cluster`, zoneId: zone.id })));
+  const zone = await step('Zone', () =>
+    findOr(client.zone.list.query({ search: `${prefix}-zone` }), `${prefix}-zone`, () =>
+      client.zone.create.mutate({ name: `${prefix}-zone` }),
+    ),
+  );
+  const cluster = await step('Cluster', () =>
+    findOr(client.cluster.list.query({ search: `${prefix}-cluster` }), `${prefix}-cluster`, () =>
+      client.cluster.create.mutate({ name: `${prefix}-cluster`, zoneId: zone.id }),
+    ),
+  );
   await step('Host', async () => {
     const hosts = await client.host.list.query({ search: plan.hostIp });
     const found = hosts.items.find((h) => h.managementIp === plan.hostIp);
-    if (found && found.clusterId !== cluster.id) throw new Error(`Host "${found.name}" of another cluster already has management IP ${plan.hostIp}; choose another Host management IP.`);
-    return found ?? client.host.create.mutate({ name: `${prefix}-host-1`, clusterId: cluster.id, managementIp: plan.hostIp, nics: ['em01', 'em02'] });
+    if (found && found.clusterId !== cluster.id)
+      throw new Error(
+        `Host "${found.name}" of another cluster already has management IP ${plan.hostIp}; choose another Host management IP.`,
+      );
+    return (
+      found ??
+      client.host.create.mutate({
+        name: `${prefix}-host-1`,
+        clusterId: cluster.id,
+        managementIp: plan.hostIp,
+        nics: ['em01', 'em02'],
+      })
+    );
   });
-  const bs = await step('Backup storage', () => findOr(client.backupStorage.list.query({ search: `${prefix}-bs` }), `${prefix}-bs`, () => client.backupStorage.create.mutate({ name: `${prefix}-bs`, zoneId: zone.id, url: '/zstack_bs' })));
+  const bs = await step('Backup storage', () =>
+    findOr(client.backupStorage.list.query({ search: `${prefix}-bs` }), `${prefix}-bs`, () =>
+      client.backupStorage.create.mutate({ name: `${prefix}-bs`, zoneId: zone.id, url: '/zstack_bs' }),
+    ),
+  );
   const l2 = (name: string, input: { type: 'novlan' | 'vlan'; physicalNic: string; vlanId?: number }) =>
-    step(`L2 network ${name}`, () => findOr(client.l2.list.query({ search: name }), name, () => client.l2.create.mutate({ name, zoneId: zone.id, clusterIds: [cluster.id], ...input })));
-  const l3 = (name: string, input: Parameters<Client['l3']['create']['mutate']>[0]) => step(`L3 network ${name}`, () => findOr(client.l3.list.query({ search: name }), name, () => client.l3.create.mutate(input)));
+    step(`L2 network ${name}`, () =>
+      findOr(client.l2.list.query({ search: name }), name, () =>
+        client.l2.create.mutate({ name, zoneId: zone.id, clusterIds: [cluster.id], ...input }),
+      ),
+    );
+  const l3 = (name: string, input: Parameters<Client['l3']['create']['mutate']>[0]) =>
+    step(`L3 network ${name}`, () => findOr(client.l3.list.query({ search: name }), name, () => client.l3.create.mutate(input)));
   const pubL2 = await l2(`${prefix}-L2-public`, { type: 'novlan', physicalNic: PUBLIC_12.nic });
   const pubL3 = await l3(`${prefix}-L3-public`, {
     name: `${prefix}-L3-public`,
@@ -55,24 +84,62 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
     dnsServers: [plan.dns],
     dhcpServerIp: plan.publicDhcp || null,
     shared: true,
-    range: { method: 'bounds', startIp: plan.publicStart, endIp: plan.publicEnd, netmask: plan.publicMask, gateway: plan.publicGateway },
+    range: {
+      method: 'bounds',
+      startIp: plan.publicStart,
+      endIp: plan.publicEnd,
+      netmask: plan.publicMask,
+      gateway: plan.publicGateway,
+    },
   });
   const mgmtL2 = await l2(`${prefix}-L2-management`, { type: 'novlan', physicalNic: MGMT_29.nic });
-  const mgmtL3 = await l3(`${prefix}-L3-management`, { name: `${prefix}-L3-management`, l2Id: mgmtL2.id, category: 'system', dhcpEnabled: false, range: MGMT_29.range });
+  const mgmtL3 = await l3(`${prefix}-L3-management`, {
+    name: `${prefix}-L3-management`,
+    l2Id: mgmtL2.id,
+    category: 'system',
+    dhcpEnabled: false,
+    range: MGMT_29.range,
+  });
   const image = await step('vRouter image', () =>
     findOr(client.image.list.query({ search: `${prefix}-vrouter-image` }), `${prefix}-vrouter-image`, () =>
-      client.image.create.mutate({ name: `${prefix}-vrouter-image`, kind: 'vrouter', backupStorageId: bs.id, url: 'http://192.0.2.10/zstack-vrouter-3.10.0.qcow2', shared: true }),
+      client.image.create.mutate({
+        name: `${prefix}-vrouter-image`,
+        kind: 'vrouter',
+        backupStorageId: bs.id,
+        url: 'http://192.0.2.10/zstack-vrouter-3.10.0.qcow2',
+        shared: true,
+      }),
     ),
   );
   const offering = await step('vRouter offering', () =>
     findOr(client.vrouterOffering.list.query({ search: `${prefix}-vrouter-offering` }), `${prefix}-vrouter-offering`, () =>
-      client.vrouterOffering.create.mutate({ name: `${prefix}-vrouter-offering`, zoneId: zone.id, cpu: 8, memory: 8, memoryUnit: 'G', imageId: image.id, managementL3Id: mgmtL3.id, publicL3Id: pubL3.id, shared: true }),
+      client.vrouterOffering.create.mutate({
+        name: `${prefix}-vrouter-offering`,
+        zoneId: zone.id,
+        cpu: 8,
+        memory: 8,
+        memoryUnit: 'G',
+        imageId: image.id,
+        managementL3Id: mgmtL3.id,
+        publicL3Id: pubL3.id,
+        shared: true,
+      }),
     ),
   );
-  const inst = await step('Instance offering', () => findOr(client.instanceOffering.list.query({ search: `${prefix}-small` }), `${prefix}-small`, () => client.instanceOffering.create.mutate({ name: `${prefix}-small`, cpu: 1, memory: 1, memoryUnit: 'G', shared: true })));
+  const inst = await step('Instance offering', () =>
+    findOr(client.instanceOffering.list.query({ search: `${prefix}-small` }), `${prefix}-small`, () =>
+      client.instanceOffering.create.mutate({ name: `${prefix}-small`, cpu: 1, memory: 1, memoryUnit: 'G', shared: true }),
+    ),
+  );
   const vmImage = await step('VM image', () =>
     findOr(client.image.list.query({ search: `${prefix}-vm-image`, kind: 'vm' }), `${prefix}-vm-image`, () =>
-      client.image.create.mutate({ name: `${prefix}-vm-image`, kind: 'vm', backupStorageId: bs.id, url: 'http://192.0.2.10/busybox.qcow2', shared: true }),
+      client.image.create.mutate({
+        name: `${prefix}-vm-image`,
+        kind: 'vm',
+        backupStorageId: bs.id,
+        url: 'http://192.0.2.10/busybox.qcow2',
+        shared: true,
+      }),
     ),
   );
   return { zone, cluster, pubL3, offering, inst, vmImage, l2, l3 };
@@ -81,10 +148,21 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
 type Vm = Awaited<ReturnType<Client['vm']['get']['query']>>;
 
 /** A VM by name on these networks (first = default), created when missing. */
-async function vmOn(ctx: ScenarioContext<BasePlan>, base: Awaited<ReturnType<typeof buildBase>>, name: string, l3Ids: string[], note = ''): Promise<Vm> {
+async function vmOn(
+  ctx: ScenarioContext<BasePlan>,
+  base: Awaited<ReturnType<typeof buildBase>>,
+  name: string,
+  l3Ids: string[],
+  note = '',
+): Promise<Vm> {
   return ctx.step(`${name}${note ? ` (${note})` : ''}`, async () => {
-    const existing = (await ctx.client.vm.list.query({ search: name })).items.find((v) => v.name === name && v.nics[0]?.l3Id === l3Ids[0]);
-    return existing ?? (await ctx.client.vm.create.mutate({ name, instanceOfferingId: base.inst.id, imageId: base.vmImage.id, l3Ids }))[0]!;
+    const existing = (await ctx.client.vm.list.query({ search: name })).items.find(
+      (v) => v.name === name && v.nics[0]?.l3Id === l3Ids[0],
+    );
+    return (
+      existing ??
+      (await ctx.client.vm.create.mutate({ name, instanceOfferingId: base.inst.id, imageId: base.vmImage.id, l3Ids }))[0]!
+    );
   });
 }
 
@@ -105,21 +183,24 @@ async function waitForVms(ctx: ScenarioContext<BasePlan>, vms: Vm[]) {
   });
 }
 
-const ping = (c: Client, vmId: string, target: string) => () => c.vm.check.mutate({ vmId, check: { kind: 'ping', target, count: 3 } });
+const ping = (c: Client, vmId: string, target: string) => () =>
+  c.vm.check.mutate({ vmId, check: { kind: 'ping', target, count: 3 } });
 const fromInternetTcp = (c: Client, target: string, port: number, who: string) => async () => {
   const r = await c.system.checkFromInternet.mutate({ check: { kind: 'tcp', target, port } });
   // Reaching the VIP is not enough: the right VM must answer.
   return { ...r, ok: r.ok && r.summary.includes(`answered by ${who}`) };
 };
 /** Waits (a few seconds at most) for a check to give the expected result: the reconciler applies within one loop. */
-const settled = (fn: () => Promise<{ ok: boolean; summary: string; ms: number }>, expected = true) => async () => {
-  let last = await fn();
-  for (let i = 0; i < 20 && last.ok !== expected; i++) {
-    await sleep(500);
-    last = await fn();
-  }
-  return last;
-};
+const settled =
+  (fn: () => Promise<{ ok: boolean; summary: string; ms: number }>, expected = true) =>
+  async () => {
+    let last = await fn();
+    for (let i = 0; i < 20 && last.ok !== expected; i++) {
+      await sleep(500);
+      last = await fn();
+    }
+    return last;
+  };
 
 // ── S-EIP and S-PF ───────────────────────────────────────────────────────────
 /**
@@ -133,7 +214,14 @@ async function buildServices(ctx: ScenarioContext<ServicesPlan>) {
   const c = ctx as unknown as ScenarioContext<BasePlan>;
   const base = await buildBase('svc', c);
   const l2 = await base.l2('svc-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
-  const l3 = await base.l3('svc-L3-private', { name: 'svc-L3-private', l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: base.offering.id, range: { method: 'cidr', cidr: ctx.plan.privateCidr } });
+  const l3 = await base.l3('svc-L3-private', {
+    name: 'svc-L3-private',
+    l2Id: l2.id,
+    category: 'private',
+    type: 'vrouter',
+    vrouterOfferingId: base.offering.id,
+    range: { method: 'cidr', cidr: ctx.plan.privateCidr },
+  });
   const vm1 = await vmOn(c, base, 'svc-VM-1', [l3.id], 'creates the vRouter');
   const vm2 = await vmOn(c, base, 'svc-VM-2', [l3.id]);
   return { base, vm1, vm2 };
@@ -144,12 +232,20 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
   title: 'wizard.eip.title',
   intro: 'wizard.eip.intro',
   plan: EIP_PLAN,
-  labels: { ...BASE_LABELS, privateVlan: 'Private VLAN ID', privateCidr: 'Private CIDR', vip: 'EIP-1 VIP (4.5)', port: 'Port checked (SSH)' },
+  labels: {
+    ...BASE_LABELS,
+    privateVlan: 'Private VLAN ID',
+    privateCidr: 'Private CIDR',
+    vip: 'EIP-1 VIP (4.5)',
+    port: 'Port checked (SSH)',
+  },
   async build(ctx) {
     const c = ctx as unknown as ScenarioContext<ServicesPlan>;
     const { base, vm1, vm2 } = await buildServices(c);
     const eip = await ctx.step(`EIP-1 on ${ctx.plan.vip}`, async () => {
-      const found = (await ctx.client.eip.list.query({ search: 'EIP-1' })).items.find((e) => e.name === 'EIP-1' && e.vip === ctx.plan.vip);
+      const found = (await ctx.client.eip.list.query({ search: 'EIP-1' })).items.find(
+        (e) => e.name === 'EIP-1' && e.vip === ctx.plan.vip,
+      );
       const e = found ?? (await ctx.client.eip.create.mutate({ name: 'EIP-1', l3Id: base.pubL3.id, ip: ctx.plan.vip }));
       if (e.nicId && e.nicId !== vm1.nics[0]!.id) await ctx.client.eip.unbind.mutate({ id: e.id });
       return e.nicId === vm1.nics[0]!.id ? e : ctx.client.eip.bind.mutate({ id: e.id, nicId: vm1.nics[0]!.id });
@@ -162,8 +258,12 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
     const c = ctx.client;
     const port = Number(ctx.plan.port);
     // Each VM listens on the port; its answer names it, so the table shows which VM the VIP reached.
-    for (const vm of [vm1, vm2]) await c.vm.check.mutate({ vmId: vm.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
-    await ctx.verify({ from: 'internet', to: `${eip.vip}:${port} → svc-VM-1`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, eip.vip, port, 'svc-VM-1')));
+    for (const vm of [vm1, vm2])
+      await c.vm.check.mutate({ vmId: vm.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
+    await ctx.verify(
+      { from: 'internet', to: `${eip.vip}:${port} → svc-VM-1`, check: 'tcp', expected: true },
+      settled(fromInternetTcp(c, eip.vip, port, 'svc-VM-1')),
+    );
     await ctx.verify({ from: 'svc-VM-1', to: `internet sees ${eip.vip}`, check: 'http', expected: true }, async () => {
       const r = await c.vm.check.mutate({ vmId: vm1.id, check: { kind: 'http', url: 'http://example.com/' } });
       return { ...r, ok: r.ok && r.summary.includes(`seen as ${eip.vip}`) };
@@ -172,23 +272,51 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
       await c.eip.unbind.mutate({ id: eip.id });
       await c.eip.bind.mutate({ id: eip.id, nicId: vm2.nics[0]!.id });
     });
-    await ctx.verify({ from: 'internet', to: `${eip.vip}:${port} → svc-VM-2`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, eip.vip, port, 'svc-VM-2')));
+    await ctx.verify(
+      { from: 'internet', to: `${eip.vip}:${port} → svc-VM-2`, check: 'tcp', expected: true },
+      settled(fromInternetTcp(c, eip.vip, port, 'svc-VM-2')),
+    );
   },
 };
 
 // ── S-PF ─────────────────────────────────────────────────────────────────────
-const PF_PLAN = { ...SERVICES_PLAN, pf1VipPort: String(S_PF.pf1.vipPort), pf1VmPort: String(S_PF.pf1.vmPort), pf2Start: String(S_PF.pf2.start), pf2End: String(S_PF.pf2.end) };
+const PF_PLAN = {
+  ...SERVICES_PLAN,
+  pf1VipPort: String(S_PF.pf1.vipPort),
+  pf1VmPort: String(S_PF.pf1.vmPort),
+  pf2Start: String(S_PF.pf2.start),
+  pf2End: String(S_PF.pf2.end),
+};
 export const pfScenario: Scenario<typeof PF_PLAN> = {
   title: 'wizard.pf.title',
   intro: 'wizard.pf.intro',
   plan: PF_PLAN,
-  labels: { ...BASE_LABELS, privateVlan: 'Private VLAN ID', privateCidr: 'Private CIDR', pf1VipPort: 'PF-1 source port', pf1VmPort: 'PF-1 VM port', pf2Start: 'PF-2 source start port', pf2End: 'PF-2 source end port' },
+  labels: {
+    ...BASE_LABELS,
+    privateVlan: 'Private VLAN ID',
+    privateCidr: 'Private CIDR',
+    pf1VipPort: 'PF-1 source port',
+    pf1VmPort: 'PF-1 VM port',
+    pf2Start: 'PF-2 source start port',
+    pf2End: 'PF-2 source end port',
+  },
   async build(ctx) {
     const c = ctx as unknown as ScenarioContext<ServicesPlan>;
     const { base, vm1, vm2 } = await buildServices(c);
     const pf1 = await ctx.step('PF-1', async () => {
-      const found = (await ctx.client.portForward.list.query({ search: 'PF-1' })).items.find((p) => p.name === 'PF-1' && p.l3Id === base.pubL3.id);
-      const p = found ?? (await ctx.client.portForward.create.mutate({ name: 'PF-1', l3Id: base.pubL3.id, protocol: 'tcp', mode: 'single', vipPortStart: Number(ctx.plan.pf1VipPort), vmPortStart: Number(ctx.plan.pf1VmPort) }));
+      const found = (await ctx.client.portForward.list.query({ search: 'PF-1' })).items.find(
+        (p) => p.name === 'PF-1' && p.l3Id === base.pubL3.id,
+      );
+      const p =
+        found ??
+        (await ctx.client.portForward.create.mutate({
+          name: 'PF-1',
+          l3Id: base.pubL3.id,
+          protocol: 'tcp',
+          mode: 'single',
+          vipPortStart: Number(ctx.plan.pf1VipPort),
+          vmPortStart: Number(ctx.plan.pf1VmPort),
+        }));
       if (p.nicId && p.nicId !== vm1.nics[0]!.id) await ctx.client.portForward.unbind.mutate({ id: p.id });
       return p.nicId === vm1.nics[0]!.id ? p : ctx.client.portForward.bind.mutate({ id: p.id, nicId: vm1.nics[0]!.id });
     });
@@ -199,41 +327,88 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
     const { vm1, vm2, pf1 } = built as { vm1: Vm; vm2: Vm; pf1: { id: string; vip: string; vipId: string } };
     const c = ctx.client;
     const p = ctx.plan;
-    for (const vm of [vm1, vm2]) for (const port of [Number(p.pf1VmPort), Number(p.pf2Start), Number(p.pf2End)]) await c.vm.check.mutate({ vmId: vm.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
-    await ctx.verify({ from: 'internet', to: `${pf1.vip}:${p.pf1VipPort} → svc-VM-1:${p.pf1VmPort}`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, pf1.vip, Number(p.pf1VipPort), 'svc-VM-1')));
+    for (const vm of [vm1, vm2])
+      for (const port of [Number(p.pf1VmPort), Number(p.pf2Start), Number(p.pf2End)])
+        await c.vm.check.mutate({ vmId: vm.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
+    await ctx.verify(
+      { from: 'internet', to: `${pf1.vip}:${p.pf1VipPort} → svc-VM-1:${p.pf1VmPort}`, check: 'tcp', expected: true },
+      settled(fromInternetTcp(c, pf1.vip, Number(p.pf1VipPort), 'svc-VM-1')),
+    );
     await ctx.act('unbind PF-1, bind it to svc-VM-2', async () => {
       await c.portForward.unbind.mutate({ id: pf1.id });
       await c.portForward.bind.mutate({ id: pf1.id, nicId: vm2.nics[0]!.id });
     });
-    await ctx.verify({ from: 'internet', to: `${pf1.vip}:${p.pf1VipPort} → svc-VM-2:${p.pf1VmPort}`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, pf1.vip, Number(p.pf1VipPort), 'svc-VM-2')));
+    await ctx.verify(
+      { from: 'internet', to: `${pf1.vip}:${p.pf1VipPort} → svc-VM-2:${p.pf1VmPort}`, check: 'tcp', expected: true },
+      settled(fromInternetTcp(c, pf1.vip, Number(p.pf1VipPort), 'svc-VM-2')),
+    );
     await ctx.act(`PF-2 on the same VIP: ${p.pf2Start}–${p.pf2End} → svc-VM-1`, async () => {
       const existing = (await c.portForward.list.query({ vipId: pf1.vipId })).items.find((x) => x.name === 'PF-2');
-      if (!existing) await c.portForward.create.mutate({ name: 'PF-2', vipId: pf1.vipId, protocol: 'tcp', mode: 'range', vipPortStart: Number(p.pf2Start), vipPortEnd: Number(p.pf2End), nicId: vm1.nics[0]!.id });
+      if (!existing)
+        await c.portForward.create.mutate({
+          name: 'PF-2',
+          vipId: pf1.vipId,
+          protocol: 'tcp',
+          mode: 'range',
+          vipPortStart: Number(p.pf2Start),
+          vipPortEnd: Number(p.pf2End),
+          nicId: vm1.nics[0]!.id,
+        });
     });
     for (const port of [Number(p.pf2Start), Number(p.pf2End)]) {
-      await ctx.verify({ from: 'internet', to: `${pf1.vip}:${port} → svc-VM-1:${port}`, check: 'tcp', expected: true }, settled(fromInternetTcp(c, pf1.vip, port, 'svc-VM-1')));
+      await ctx.verify(
+        { from: 'internet', to: `${pf1.vip}:${port} → svc-VM-1:${port}`, check: 'tcp', expected: true },
+        settled(fromInternetTcp(c, pf1.vip, port, 'svc-VM-1')),
+      );
     }
   },
 };
 
 // ── S-SG ─────────────────────────────────────────────────────────────────────
-const SG_PLAN = { ...BASE_PLAN, hostIp: '192.168.29.54', privateVlan: '2760', privateCidr: '192.168.10.0/24', group: `sg-${S_SG.group}`, portStart: String(S_SG.rule.portStart), portEnd: String(S_SG.rule.portEnd) };
+const SG_PLAN = {
+  ...BASE_PLAN,
+  hostIp: '192.168.29.54',
+  privateVlan: '2760',
+  privateCidr: '192.168.10.0/24',
+  group: `sg-${S_SG.group}`,
+  portStart: String(S_SG.rule.portStart),
+  portEnd: String(S_SG.rule.portEnd),
+};
 export const sgScenario: Scenario<typeof SG_PLAN> = {
   title: 'wizard.sg.title',
   intro: 'wizard.sg.intro',
   plan: SG_PLAN,
-  labels: { ...BASE_LABELS, privateVlan: 'Private VLAN ID', privateCidr: 'Private CIDR', group: 'Security group name (4.4)', portStart: 'Rule start port (开始端口)', portEnd: 'Rule end port (结束端口)' },
+  labels: {
+    ...BASE_LABELS,
+    privateVlan: 'Private VLAN ID',
+    privateCidr: 'Private CIDR',
+    group: 'Security group name (4.4)',
+    portStart: 'Rule start port (开始端口)',
+    portEnd: 'Rule end port (结束端口)',
+  },
   async build(ctx) {
     const c = ctx as unknown as ScenarioContext<BasePlan>;
     const base = await buildBase('sg', c);
     const l2 = await base.l2('sg-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
-    const l3 = await base.l3('sg-L3-private', { name: 'sg-L3-private', l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: base.offering.id, range: { method: 'cidr', cidr: ctx.plan.privateCidr } });
+    const l3 = await base.l3('sg-L3-private', {
+      name: 'sg-L3-private',
+      l2Id: l2.id,
+      category: 'private',
+      type: 'vrouter',
+      vrouterOfferingId: base.offering.id,
+      range: { method: 'cidr', cidr: ctx.plan.privateCidr },
+    });
     const vms: Vm[] = [];
     for (const n of [1, 2, 3]) vms.push(await vmOn(c, base, `sg-VM-${n}`, [l3.id], n === 1 ? 'creates the vRouter' : ''));
     // A rerun starts with VM-2 and VM-3 outside the group, as section 4.4 does (their egress
     // whitelist would also stop the gateway ping below).
-    const group = (await ctx.client.securityGroup.list.query({ search: ctx.plan.group })).items.find((g) => g.name === ctx.plan.group);
-    if (group?.members.length) await ctx.step(`${group.name} without members`, () => Promise.all(group.members.map((m) => ctx.client.securityGroup.removeNic.mutate({ id: group.id, nicId: m.nicId }))));
+    const group = (await ctx.client.securityGroup.list.query({ search: ctx.plan.group })).items.find(
+      (g) => g.name === ctx.plan.group,
+    );
+    if (group?.members.length)
+      await ctx.step(`${group.name} without members`, () =>
+        Promise.all(group.members.map((m) => ctx.client.securityGroup.removeNic.mutate({ id: group.id, nicId: m.nicId }))),
+      );
     await waitForVms(c, vms);
     return { l3Id: l3.id, vms };
   },
@@ -243,15 +418,28 @@ export const sgScenario: Scenario<typeof SG_PLAN> = {
     const p = ctx.plan;
     const byName = Object.fromEntries(vms.map((v, i) => [`VM-${i + 1}`, v]));
     const rule = { protocol: 'tcp' as const, portStart: Number(p.portStart), portEnd: Number(p.portEnd) };
-    for (const v of vms) for (const port of [21, 22, 23]) await c.vm.check.mutate({ vmId: v.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
+    for (const v of vms)
+      for (const port of [21, 22, 23])
+        await c.vm.check.mutate({ vmId: v.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
     const tcp = ([from, to, port, expected]: [string, string, number, boolean]) =>
       ctx.verify(
         { from: `sg-${from}`, to: `sg-${to} ${byName[to]!.nics[0]!.ip}:${port}`, check: 'tcp', expected },
-        settled(() => c.vm.check.mutate({ vmId: byName[from]!.id, check: { kind: 'tcp', target: byName[to]!.nics[0]!.ip, port } }), expected),
+        settled(
+          () => c.vm.check.mutate({ vmId: byName[from]!.id, check: { kind: 'tcp', target: byName[to]!.nics[0]!.ip, port } }),
+          expected,
+        ),
       );
     const ensureRule = async (id: string, direction: 'ingress' | 'egress') => {
       const g = await c.securityGroup.get.query({ id });
-      const has = g.rules.some((r) => r.direction === direction && r.protocol === rule.protocol && r.portStart === rule.portStart && r.portEnd === rule.portEnd && !r.cidr && !r.remoteGroupId);
+      const has = g.rules.some(
+        (r) =>
+          r.direction === direction &&
+          r.protocol === rule.protocol &&
+          r.portStart === rule.portStart &&
+          r.portEnd === rule.portEnd &&
+          !r.cidr &&
+          !r.remoteGroupId,
+      );
       if (!has) await c.securityGroup.addRule.mutate({ id, direction, ...rule });
     };
     const before = (await c.securityGroup.list.query({ search: p.group })).items.find((g) => g.name === p.group);
@@ -266,7 +454,9 @@ export const sgScenario: Scenario<typeof SG_PLAN> = {
     });
     for (const row of S_SG.ingressChecks) await tcp(row);
     await tcp(['VM-1', 'VM-3', 22, false]);
-    await ctx.act(`${p.group}: egress TCP ${p.portStart}–${p.portEnd} (R-SG-2: egress becomes a whitelist)`, () => ensureRule(groupId, 'egress'));
+    await ctx.act(`${p.group}: egress TCP ${p.portStart}–${p.portEnd} (R-SG-2: egress becomes a whitelist)`, () =>
+      ensureRule(groupId, 'egress'),
+    );
     for (const row of S_SG.egressChecks) await tcp(row);
   },
 };
@@ -306,8 +496,18 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
     const base = await buildBase('tenant', c);
     const p = ctx.plan;
     const pool = await ctx.step('VXLAN pool', async () => {
-      const found = (await ctx.client.vxlanPool.list.query({ search: 'tenant-vxlan-pool' })).items.find((x) => x.name === 'tenant-vxlan-pool');
-      const made = found ?? (await ctx.client.vxlanPool.create.mutate({ name: 'tenant-vxlan-pool', zoneId: base.zone.id, vniStart: Number(p.vniStart), vniEnd: Number(p.vniEnd), shared: true }));
+      const found = (await ctx.client.vxlanPool.list.query({ search: 'tenant-vxlan-pool' })).items.find(
+        (x) => x.name === 'tenant-vxlan-pool',
+      );
+      const made =
+        found ??
+        (await ctx.client.vxlanPool.create.mutate({
+          name: 'tenant-vxlan-pool',
+          zoneId: base.zone.id,
+          vniStart: Number(p.vniStart),
+          vniEnd: Number(p.vniEnd),
+          shared: true,
+        }));
       return ctx.client.vxlanPool.attachCluster.mutate({ id: made.id, clusterId: base.cluster.id, vtepCidr: p.vtepCidr });
     });
     const vms: Vm[] = [];
@@ -316,9 +516,19 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
       [2, { vni: p.vni2, cidr: p.cidr2, dhcp: p.dhcp2 }],
     ] as const) {
       const l2 = await ctx.step(`VXLAN network VNI ${n.vni}`, () =>
-        findOr(ctx.client.l2.list.query({ search: `tenant-L2-VXLAN-${n.vni}` }), `tenant-L2-VXLAN-${n.vni}`, () => ctx.client.l2.createVxlan.mutate({ name: `tenant-L2-VXLAN-${n.vni}`, poolId: pool.id, vni: Number(n.vni) })),
+        findOr(ctx.client.l2.list.query({ search: `tenant-L2-VXLAN-${n.vni}` }), `tenant-L2-VXLAN-${n.vni}`, () =>
+          ctx.client.l2.createVxlan.mutate({ name: `tenant-L2-VXLAN-${n.vni}`, poolId: pool.id, vni: Number(n.vni) }),
+        ),
       );
-      const l3 = await base.l3(`tenant-L3-VXLAN-${i}`, { name: `tenant-L3-VXLAN-${i}`, l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: base.offering.id, dhcpServerIp: n.dhcp, range: { method: 'cidr', cidr: n.cidr } });
+      const l3 = await base.l3(`tenant-L3-VXLAN-${i}`, {
+        name: `tenant-L3-VXLAN-${i}`,
+        l2Id: l2.id,
+        category: 'private',
+        type: 'vrouter',
+        vrouterOfferingId: base.offering.id,
+        dhcpServerIp: n.dhcp,
+        range: { method: 'cidr', cidr: n.cidr },
+      });
       vms.push(await vmOn(c, base, `tenant-VM-${i}`, [l3.id], 'creates its vRouter'));
     }
     await waitForVms(c, vms);
@@ -327,24 +537,59 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
     return { vms, routers: vms.map(routerOf) };
   },
   async verify(ctx, built) {
-    const { vms, routers } = built as { vms: Vm[]; routers: Array<{ id: string; name: string; nics: Array<{ role: string; ip: string }> }> };
+    const { vms, routers } = built as {
+      vms: Vm[];
+      routers: Array<{ id: string; name: string; nics: Array<{ role: string; ip: string }> }>;
+    };
     const c = ctx.client;
     const [vm1, vm2] = vms as [Vm, Vm];
     const ip = (v: Vm) => v.nics[0]!.ip;
     // A rerun starts from the isolated state: the wizard's route tables go first.
-    for (const t of (await c.routeTable.list.query({ search: 'tenant-RT' })).items) await c.routeTable.delete.mutate({ id: t.id });
-    await ctx.verify({ from: 'tenant-VM-1', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true }, settled(ping(c, vm1.id, INTERNET_WEB)));
-    await ctx.verify({ from: 'tenant-VM-2', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true }, settled(ping(c, vm2.id, INTERNET_WEB)));
-    await ctx.verify({ from: 'tenant-VM-1', to: `tenant-VM-2 ${ip(vm2)}`, check: 'ping', expected: false }, settled(ping(c, vm1.id, ip(vm2)), false));
-    await ctx.verify({ from: 'tenant-VM-2', to: `tenant-VM-1 ${ip(vm1)}`, check: 'ping', expected: false }, settled(ping(c, vm2.id, ip(vm1)), false));
+    for (const t of (await c.routeTable.list.query({ search: 'tenant-RT' })).items)
+      await c.routeTable.delete.mutate({ id: t.id });
+    await ctx.verify(
+      { from: 'tenant-VM-1', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true },
+      settled(ping(c, vm1.id, INTERNET_WEB)),
+    );
+    await ctx.verify(
+      { from: 'tenant-VM-2', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true },
+      settled(ping(c, vm2.id, INTERNET_WEB)),
+    );
+    await ctx.verify(
+      { from: 'tenant-VM-1', to: `tenant-VM-2 ${ip(vm2)}`, check: 'ping', expected: false },
+      settled(ping(c, vm1.id, ip(vm2)), false),
+    );
+    await ctx.verify(
+      { from: 'tenant-VM-2', to: `tenant-VM-1 ${ip(vm1)}`, check: 'ping', expected: false },
+      settled(ping(c, vm2.id, ip(vm1)), false),
+    );
     const publicIp = (r: (typeof routers)[number]) => r.nics.find((n) => n.role === 'public')!.ip;
-    await ctx.act(`route table: ${ctx.plan.cidr2} → ${publicIp(routers[1]!)}, ${ctx.plan.cidr1} → ${publicIp(routers[0]!)} (R-RT-1)`, async () => {
-      const t = await c.routeTable.create.mutate({ name: 'tenant-RT', vrouterIds: routers.map((r) => r.id) });
-      await c.routeTable.addEntry.mutate({ id: t.id, destination: ctx.plan.cidr2, nextHop: publicIp(routers[1]!), description: 'to VM-2' });
-      await c.routeTable.addEntry.mutate({ id: t.id, destination: ctx.plan.cidr1, nextHop: publicIp(routers[0]!), description: 'to VM-1' });
-    });
-    await ctx.verify({ from: 'tenant-VM-1', to: `tenant-VM-2 ${ip(vm2)}`, check: 'ping', expected: true }, settled(ping(c, vm1.id, ip(vm2))));
-    await ctx.verify({ from: 'tenant-VM-2', to: `tenant-VM-1 ${ip(vm1)}`, check: 'ping', expected: true }, settled(ping(c, vm2.id, ip(vm1))));
+    await ctx.act(
+      `route table: ${ctx.plan.cidr2} → ${publicIp(routers[1]!)}, ${ctx.plan.cidr1} → ${publicIp(routers[0]!)} (R-RT-1)`,
+      async () => {
+        const t = await c.routeTable.create.mutate({ name: 'tenant-RT', vrouterIds: routers.map((r) => r.id) });
+        await c.routeTable.addEntry.mutate({
+          id: t.id,
+          destination: ctx.plan.cidr2,
+          nextHop: publicIp(routers[1]!),
+          description: 'to VM-2',
+        });
+        await c.routeTable.addEntry.mutate({
+          id: t.id,
+          destination: ctx.plan.cidr1,
+          nextHop: publicIp(routers[0]!),
+          description: 'to VM-1',
+        });
+      },
+    );
+    await ctx.verify(
+      { from: 'tenant-VM-1', to: `tenant-VM-2 ${ip(vm2)}`, check: 'ping', expected: true },
+      settled(ping(c, vm1.id, ip(vm2))),
+    );
+    await ctx.verify(
+      { from: 'tenant-VM-2', to: `tenant-VM-1 ${ip(vm1)}`, check: 'ping', expected: true },
+      settled(ping(c, vm2.id, ip(vm1))),
+    );
   },
 };
 
@@ -383,10 +628,26 @@ export const threeTierScenario: Scenario<typeof TIER_PLAN> = {
       ['db', p.dbVlan, p.dbCidr],
     ] as const) {
       const l2 = await base.l2(`3tier-L2-${key}`, { type: 'vlan', physicalNic: 'em01', vlanId: Number(vlan) });
-      l3Of[key] = (await base.l3(`3tier-L3-${key}`, { name: `3tier-L3-${key}`, l2Id: l2.id, category: 'private', type: 'vrouter', vrouterOfferingId: base.offering.id, range: { method: 'cidr', cidr } })).id;
+      l3Of[key] = (
+        await base.l3(`3tier-L3-${key}`, {
+          name: `3tier-L3-${key}`,
+          l2Id: l2.id,
+          category: 'private',
+          type: 'vrouter',
+          vrouterOfferingId: base.offering.id,
+          range: { method: 'cidr', cidr },
+        })
+      ).id;
     }
     const vms: Record<string, Vm> = {};
-    for (const v of S_3TIER.vms) vms[v.name] = await vmOn(c, base, `3tier-${v.name}`, v.nets.map((k) => l3Of[k]!), v.nets.join(' + '));
+    for (const v of S_3TIER.vms)
+      vms[v.name] = await vmOn(
+        c,
+        base,
+        `3tier-${v.name}`,
+        v.nets.map((k) => l3Of[k]!),
+        v.nets.join(' + '),
+      );
     await waitForVms(c, Object.values(vms));
     return vms;
   },
@@ -395,7 +656,15 @@ export const threeTierScenario: Scenario<typeof TIER_PLAN> = {
     for (const [from, to, expected] of S_3TIER.expected) {
       const src = vms[from]!;
       const target = to === 'internet' ? INTERNET_WEB : addressToReach(src, vms[to]!);
-      await ctx.verify({ from: `3tier-${from}`, to: to === 'internet' ? `internet ${target}` : `3tier-${to} ${target}`, check: 'ping', expected }, settled(ping(ctx.client, src.id, target), expected));
+      await ctx.verify(
+        {
+          from: `3tier-${from}`,
+          to: to === 'internet' ? `internet ${target}` : `3tier-${to} ${target}`,
+          check: 'ping',
+          expected,
+        },
+        settled(ping(ctx.client, src.id, target), expected),
+      );
     }
   },
 };
@@ -419,7 +688,13 @@ export const basicScenario: Scenario<typeof BASIC_PLAN> = {
   title: 'wizard.basic.title',
   intro: 'wizard.basic.intro',
   plan: BASIC_PLAN,
-  labels: { ...BASE_LABELS, publicStart: 'Public start IP (table 1)', privateVlan: 'Private VLAN ID', privateCidr: 'Private CIDR', privateDhcp: 'Private DHCP server IP' },
+  labels: {
+    ...BASE_LABELS,
+    publicStart: 'Public start IP (table 1)',
+    privateVlan: 'Private VLAN ID',
+    privateCidr: 'Private CIDR',
+    privateDhcp: 'Private DHCP server IP',
+  },
   async build(ctx) {
     const c = ctx as unknown as ScenarioContext<BasePlan>;
     const base = await buildBase('basic', c);
@@ -442,11 +717,23 @@ export const basicScenario: Scenario<typeof BASIC_PLAN> = {
     const [vm1, vm2] = built as [Vm, Vm];
     const c = ctx.client;
     const http = (vmId: string) => () => c.vm.check.mutate({ vmId, check: { kind: 'http', url: 'http://example.com/' } });
-    await ctx.verify({ from: 'VM-1', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true }, ping(c, vm1.id, INTERNET_WEB));
+    await ctx.verify(
+      { from: 'VM-1', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true },
+      ping(c, vm1.id, INTERNET_WEB),
+    );
     await ctx.verify({ from: 'VM-1', to: 'http://example.com/', check: 'http', expected: true }, http(vm1.id));
-    await ctx.verify({ from: 'VM-2', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true }, ping(c, vm2.id, INTERNET_WEB));
+    await ctx.verify(
+      { from: 'VM-2', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true },
+      ping(c, vm2.id, INTERNET_WEB),
+    );
     await ctx.verify({ from: 'VM-2', to: 'http://example.com/', check: 'http', expected: true }, http(vm2.id));
-    await ctx.verify({ from: 'VM-1', to: `VM-2 ${vm2.nics[0]!.ip}`, check: 'ping', expected: true }, ping(c, vm1.id, vm2.nics[0]!.ip));
-    await ctx.verify({ from: 'VM-2', to: `VM-1 ${vm1.nics[0]!.ip}`, check: 'ping', expected: true }, ping(c, vm2.id, vm1.nics[0]!.ip));
+    await ctx.verify(
+      { from: 'VM-1', to: `VM-2 ${vm2.nics[0]!.ip}`, check: 'ping', expected: true },
+      ping(c, vm1.id, vm2.nics[0]!.ip),
+    );
+    await ctx.verify(
+      { from: 'VM-2', to: `VM-1 ${vm1.nics[0]!.ip}`, check: 'ping', expected: true },
+      ping(c, vm2.id, vm1.nics[0]!.ip),
+    );
   },
 };

@@ -10,5 +10,7 @@ export const resourceColumns = () => ({
     .references(() => accounts.id, { onDelete: 'restrict' }),
   name: text('name').notNull(),
   description: text('description').notNull().default(''),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+  createdAt: timestamp('created_at', { withTimezone: true })
+    .notNull()
+    .default(sql`now()`),
 });

@@ -61,7 +61,9 @@ export const nics = pgTable(
     isDefault: boolean('is_default').notNull().default(false),
     /** A NIC attached to a running VM takes effect at its next reboot (R-VM-1). */
     active: boolean('active').notNull().default(true),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [
     uniqueIndex('nics_mac_uq').on(t.mac),
@@ -91,7 +93,9 @@ export const agents = pgTable(
     /** The agent's own secret (never leaves the server except to that agent). */
     token: text('token').notNull(),
     failures: integer('failures').notNull().default(0),
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().default(sql`now()`),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
     lastError: text('last_error'),
     lastErrorAt: timestamp('last_error_at', { withTimezone: true }),
     lastAppliedAt: timestamp('last_applied_at', { withTimezone: true }),

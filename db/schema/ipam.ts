@@ -20,7 +20,9 @@ export const ipRanges = pgTable(
     networkIp: bigint('network_ip', { mode: 'number' }).notNull(),
     gateway: bigint('gateway', { mode: 'number' }).notNull(),
     size: bigint('size', { mode: 'number' }).notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [index('ip_ranges_l3_idx').on(t.l3Id, t.startIp)],
 );
@@ -42,7 +44,9 @@ export const ipAllocations = pgTable(
     kind: text('kind').notNull(),
     ownerType: text('owner_type'),
     ownerId: uuid('owner_id'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [uniqueIndex('ip_allocations_l3_ip_uq').on(t.l3Id, t.ip), index('ip_allocations_owner_idx').on(t.ownerId)],
 );

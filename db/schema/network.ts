@@ -1,4 +1,17 @@
-import { type AnyPgColumn, bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { resourceColumns } from './common';
 import { clusters, zones } from './hardware';
 import { vrouterOfferings } from './catalog';
@@ -48,10 +61,7 @@ export const l2Networks = pgTable(
     sriov: boolean('sriov').notNull().default(false),
     shared: boolean('shared').notNull().default(false),
   },
-  (t) => [
-    uniqueIndex('l2_pool_vni_uq').on(t.vxlanPoolId, t.vni),
-    index('l2_zone_idx').on(t.zoneId),
-  ],
+  (t) => [uniqueIndex('l2_pool_vni_uq').on(t.vxlanPoolId, t.vni), index('l2_zone_idx').on(t.zoneId)],
 );
 
 export const l2ClusterAttachments = pgTable(

@@ -32,7 +32,9 @@ export const securityGroupRules = pgTable(
     remoteGroupId: uuid('remote_group_id').references(() => securityGroups.id, { onDelete: 'no action' }),
     isDefault: boolean('is_default').notNull().default(false),
     description: text('description').notNull().default(''),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
     /** Insertion order: rules are listed (and rendered) in the order they were added, also within one transaction. */
     seq: bigserial('seq', { mode: 'number' }).notNull(),
   },
@@ -63,7 +65,9 @@ export const securityGroupNics = pgTable(
     nicId: uuid('nic_id')
       .notNull()
       .references(() => nics.id, { onDelete: 'cascade' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.nicId] }), index('security_group_nics_nic_idx').on(t.nicId)],
 );

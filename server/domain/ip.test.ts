@@ -18,7 +18,11 @@ describe('IPv4 as integers', () => {
     expect(prefixToNetmask(23)).toBe('255.255.254.0');
   });
   it('computes subnets and parses CIDRs', () => {
-    expect(subnetOf(ipToInt('10.108.10.5'), 8)).toEqual({ network: ipToInt('10.0.0.0'), broadcast: ipToInt('10.255.255.255'), prefix: 8 });
+    expect(subnetOf(ipToInt('10.108.10.5'), 8)).toEqual({
+      network: ipToInt('10.0.0.0'),
+      broadcast: ipToInt('10.255.255.255'),
+      prefix: 8,
+    });
     expect(parseCidr('192.168.10.0/24')).toEqual({ ip: ipToInt('192.168.10.0'), prefix: 24 });
     expect(parseCidr('192.168.10.0/33')).toBeUndefined();
   });
@@ -27,7 +31,11 @@ describe('IPv4 as integers', () => {
 describe('rangeToCidrs (the lab internet routes each public range)', () => {
   it('covers a range with the fewest blocks', () => {
     expect(rangeToCidrs(ipToInt('10.108.12.0'), ipToInt('10.108.13.255'))).toEqual(['10.108.12.0/23']);
-    expect(rangeToCidrs(ipToInt('192.168.29.30'), ipToInt('192.168.29.40'))).toEqual(['192.168.29.30/31', '192.168.29.32/29', '192.168.29.40/32']);
+    expect(rangeToCidrs(ipToInt('192.168.29.30'), ipToInt('192.168.29.40'))).toEqual([
+      '192.168.29.30/31',
+      '192.168.29.32/29',
+      '192.168.29.40/32',
+    ]);
     expect(rangeToCidrs(ipToInt('0.0.0.0'), ipToInt('255.255.255.255'))).toEqual(['0.0.0.0/0']);
   });
 });

@@ -15,7 +15,13 @@ export const PUBLIC_12 = {
 /** Table 6: management network. */
 export const MGMT_29 = {
   nic: 'em02',
-  range: { method: 'bounds' as const, startIp: '192.168.29.30', endIp: '192.168.29.40', netmask: '255.255.255.0', gateway: '192.168.29.1' },
+  range: {
+    method: 'bounds' as const,
+    startIp: '192.168.29.30',
+    endIp: '192.168.29.40',
+    netmask: '255.255.255.0',
+    gateway: '192.168.29.1',
+  },
 };
 
 /** S-TENANT, tables 7–9: a VXLAN pool and two tenants' VXLAN networks joined later by route tables. */
@@ -78,7 +84,10 @@ export const S_SG = {
  * The address a VM reaches another VM at, as the seed's /etc/hosts does: the target's address on a
  * network the two share, else the target's default NIC's address.
  */
-export function addressToReach(from: { nics: Array<{ l3Id: string; ip: string }> }, to: { nics: Array<{ l3Id: string; ip: string; isDefault: boolean }> }): string {
+export function addressToReach(
+  from: { nics: Array<{ l3Id: string; ip: string }> },
+  to: { nics: Array<{ l3Id: string; ip: string; isDefault: boolean }> },
+): string {
   const shared = to.nics.find((n) => from.nics.some((f) => f.l3Id === n.l3Id));
   return (shared ?? to.nics.find((n) => n.isDefault) ?? to.nics[0]!).ip;
 }

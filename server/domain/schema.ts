@@ -29,7 +29,12 @@ const base = { id: Id, accountId: Id, name: z.string(), description: z.string(),
 export const CreateZone = z.object({ name: Name, description: Description });
 export const ZoneView = z.object({ ...base });
 
-export const CreateCluster = z.object({ name: Name, description: Description, zoneId: Id, hypervisor: z.enum(['KVM']).default('KVM') });
+export const CreateCluster = z.object({
+  name: Name,
+  description: Description,
+  zoneId: Id,
+  hypervisor: z.enum(['KVM']).default('KVM'),
+});
 export const ClusterView = z.object({ ...base, zoneId: Id, hypervisor: z.string() });
 
 export const SyncView = z
@@ -42,7 +47,10 @@ export const SyncView = z
     drift: z.boolean(),
   })
   .nullable();
-const NicName = z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'A NIC name such as em01.');
+const NicName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'A NIC name such as em01.');
 export const CreateHost = z.object({
   name: Name,
   description: Description,
@@ -61,14 +69,22 @@ export const HostView = z.object({
   sync: SyncView,
 });
 
-export const CreateStorage = z.object({ name: Name, description: Description, zoneId: Id, url: z.string().trim().min(1, 'Enter a URL or path.').max(1024) });
+export const CreateStorage = z.object({
+  name: Name,
+  description: Description,
+  zoneId: Id,
+  url: z.string().trim().min(1, 'Enter a URL or path.').max(1024),
+});
 /** Where the reconciler reaches a host's agent: its Unix socket, or HTTP on the management network. */
 export const AgentEndpointInput = z.object({
   id: Id,
   endpoint: z
     .string()
     .trim()
-    .regex(/^(unix:\/[\w./-]+|http:\/\/\d{1,3}(\.\d{1,3}){3}:\d{1,5})$/, 'unix:/path/to/agent.sock or http://<management IP>:<port>'),
+    .regex(
+      /^(unix:\/[\w./-]+|http:\/\/\d{1,3}(\.\d{1,3}){3}:\d{1,5})$/,
+      'unix:/path/to/agent.sock or http://<management IP>:<port>',
+    ),
 });
 export const AgentAccessView = z.object({ id: Id, endpoint: z.string().nullable(), token: z.string(), sync: SyncView });
 
@@ -85,7 +101,15 @@ export const CreateImage = z.object({
   platform: z.enum(['Linux', 'Windows', 'Other']).default('Linux'),
   shared: z.boolean().default(false),
 });
-export const ImageView = z.object({ ...base, kind: z.enum(['vm', 'vrouter']), backupStorageId: Id, url: z.string(), format: z.string(), platform: z.string(), shared: z.boolean() });
+export const ImageView = z.object({
+  ...base,
+  kind: z.enum(['vm', 'vrouter']),
+  backupStorageId: Id,
+  url: z.string(),
+  format: z.string(),
+  platform: z.string(),
+  shared: z.boolean(),
+});
 
 export const MemoryUnit = z.enum(['M', 'G', 'T']);
 export const CreateInstanceOffering = z.object({
@@ -208,7 +232,12 @@ export const L3View = z.object({
   shared: z.boolean(),
 });
 
-export const AddRange = z.object({ l3Id: Id, name: z.string().trim().max(128).default(''), dhcpServerIp: z.string().trim().optional().nullable(), range: RangeInput });
+export const AddRange = z.object({
+  l3Id: Id,
+  name: z.string().trim().max(128).default(''),
+  dhcpServerIp: z.string().trim().optional().nullable(),
+  range: RangeInput,
+});
 export const IpRangeView = z.object({
   id: Id,
   l3Id: Id,
@@ -274,7 +303,10 @@ export const VRouterView = z.object({
 const Target = z
   .string()
   .trim()
-  .regex(/^(\d{1,3}(\.\d{1,3}){3}|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)$/, 'An IPv4 address or a host name.');
+  .regex(
+    /^(\d{1,3}(\.\d{1,3}){3}|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)$/,
+    'An IPv4 address or a host name.',
+  );
 const Port = z.coerce.number().int().min(1, 'A port from 1 to 65535.').max(65535, 'A port from 1 to 65535.');
 /** The fixed set of connectivity checks a VM can run (issue 4: never arbitrary shell). */
 export const CheckSpec = z.discriminatedUnion('kind', [
@@ -283,7 +315,12 @@ export const CheckSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('udp'), target: Target, port: Port }),
   z.object({ kind: z.literal('http'), url: z.url({ protocol: /^https?$/, error: 'An http:// or https:// URL.' }) }),
   z.object({ kind: z.literal('dns'), name: Target }),
-  z.object({ kind: z.literal('listen'), port: Port, protocol: z.enum(['tcp', 'udp']).default('tcp'), seconds: z.coerce.number().int().min(1).max(300).default(30) }),
+  z.object({
+    kind: z.literal('listen'),
+    port: Port,
+    protocol: z.enum(['tcp', 'udp']).default('tcp'),
+    seconds: z.coerce.number().int().min(1).max(300).default(30),
+  }),
 ]);
 export const CheckInput = z.object({ vmId: Id, check: CheckSpec });
 export type CheckInput = z.infer<typeof CheckInput>;
@@ -297,25 +334,49 @@ export const SystemStatusView = z.object({
 
 // ── Accounts ─────────────────────────────────────────────────────────────────
 export const Password = z.string().min(8, 'At least 8 characters.').max(256);
-export const LoginInput = z.object({ name: z.string().trim().min(1, 'Enter your account name.'), password: z.string().min(1, 'Enter your password.') });
+export const LoginInput = z.object({
+  name: z.string().trim().min(1, 'Enter your account name.'),
+  password: z.string().min(1, 'Enter your password.'),
+});
 export const AccountView = z.object({ id: Id, name: z.string(), role: z.enum(['admin', 'tenant']), createdAt: z.date() });
 export const CreateAccount = z.object({
-  name: z.string().trim().regex(/^[a-z0-9][a-z0-9_.-]{1,62}$/, 'Lowercase letters, digits, "._-"; 2–63 characters.'),
+  name: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9_.-]{1,62}$/, 'Lowercase letters, digits, "._-"; 2–63 characters.'),
   password: Password,
   role: z.enum(['admin', 'tenant']).default('tenant'),
 });
 export const CreateApiToken = z.object({ name: Name });
-export const ApiTokenView = z.object({ id: Id, name: z.string(), prefix: z.string(), createdAt: z.date(), lastUsedAt: z.date().nullable(), revokedAt: z.date().nullable() });
+export const ApiTokenView = z.object({
+  id: Id,
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.date(),
+  lastUsedAt: z.date().nullable(),
+  revokedAt: z.date().nullable(),
+});
 export const ShareInput = z.object({ id: Id, shared: z.boolean() });
 
 // ── vRouter services: VIPs, EIPs, port forwarding, route tables ──────────────
 const OptionalIp = z.string().trim().optional().nullable();
-const PortNumber = z.coerce.number().int('A whole port number.').min(1, 'A port from 1 to 65535.').max(65535, 'A port from 1 to 65535.');
+const PortNumber = z.coerce
+  .number()
+  .int('A whole port number.')
+  .min(1, 'A port from 1 to 65535.')
+  .max(65535, 'A port from 1 to 65535.');
 const OptionalPort = z.preprocess((v) => (v === '' ? null : v), PortNumber.nullable().optional());
 
 export const CreateVip = z.object({ name: Name, description: Description, l3Id: Id, ip: OptionalIp });
 export const VipUse = z.object({ type: z.enum(['eip', 'portForward', 'vrouter']), id: Id, name: z.string() });
-export const VipView = z.object({ ...base, l3Id: Id, ip: z.string(), system: z.boolean(), vrouterId: Id.nullable(), usedBy: z.array(VipUse) });
+export const VipView = z.object({
+  ...base,
+  l3Id: Id,
+  ip: z.string(),
+  system: z.boolean(),
+  vrouterId: Id.nullable(),
+  usedBy: z.array(VipUse),
+});
 
 /** R-EIP-1: an existing VIP, or a new one on a public L3 (optionally a fixed address). */
 export const CreateEip = z.object({
@@ -375,7 +436,12 @@ export const PortForwardView = z.object({
 export const CreateRouteTable = z.object({ name: Name, description: Description, vrouterIds: z.array(Id).max(64).default([]) });
 export const RouteEntryView = z.object({ id: Id, destination: z.string(), nextHop: z.string(), description: z.string() });
 export const RouteTableView = z.object({ ...base, entries: z.array(RouteEntryView), vrouterIds: z.array(Id) });
-export const AddRouteEntry = z.object({ id: Id, destination: z.string().trim().min(1, 'Enter a CIDR.'), nextHop: z.string().trim().min(1, 'Enter the next-hop IP.'), description: Description });
+export const AddRouteEntry = z.object({
+  id: Id,
+  destination: z.string().trim().min(1, 'Enter a CIDR.'),
+  nextHop: z.string().trim().min(1, 'Enter the next-hop IP.'),
+  description: Description,
+});
 export const RouteEntryInput = z.object({ id: Id, entryId: Id });
 export const RouteTableRouterInput = z.object({ id: Id, vrouterId: Id });
 
@@ -425,7 +491,12 @@ export const SgRuleView = z.object({
   description: z.string(),
 });
 export const SgMemberView = z.object({ nicId: Id, vmId: Id, vmName: z.string(), ip: z.string(), l3Id: Id });
-export const SecurityGroupView = z.object({ ...base, rules: z.array(SgRuleView), l3Ids: z.array(Id), members: z.array(SgMemberView) });
+export const SecurityGroupView = z.object({
+  ...base,
+  rules: z.array(SgRuleView),
+  l3Ids: z.array(Id),
+  members: z.array(SgMemberView),
+});
 export const AddSgRule = SgRuleInput.extend({ id: Id });
 export const SgRuleRef = z.object({ id: Id, ruleId: Id });
 export const SgL3Input = z.object({ id: Id, l3Id: Id });
@@ -448,7 +519,13 @@ export const WhyBlockedInput = z.object({
   protocol: z.enum(['tcp', 'udp', 'icmp']),
   port: z.coerce.number().int().min(1, 'A port from 1 to 65535.').max(65535, 'A port from 1 to 65535.').optional().nullable(),
 });
-const DecisionView = z.object({ allowed: z.boolean(), by: z.enum(['rule', 'no-group', 'egress-open', 'no-rule']), groupId: Id.nullable(), ruleId: Id.nullable(), text: z.string() });
+const DecisionView = z.object({
+  allowed: z.boolean(),
+  by: z.enum(['rule', 'no-group', 'egress-open', 'no-rule']),
+  groupId: Id.nullable(),
+  ruleId: Id.nullable(),
+  text: z.string(),
+});
 export const WhyBlockedView = z.object({
   allowed: z.boolean(),
   from: z.object({ nicId: Id, vmId: Id, vmName: z.string(), ip: z.string() }),

@@ -14,7 +14,12 @@ beforeAll(async () => {
   h = await openHarness();
   dc = await buildBasicDataCenter(h.admin);
   const offering = await h.admin.instanceOffering.create({ name: 's', cpu: 1, memory: 1, memoryUnit: 'G' });
-  const image = await h.admin.image.create({ name: 'i', kind: 'vm', backupStorageId: dc.bs.id, url: 'http://192.0.2.10/i.qcow2' });
+  const image = await h.admin.image.create({
+    name: 'i',
+    kind: 'vm',
+    backupStorageId: dc.bs.id,
+    url: 'http://192.0.2.10/i.qcow2',
+  });
   await h.admin.vm.create({ name: 'VM', instanceOfferingId: offering.id, imageId: image.id, l3Ids: [dc.privateL3.id], count: 2 });
 });
 afterAll(async () => h?.close());
@@ -58,7 +63,12 @@ describe('reconciler', () => {
     const r = new Reconciler(h.db, { baseBackoffMs: 1000 });
     expect(await r.tick()).toBeGreaterThanOrEqual(2);
     const [host] = await h.db.select().from(agents).where(eq(agents.id, dc.host.id));
-    expect(host).toMatchObject({ failures: 1, lastError: 'the agent has no reachable endpoint yet', appliedGeneration: 0, leaseOwner: null });
+    expect(host).toMatchObject({
+      failures: 1,
+      lastError: 'the agent has no reachable endpoint yet',
+      appliedGeneration: 0,
+      leaseOwner: null,
+    });
     expect(host!.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 500);
     // Not due again before its backoff.
     expect(await r.tick()).toBe(0);
@@ -83,7 +93,8 @@ describe('reconciler', () => {
     for (const row of rows) expect(row.appliedGeneration, row.kind).toBe(row.desiredGeneration);
     for (const x of spans) {
       for (const y of spans) {
-        if (x !== y && x.agent === y.agent) expect(x.end <= y.start || y.end <= x.start, `overlapping pushes to ${x.agent}`).toBe(true);
+        if (x !== y && x.agent === y.agent)
+          expect(x.end <= y.start || y.end <= x.start, `overlapping pushes to ${x.agent}`).toBe(true);
       }
     }
     expect(spans.length).toBeGreaterThanOrEqual(rows.length * 5);
@@ -93,11 +104,15 @@ describe('reconciler', () => {
     const r = new Reconciler(h.db);
     const [hostRow] = await h.db.select().from(agents).where(eq(agents.id, dc.host.id));
     const hostCfg = HostConfigV1.parse(await r.compile(hostRow!));
-    expect(hostCfg.dhcp).toEqual([expect.objectContaining({ serverIp: '192.168.10.10', router: '192.168.10.1', dns: ['192.168.10.1'] })]);
+    expect(hostCfg.dhcp).toEqual([
+      expect.objectContaining({ serverIp: '192.168.10.10', router: '192.168.10.1', dns: ['192.168.10.1'] }),
+    ]);
     expect(hostCfg.dhcp[0]!.leases).toHaveLength(2);
     const [routerRow] = await h.db.select().from(agents).where(eq(agents.kind, 'vrouter'));
     const vr = VRouterConfigV1.parse(await r.compile(routerRow!));
-    expect(vr.snat).toEqual([expect.objectContaining({ sourceCidr: '192.168.10.0/24', outNic: 'eth1', toAddress: '10.108.10.0' })]);
+    expect(vr.snat).toEqual([
+      expect.objectContaining({ sourceCidr: '192.168.10.0/24', outNic: 'eth1', toAddress: '10.108.10.0' }),
+    ]);
     expect(vr.defaultRoute).toEqual({ via: '10.0.0.1', nic: 'eth1' });
   });
 });

@@ -200,9 +200,15 @@ export class Reconciler {
   async settle(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const behind = await this.db.select({ id: agents.id, lastError: agents.lastError }).from(agents).where(lt(agents.appliedGeneration, agents.desiredGeneration));
+      const behind = await this.db
+        .select({ id: agents.id, lastError: agents.lastError })
+        .from(agents)
+        .where(lt(agents.appliedGeneration, agents.desiredGeneration));
       if (behind.length === 0) return;
-      if (Date.now() > until) throw new Error(`agents not in sync after ${timeoutMs} ms: ${behind.map((b) => `${b.id} (${b.lastError ?? 'pending'})`).join(', ')}`);
+      if (Date.now() > until)
+        throw new Error(
+          `agents not in sync after ${timeoutMs} ms: ${behind.map((b) => `${b.id} (${b.lastError ?? 'pending'})`).join(', ')}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -18,7 +18,14 @@ import {
   vrouters,
 } from '@/db/schema';
 import { intToIp } from '../domain/ip';
-import type { HostSnapshot, SnapshotL2, SnapshotL3, SnapshotNic, SnapshotSecurity, VRouterSnapshot } from '../domain/compile/types';
+import type {
+  HostSnapshot,
+  SnapshotL2,
+  SnapshotL3,
+  SnapshotNic,
+  SnapshotSecurity,
+  VRouterSnapshot,
+} from '../domain/compile/types';
 
 async function loadL3s(db: Executor, l3Ids: string[]): Promise<SnapshotL3[]> {
   if (l3Ids.length === 0) return [];
@@ -43,7 +50,13 @@ async function loadL3s(db: Executor, l3Ids: string[]): Promise<SnapshotL3[]> {
 
 async function loadL2s(db: Executor, l2Ids: string[]): Promise<SnapshotL2[]> {
   if (l2Ids.length === 0) return [];
-  return (await db.select().from(l2Networks).where(inArray(l2Networks.id, l2Ids))).map((l) => ({ id: l.id, type: l.type, physicalNic: l.physicalNic, vlanId: l.vlanId, vni: l.vni }));
+  return (await db.select().from(l2Networks).where(inArray(l2Networks.id, l2Ids))).map((l) => ({
+    id: l.id,
+    type: l.type,
+    physicalNic: l.physicalNic,
+    vlanId: l.vlanId,
+    vni: l.vni,
+  }));
 }
 
 /** Every NIC placed on these hosts, VM and vRouter alike, with whether it is plugged in now. */
@@ -59,7 +72,14 @@ async function nicsOnHosts(db: Executor, hostIds: string[]): Promise<Array<Snaps
     .from(nics)
     .innerJoin(vrouters, eq(vrouters.id, nics.vrouterId))
     .where(inArray(vrouters.hostId, hostIds));
-  const view = (n: typeof nics.$inferSelect, owner: 'vm' | 'vrouter', ownerId: string, ownerName: string, running: boolean, hostId: string) => ({
+  const view = (
+    n: typeof nics.$inferSelect,
+    owner: 'vm' | 'vrouter',
+    ownerId: string,
+    ownerName: string,
+    running: boolean,
+    hostId: string,
+  ) => ({
     id: n.id,
     owner,
     ownerId,
@@ -86,11 +106,22 @@ async function loadSecurity(db: Executor, nicIds: string[]): Promise<SnapshotSec
   for (const l of links) (memberships[l.nicId] ??= []).push(l.groupId);
   const groupIds = [...new Set(links.map((l) => l.groupId))];
   if (groupIds.length === 0) return { memberships, groups: [], members: {} };
-  const groupRows = await db.select({ id: securityGroups.id, name: securityGroups.name }).from(securityGroups).where(inArray(securityGroups.id, groupIds));
-  const rules = await db.select().from(securityGroupRules).where(inArray(securityGroupRules.groupId, groupIds)).orderBy(asc(securityGroupRules.seq));
+  const groupRows = await db
+    .select({ id: securityGroups.id, name: securityGroups.name })
+    .from(securityGroups)
+    .where(inArray(securityGroups.id, groupIds));
+  const rules = await db
+    .select()
+    .from(securityGroupRules)
+    .where(inArray(securityGroupRules.groupId, groupIds))
+    .orderBy(asc(securityGroupRules.seq));
   const remote = [...new Set(rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : [])))];
   const memberRows = remote.length
-    ? await db.select({ groupId: securityGroupNics.groupId, ip: nics.ip }).from(securityGroupNics).innerJoin(nics, eq(nics.id, securityGroupNics.nicId)).where(inArray(securityGroupNics.groupId, remote))
+    ? await db
+        .select({ groupId: securityGroupNics.groupId, ip: nics.ip })
+        .from(securityGroupNics)
+        .innerJoin(nics, eq(nics.id, securityGroupNics.nicId))
+        .where(inArray(securityGroupNics.groupId, remote))
     : [];
   const members: Record<string, string[]> = Object.fromEntries(remote.map((g) => [g, []]));
   for (const m of memberRows) members[m.groupId]!.push(intToIp(m.ip));
@@ -100,13 +131,29 @@ async function loadSecurity(db: Executor, nicIds: string[]): Promise<SnapshotSec
       ...g,
       rules: rules
         .filter((r) => r.groupId === g.id)
-        .map((r) => ({ id: r.id, direction: r.direction, protocol: r.protocol, portStart: r.portStart, portEnd: r.portEnd, icmpType: r.icmpType, icmpCode: r.icmpCode, cidr: r.cidr, remoteGroupId: r.remoteGroupId, isDefault: r.isDefault })),
+        .map((r) => ({
+          id: r.id,
+          direction: r.direction,
+          protocol: r.protocol,
+          portStart: r.portStart,
+          portEnd: r.portEnd,
+          icmpType: r.icmpType,
+          icmpCode: r.icmpCode,
+          cidr: r.cidr,
+          remoteGroupId: r.remoteGroupId,
+          isDefault: r.isDefault,
+        })),
     })),
     members,
   };
 }
 
-export async function loadHostSnapshot(db: Executor, hostId: string, generation: number, namespacePrefix: string): Promise<HostSnapshot> {
+export async function loadHostSnapshot(
+  db: Executor,
+  hostId: string,
+  generation: number,
+  namespacePrefix: string,
+): Promise<HostSnapshot> {
   const [host] = await db.select().from(hosts).where(eq(hosts.id, hostId));
   if (!host) throw new Error(`host ${hostId} is gone`);
   const here = await nicsOnHosts(db, [hostId]);
@@ -123,10 +170,16 @@ export async function loadHostSnapshot(db: Executor, hostId: string, generation:
   const vxlanPeers: Record<string, string[]> = {};
   const vxl2s = l2s.filter((l) => l.type === 'vxlan').map((l) => l.id);
   if (vxl2s.length) {
-    const peerL3s = await db.select({ id: l3Networks.id, l2Id: l3Networks.l2Id }).from(l3Networks).where(inArray(l3Networks.l2Id, vxl2s));
+    const peerL3s = await db
+      .select({ id: l3Networks.id, l2Id: l3Networks.l2Id })
+      .from(l3Networks)
+      .where(inArray(l3Networks.l2Id, vxl2s));
     const l2Of = new Map(peerL3s.map((l) => [l.id, l.l2Id]));
     const allHosts = await db.select().from(hosts);
-    const everywhere = await nicsOnHosts(db, allHosts.filter((h) => h.id !== hostId).map((h) => h.id));
+    const everywhere = await nicsOnHosts(
+      db,
+      allHosts.filter((h) => h.id !== hostId).map((h) => h.id),
+    );
     for (const n of everywhere.filter((x) => x.plugged && l2Of.has(x.l3Id))) {
       const h = allHosts.find((x) => x.id === n.hostId)!;
       (vxlanPeers[l2Of.get(n.l3Id)!] ??= []).push(h.vtepIp ?? h.managementIp);

@@ -21,14 +21,20 @@ export async function bumpAgents(tx: Executor, ids: string[]) {
 /** Hosts whose clusters carry any of these L2s (attached, or through the VXLAN pool's clusters). */
 export async function hostsCarryingL2s(tx: Executor, l2Ids: string[]): Promise<string[]> {
   if (l2Ids.length === 0) return [];
-  const l2s = await tx.select({ id: l2Networks.id, poolId: l2Networks.vxlanPoolId }).from(l2Networks).where(inArray(l2Networks.id, l2Ids));
+  const l2s = await tx
+    .select({ id: l2Networks.id, poolId: l2Networks.vxlanPoolId })
+    .from(l2Networks)
+    .where(inArray(l2Networks.id, l2Ids));
   const poolIds = l2s.flatMap((l) => (l.poolId ? [l.poolId] : []));
   const clusterRows = await tx
     .select({ clusterId: l2ClusterAttachments.clusterId })
     .from(l2ClusterAttachments)
     .where(inArray(l2ClusterAttachments.l2Id, l2Ids));
   const poolClusterRows = poolIds.length
-    ? await tx.select({ clusterId: vxlanPoolClusters.clusterId }).from(vxlanPoolClusters).where(inArray(vxlanPoolClusters.poolId, poolIds))
+    ? await tx
+        .select({ clusterId: vxlanPoolClusters.clusterId })
+        .from(vxlanPoolClusters)
+        .where(inArray(vxlanPoolClusters.poolId, poolIds))
     : [];
   const clusterIds = [...new Set([...clusterRows, ...poolClusterRows].map((r) => r.clusterId))];
   if (clusterIds.length === 0) return [];
@@ -38,7 +44,9 @@ export async function hostsCarryingL2s(tx: Executor, l2Ids: string[]): Promise<s
 /** Every agent a change on these L3s concerns: the hosts carrying their L2s and the vRouters on them. */
 export async function bumpForL3s(tx: Executor, l3Ids: string[], extra: string[] = []) {
   if (l3Ids.length === 0) return bumpAgents(tx, extra);
-  const l2Ids = (await tx.select({ l2Id: l3Networks.l2Id }).from(l3Networks).where(inArray(l3Networks.id, l3Ids))).map((r) => r.l2Id);
+  const l2Ids = (await tx.select({ l2Id: l3Networks.l2Id }).from(l3Networks).where(inArray(l3Networks.id, l3Ids))).map(
+    (r) => r.l2Id,
+  );
   const routerIds = (
     await tx
       .selectDistinct({ id: nics.vrouterId })

@@ -28,8 +28,14 @@ describe('accounts, sessions and API tokens', () => {
   });
 
   it('refuses a wrong password and an unknown account with the same message', async () => {
-    await expect(authService.login(handle.db, 'admin', 'wrong-password')).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'Wrong account name or password.' });
-    await expect(authService.login(handle.db, 'nobody', 'whatever')).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'Wrong account name or password.' });
+    await expect(authService.login(handle.db, 'admin', 'wrong-password')).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: 'Wrong account name or password.',
+    });
+    await expect(authService.login(handle.db, 'nobody', 'whatever')).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: 'Wrong account name or password.',
+    });
   });
 
   it('resolves a session to its account, stores only its hash, and forgets it on logout', async () => {
@@ -38,11 +44,16 @@ describe('accounts, sessions and API tokens', () => {
     await authService.createAccount(handle.db, actor, { name: 'alice', password: 'alice-password', role: 'tenant' });
     const s = await authService.login(handle.db, 'alice', 'alice-password');
     expect(await authService.resolve(handle.db, { sessionToken: s.token })).toMatchObject({ name: 'alice', role: 'tenant' });
-    const rows = await handle.db.select().from(sessions).where(eq(sessions.tokenHash, sha256(s.token)));
+    const rows = await handle.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.tokenHash, sha256(s.token)));
     expect(rows).toHaveLength(1);
     await authService.logout(handle.db, s.token);
     expect(await authService.resolve(handle.db, { sessionToken: s.token })).toBeNull();
-    await expect(authService.createAccount(handle.db, actor, { name: 'alice', password: 'x-password', role: 'tenant' })).rejects.toMatchObject({ code: 'NAME_TAKEN', field: 'name' });
+    await expect(
+      authService.createAccount(handle.db, actor, { name: 'alice', password: 'x-password', role: 'tenant' }),
+    ).rejects.toMatchObject({ code: 'NAME_TAKEN', field: 'name' });
   });
 
   it('API tokens are shown once, stored hashed, scoped to their account and revocable', async () => {

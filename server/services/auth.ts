@@ -23,7 +23,10 @@ export const authService = {
     const [n] = await db.select({ n: count() }).from(accounts);
     if (Number(n?.n ?? 0) > 0) return { created: false };
     const pw = password || randomBytes(12).toString('base64url');
-    await db.insert(accounts).values({ name: 'admin', role: 'admin', passwordHash: await hashPassword(pw) }).onConflictDoNothing();
+    await db
+      .insert(accounts)
+      .values({ name: 'admin', role: 'admin', passwordHash: await hashPassword(pw) })
+      .onConflictDoNothing();
     return { created: true, password: password ? undefined : pw };
   },
 
@@ -78,7 +81,10 @@ export const authService = {
     });
   },
   listAccounts: (db: Db) =>
-    db.select({ id: accounts.id, name: accounts.name, role: accounts.role, createdAt: accounts.createdAt }).from(accounts).orderBy(accounts.name),
+    db
+      .select({ id: accounts.id, name: accounts.name, role: accounts.role, createdAt: accounts.createdAt })
+      .from(accounts)
+      .orderBy(accounts.name),
 
   async createToken(db: Db, actor: Actor, name: string) {
     const token = newSecret('crt');

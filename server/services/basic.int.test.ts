@@ -16,7 +16,15 @@ describe('S-BASIC data center through tRPC (seed tables 1–3)', () => {
     expect(dc.privateL2.vlanId).toBe(2700);
     expect(dc.publicL2.clusterIds).toEqual([dc.cluster.id]);
     const ranges = await h.admin.l3.ranges({ id: dc.privateL3.id });
-    expect(ranges).toEqual([expect.objectContaining({ startIp: '192.168.10.2', endIp: '192.168.10.254', gateway: '192.168.10.1', cidr: '192.168.10.0/24', size: 253 })]);
+    expect(ranges).toEqual([
+      expect.objectContaining({
+        startIp: '192.168.10.2',
+        endIp: '192.168.10.254',
+        gateway: '192.168.10.1',
+        cidr: '192.168.10.0/24',
+        size: 253,
+      }),
+    ]);
     const pub = await h.admin.l3.ranges({ id: dc.publicL3.id });
     expect(pub[0]).toMatchObject({ startIp: '10.108.10.0', endIp: '10.108.11.255', netmask: '255.0.0.0', size: 512 });
     const l3s = await h.admin.l3.list({ category: 'private' });

@@ -13,7 +13,12 @@ export const imageService = {
     listPage<typeof images.$inferSelect>(
       db,
       actor,
-      { table: images, search: [images.name, images.url], sort: { name: images.name, createdAt: images.createdAt }, shared: images.shared },
+      {
+        table: images,
+        search: [images.name, images.url],
+        sort: { name: images.name, createdAt: images.createdAt },
+        shared: images.shared,
+      },
       input,
       input.kind ? eq(images.kind, input.kind) : undefined,
     ),
@@ -21,13 +26,18 @@ export const imageService = {
   async create(db: Db, actor: Actor, input: z.output<typeof CreateImage>) {
     return db.transaction(async (tx) => {
       await getReadable(tx, actor, backupStorages, input.backupStorageId, 'backup storage', undefined, 'backupStorageId');
-      const [row] = await tx.insert(images).values({ ...input, accountId: actor.accountId }).returning();
+      const [row] = await tx
+        .insert(images)
+        .values({ ...input, accountId: actor.accountId })
+        .returning();
       await audit(tx, actor, 'create', 'image', row!.id);
       return row!;
     });
   },
   delete: (db: Db, actor: Actor, id: string) =>
-    deleteOwned(db, actor, images, 'image', id, [{ table: vrouterOfferings, column: vrouterOfferings.imageId, label: 'vRouter offering(s)' }]),
+    deleteOwned(db, actor, images, 'image', id, [
+      { table: vrouterOfferings, column: vrouterOfferings.imageId, label: 'vRouter offering(s)' },
+    ]),
 };
 
 export const instanceOfferingService = {
@@ -38,19 +48,32 @@ export const instanceOfferingService = {
       {
         table: instanceOfferings,
         search: [instanceOfferings.name],
-        sort: { name: instanceOfferings.name, cpu: instanceOfferings.cpu, memoryMb: instanceOfferings.memoryMb, createdAt: instanceOfferings.createdAt },
+        sort: {
+          name: instanceOfferings.name,
+          cpu: instanceOfferings.cpu,
+          memoryMb: instanceOfferings.memoryMb,
+          createdAt: instanceOfferings.createdAt,
+        },
         shared: instanceOfferings.shared,
       },
       input,
     ),
-  get: (db: Db, actor: Actor, id: string) => getReadable(db, actor, instanceOfferings, id, 'instance offering', instanceOfferings.shared),
+  get: (db: Db, actor: Actor, id: string) =>
+    getReadable(db, actor, instanceOfferings, id, 'instance offering', instanceOfferings.shared),
   async create(db: Db, actor: Actor, input: z.output<typeof CreateInstanceOffering>) {
     const memoryMb = toMegabytes(input.memory, input.memoryUnit);
     enforce(checkCapacity(input.cpu, memoryMb));
     return db.transaction(async (tx) => {
       const [row] = await tx
         .insert(instanceOfferings)
-        .values({ name: input.name, description: input.description, cpu: input.cpu, memoryMb, shared: input.shared, accountId: actor.accountId })
+        .values({
+          name: input.name,
+          description: input.description,
+          cpu: input.cpu,
+          memoryMb,
+          shared: input.shared,
+          accountId: actor.accountId,
+        })
         .returning();
       await audit(tx, actor, 'create', 'instance offering', row!.id);
       return row!;
@@ -67,19 +90,33 @@ export const vrouterOfferingService = {
       {
         table: vrouterOfferings,
         search: [vrouterOfferings.name],
-        sort: { name: vrouterOfferings.name, cpu: vrouterOfferings.cpu, memoryMb: vrouterOfferings.memoryMb, createdAt: vrouterOfferings.createdAt },
+        sort: {
+          name: vrouterOfferings.name,
+          cpu: vrouterOfferings.cpu,
+          memoryMb: vrouterOfferings.memoryMb,
+          createdAt: vrouterOfferings.createdAt,
+        },
         shared: vrouterOfferings.shared,
       },
       input,
     ),
-  get: (db: Db, actor: Actor, id: string) => getReadable(db, actor, vrouterOfferings, id, 'vRouter offering', vrouterOfferings.shared),
+  get: (db: Db, actor: Actor, id: string) =>
+    getReadable(db, actor, vrouterOfferings, id, 'vRouter offering', vrouterOfferings.shared),
   async create(db: Db, actor: Actor, input: z.output<typeof CreateVRouterOffering>) {
     const memoryMb = toMegabytes(input.memory, input.memoryUnit);
     enforce(checkCapacity(input.cpu, memoryMb));
     return db.transaction(async (tx) => {
       await getReadable(tx, actor, zones, input.zoneId, 'zone', undefined, 'zoneId');
       const image = await getReadable(tx, actor, images, input.imageId, 'image', images.shared, 'imageId');
-      const managementL3 = await getReadable(tx, actor, l3Networks, input.managementL3Id, 'L3 network', l3Networks.shared, 'managementL3Id');
+      const managementL3 = await getReadable(
+        tx,
+        actor,
+        l3Networks,
+        input.managementL3Id,
+        'L3 network',
+        l3Networks.shared,
+        'managementL3Id',
+      );
       const publicL3 = await getReadable(tx, actor, l3Networks, input.publicL3Id, 'L3 network', l3Networks.shared, 'publicL3Id');
       enforce(checkVRouterOfferingRefs({ image, managementL3, publicL3 }));
       const [row] = await tx
@@ -102,5 +139,7 @@ export const vrouterOfferingService = {
     });
   },
   delete: (db: Db, actor: Actor, id: string) =>
-    deleteOwned(db, actor, vrouterOfferings, 'vRouter offering', id, [{ table: l3Networks, column: l3Networks.vrouterOfferingId, label: 'private L3 network(s)' }]),
+    deleteOwned(db, actor, vrouterOfferings, 'vRouter offering', id, [
+      { table: l3Networks, column: l3Networks.vrouterOfferingId, label: 'private L3 network(s)' },
+    ]),
 };

@@ -12,9 +12,13 @@ export async function checkFromVm(db: Db, actor: Actor, input: CheckInput) {
   const vm = await getReadable(db, actor, vms, input.vmId, 'VM', undefined, 'vmId');
   const plane = dataPlane();
   if (!plane?.lab) {
-    throw new DomainError(E.LAB_UNAVAILABLE, plane?.status().note ?? 'Connectivity checks run in the built-in lab, which is not running.');
+    throw new DomainError(
+      E.LAB_UNAVAILABLE,
+      plane?.status().note ?? 'Connectivity checks run in the built-in lab, which is not running.',
+    );
   }
-  if (vm.state !== 'running') throw new DomainError(E.INVALID_STATE, `VM "${vm.name}" is stopped; start it to run checks.`, 'vmId');
+  if (vm.state !== 'running')
+    throw new DomainError(E.INVALID_STATE, `VM "${vm.name}" is stopped; start it to run checks.`, 'vmId');
   const check = input.check.kind === 'listen' ? { ...input.check, label: vm.name } : input.check;
   return runCheck(plane.lab.lab, plane.lab.vmNs(vm.id), check as Check);
 }
@@ -25,7 +29,12 @@ export async function checkFromVm(db: Db, actor: Actor, input: CheckInput) {
  */
 export async function checkFromInternet(input: { check: CheckInput['check'] }) {
   const plane = dataPlane();
-  if (!plane?.lab) throw new DomainError(E.LAB_UNAVAILABLE, plane?.status().note ?? 'Connectivity checks run in the built-in lab, which is not running.');
-  if (input.check.kind === 'listen') throw new DomainError(E.INVALID_INPUT, 'The internet side only connects; listen from a VM.', 'check');
+  if (!plane?.lab)
+    throw new DomainError(
+      E.LAB_UNAVAILABLE,
+      plane?.status().note ?? 'Connectivity checks run in the built-in lab, which is not running.',
+    );
+  if (input.check.kind === 'listen')
+    throw new DomainError(E.INVALID_INPUT, 'The internet side only connects; listen from a VM.', 'check');
   return runCheck(plane.lab.lab, 'inet', input.check as Check);
 }

@@ -1,7 +1,22 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db, Executor } from '@/db/client';
-import { agents, backupStorages, clusters, hosts, images, vms, vrouters, l2ClusterAttachments, l2Networks, primaryStorages, vxlanPoolClusters, vxlanPools, vrouterOfferings, zones } from '@/db/schema';
+import {
+  agents,
+  backupStorages,
+  clusters,
+  hosts,
+  images,
+  vms,
+  vrouters,
+  l2ClusterAttachments,
+  l2Networks,
+  primaryStorages,
+  vxlanPoolClusters,
+  vxlanPools,
+  vrouterOfferings,
+  zones,
+} from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { isIpv4 } from '../domain/ip';
@@ -12,50 +27,78 @@ import { audit, deleteOwned, getReadable, listPage } from './scope';
 
 export const zoneService = {
   list: (db: Db, actor: Actor, input: ListInput) =>
-    listPage<typeof zones.$inferSelect>(db, actor, { table: zones, search: [zones.name, zones.description], sort: { name: zones.name, createdAt: zones.createdAt } }, input),
+    listPage<typeof zones.$inferSelect>(
+      db,
+      actor,
+      { table: zones, search: [zones.name, zones.description], sort: { name: zones.name, createdAt: zones.createdAt } },
+      input,
+    ),
   get: (db: Db, actor: Actor, id: string) => getReadable(db, actor, zones, id, 'zone'),
   async create(db: Db, actor: Actor, input: z.output<typeof CreateZone>) {
     return db.transaction(async (tx) => {
-      const [row] = await tx.insert(zones).values({ ...input, accountId: actor.accountId }).returning();
+      const [row] = await tx
+        .insert(zones)
+        .values({ ...input, accountId: actor.accountId })
+        .returning();
       await audit(tx, actor, 'create', 'zone', row!.id);
       return row!;
     });
   },
   delete: (db: Db, actor: Actor, id: string) =>
     deleteOwned(db, actor, zones, 'zone', id, [
-        { table: clusters, column: clusters.zoneId, label: 'cluster(s)' },
-        { table: l2Networks, column: l2Networks.zoneId, label: 'L2 network(s)' },
-        { table: vxlanPools, column: vxlanPools.zoneId, label: 'VXLAN pool(s)' },
-        { table: backupStorages, column: backupStorages.zoneId, label: 'backup storage(s)' },
-        { table: primaryStorages, column: primaryStorages.zoneId, label: 'primary storage(s)' },
-        { table: vrouterOfferings, column: vrouterOfferings.zoneId, label: 'vRouter offering(s)' },
+      { table: clusters, column: clusters.zoneId, label: 'cluster(s)' },
+      { table: l2Networks, column: l2Networks.zoneId, label: 'L2 network(s)' },
+      { table: vxlanPools, column: vxlanPools.zoneId, label: 'VXLAN pool(s)' },
+      { table: backupStorages, column: backupStorages.zoneId, label: 'backup storage(s)' },
+      { table: primaryStorages, column: primaryStorages.zoneId, label: 'primary storage(s)' },
+      { table: vrouterOfferings, column: vrouterOfferings.zoneId, label: 'vRouter offering(s)' },
     ]),
 };
 
 export const clusterService = {
   list: (db: Db, actor: Actor, input: ListInput) =>
-    listPage<typeof clusters.$inferSelect>(db, actor, { table: clusters, search: [clusters.name, clusters.description], sort: { name: clusters.name, createdAt: clusters.createdAt } }, input),
+    listPage<typeof clusters.$inferSelect>(
+      db,
+      actor,
+      {
+        table: clusters,
+        search: [clusters.name, clusters.description],
+        sort: { name: clusters.name, createdAt: clusters.createdAt },
+      },
+      input,
+    ),
   get: (db: Db, actor: Actor, id: string) => getReadable(db, actor, clusters, id, 'cluster'),
   async create(db: Db, actor: Actor, input: z.output<typeof CreateCluster>) {
     return db.transaction(async (tx) => {
       await getReadable(tx, actor, zones, input.zoneId, 'zone', undefined, 'zoneId');
-      const [row] = await tx.insert(clusters).values({ ...input, accountId: actor.accountId }).returning();
+      const [row] = await tx
+        .insert(clusters)
+        .values({ ...input, accountId: actor.accountId })
+        .returning();
       await audit(tx, actor, 'create', 'cluster', row!.id);
       return row!;
     });
   },
   delete: (db: Db, actor: Actor, id: string) =>
     deleteOwned(db, actor, clusters, 'cluster', id, [
-        { table: hosts, column: hosts.clusterId, label: 'host(s)' },
-        { table: l2ClusterAttachments, column: l2ClusterAttachments.clusterId, label: 'attached L2 network(s) (detach them)' },
-        { table: vxlanPoolClusters, column: vxlanPoolClusters.clusterId, label: 'attached VXLAN pool(s) (detach them)' },
+      { table: hosts, column: hosts.clusterId, label: 'host(s)' },
+      { table: l2ClusterAttachments, column: l2ClusterAttachments.clusterId, label: 'attached L2 network(s) (detach them)' },
+      { table: vxlanPoolClusters, column: vxlanPoolClusters.clusterId, label: 'attached VXLAN pool(s) (detach them)' },
     ]),
 };
 
 /** Hosts with their agent's sync status (issue 4: visible in the console). */
 async function withSync(db: Executor, rows: Array<typeof hosts.$inferSelect>) {
   if (rows.length === 0) return [];
-  const rowsOfAgents = await db.select().from(agents).where(inArray(agents.id, rows.map((r) => r.id)));
+  const rowsOfAgents = await db
+    .select()
+    .from(agents)
+    .where(
+      inArray(
+        agents.id,
+        rows.map((r) => r.id),
+      ),
+    );
   return rows.map((r) => ({ ...r, sync: syncView(rowsOfAgents.find((a) => a.id === r.id)) }));
 }
 
@@ -64,20 +107,27 @@ export const hostService = {
     const page = await listPage<typeof hosts.$inferSelect>(
       db,
       actor,
-      { table: hosts, search: [hosts.name, hosts.managementIp, hosts.description], sort: { name: hosts.name, managementIp: hosts.managementIp, createdAt: hosts.createdAt } },
+      {
+        table: hosts,
+        search: [hosts.name, hosts.managementIp, hosts.description],
+        sort: { name: hosts.name, managementIp: hosts.managementIp, createdAt: hosts.createdAt },
+      },
       input,
     );
     return { items: await withSync(db, page.items), total: page.total };
   },
   get: async (db: Db, actor: Actor, id: string) => (await withSync(db, [await getReadable(db, actor, hosts, id, 'host')]))[0]!,
   async create(db: Db, actor: Actor, input: z.output<typeof CreateHost>) {
-    if (!isIpv4(input.managementIp)) throw new DomainError(E.INVALID_ADDRESS, `"${input.managementIp}" is not an IPv4 address.`, 'managementIp');
-    if (input.vtepIp && !isIpv4(input.vtepIp)) throw new DomainError(E.INVALID_ADDRESS, `"${input.vtepIp}" is not an IPv4 address.`, 'vtepIp');
+    if (!isIpv4(input.managementIp))
+      throw new DomainError(E.INVALID_ADDRESS, `"${input.managementIp}" is not an IPv4 address.`, 'managementIp');
+    if (input.vtepIp && !isIpv4(input.vtepIp))
+      throw new DomainError(E.INVALID_ADDRESS, `"${input.vtepIp}" is not an IPv4 address.`, 'vtepIp');
     const nics = [...new Set(input.nics)];
     return db.transaction(async (tx) => {
       await getReadable(tx, actor, clusters, input.clusterId, 'cluster', undefined, 'clusterId');
       const [dup] = await tx.select({ id: hosts.id }).from(hosts).where(eq(hosts.managementIp, input.managementIp)).limit(1);
-      if (dup) throw new DomainError(E.NAME_TAKEN, `Another host already has management IP ${input.managementIp}.`, 'managementIp');
+      if (dup)
+        throw new DomainError(E.NAME_TAKEN, `Another host already has management IP ${input.managementIp}.`, 'managementIp');
       const [row] = await tx
         .insert(hosts)
         .values({ ...input, vtepIp: input.vtepIp || null, nics, accountId: actor.accountId })
@@ -118,18 +168,33 @@ export const hostService = {
 function storageService(table: typeof backupStorages | typeof primaryStorages, what: string, type: string) {
   return {
     list: (db: Db, actor: Actor, input: ListInput) =>
-      listPage<typeof table.$inferSelect>(db, actor, { table, search: [table.name, table.url], sort: { name: table.name, createdAt: table.createdAt } }, input),
+      listPage<typeof table.$inferSelect>(
+        db,
+        actor,
+        { table, search: [table.name, table.url], sort: { name: table.name, createdAt: table.createdAt } },
+        input,
+      ),
     get: (db: Db, actor: Actor, id: string) => getReadable(db, actor, table, id, what),
     async create(db: Db, actor: Actor, input: z.output<typeof CreateStorage>) {
       return db.transaction(async (tx) => {
         await getReadable(tx, actor, zones, input.zoneId, 'zone', undefined, 'zoneId');
-        const [row] = await tx.insert(table).values({ ...input, type, accountId: actor.accountId }).returning();
+        const [row] = await tx
+          .insert(table)
+          .values({ ...input, type, accountId: actor.accountId })
+          .returning();
         await audit(tx, actor, 'create', what, row!.id);
         return row!;
       });
     },
     delete: (db: Db, actor: Actor, id: string) =>
-      deleteOwned(db, actor, table, what, id, table === backupStorages ? [{ table: images, column: images.backupStorageId, label: 'image(s)' }] : []),
+      deleteOwned(
+        db,
+        actor,
+        table,
+        what,
+        id,
+        table === backupStorages ? [{ table: images, column: images.backupStorageId, label: 'image(s)' }] : [],
+      ),
   };
 }
 

@@ -40,11 +40,20 @@ async function takeFromExtents(tx: Executor, l3Id: string, ip: IpInt): Promise<{
   if (ext.startIp === ext.endIp) {
     await tx.delete(ipFreeExtents).where(key);
   } else if (ip === ext.startIp) {
-    await tx.update(ipFreeExtents).set({ startIp: ip + 1 }).where(key);
+    await tx
+      .update(ipFreeExtents)
+      .set({ startIp: ip + 1 })
+      .where(key);
   } else if (ip === ext.endIp) {
-    await tx.update(ipFreeExtents).set({ endIp: ip - 1 }).where(key);
+    await tx
+      .update(ipFreeExtents)
+      .set({ endIp: ip - 1 })
+      .where(key);
   } else {
-    await tx.update(ipFreeExtents).set({ endIp: ip - 1 }).where(key);
+    await tx
+      .update(ipFreeExtents)
+      .set({ endIp: ip - 1 })
+      .where(key);
     await tx.insert(ipFreeExtents).values({ rangeId: ext.rangeId, l3Id, startIp: ip + 1, endIp: ext.endIp });
   }
   return { rangeId: ext.rangeId };
@@ -53,9 +62,7 @@ async function takeFromExtents(tx: Executor, l3Id: string, ip: IpInt): Promise<{
 async function rangeContaining(tx: Executor, l3Id: string, ip: IpInt, wholeSubnet: boolean) {
   const rows = await tx.select().from(ipRanges).where(eq(ipRanges.l3Id, l3Id)).orderBy(asc(ipRanges.startIp));
   return rows.find((r) =>
-    wholeSubnet
-      ? ip > r.networkIp && ip < r.networkIp + 2 ** (32 - r.prefixLength) - 1
-      : ip >= r.startIp && ip <= r.endIp,
+    wholeSubnet ? ip > r.networkIp && ip < r.networkIp + 2 ** (32 - r.prefixLength) - 1 : ip >= r.startIp && ip <= r.endIp,
   );
 }
 
@@ -68,15 +75,28 @@ export async function allocateIp(tx: Executor, req: AllocateRequest) {
   let ip = req.ip;
   let rangeId: string | undefined;
   if (ip === undefined) {
-    const [first] = await tx.select().from(ipFreeExtents).where(eq(ipFreeExtents.l3Id, req.l3Id)).orderBy(asc(ipFreeExtents.startIp)).limit(1);
-    if (!first) throw new DomainError(E.IP_RANGE_EXHAUSTED, 'No free address is left in the ranges of this network (range exhausted).', 'ip');
+    const [first] = await tx
+      .select()
+      .from(ipFreeExtents)
+      .where(eq(ipFreeExtents.l3Id, req.l3Id))
+      .orderBy(asc(ipFreeExtents.startIp))
+      .limit(1);
+    if (!first)
+      throw new DomainError(
+        E.IP_RANGE_EXHAUSTED,
+        'No free address is left in the ranges of this network (range exhausted).',
+        'ip',
+      );
     ip = first.startIp;
     rangeId = (await takeFromExtents(tx, req.l3Id, ip))?.rangeId;
   } else {
     rangeId = (await takeFromExtents(tx, req.l3Id, ip))?.rangeId;
     if (!rangeId) {
       const inRange = await rangeContaining(tx, req.l3Id, ip, false);
-      const [held] = await tx.select({ id: ipAllocations.id }).from(ipAllocations).where(and(eq(ipAllocations.l3Id, req.l3Id), eq(ipAllocations.ip, ip)));
+      const [held] = await tx
+        .select({ id: ipAllocations.id })
+        .from(ipAllocations)
+        .where(and(eq(ipAllocations.l3Id, req.l3Id), eq(ipAllocations.ip, ip)));
       if (held) throw new DomainError(E.IP_IN_USE, `${intToIp(ip)} is already in use on this network.`, 'ip');
       if (inRange) throw new DomainError(E.IP_NOT_IN_RANGE, `${intToIp(ip)} is the network or broadcast address.`, 'ip');
       const inSubnet = req.insideSubnetOk ? await rangeContaining(tx, req.l3Id, ip, true) : undefined;
@@ -94,7 +114,10 @@ export async function allocateIp(tx: Executor, req: AllocateRequest) {
 /** Releases an allocation and gives its address back to the free extents, merging neighbours. */
 export async function releaseIp(tx: Executor, l3Id: string, ip: IpInt) {
   await lockL3(tx, l3Id);
-  const [alloc] = await tx.delete(ipAllocations).where(and(eq(ipAllocations.l3Id, l3Id), eq(ipAllocations.ip, ip))).returning();
+  const [alloc] = await tx
+    .delete(ipAllocations)
+    .where(and(eq(ipAllocations.l3Id, l3Id), eq(ipAllocations.ip, ip)))
+    .returning();
   if (!alloc) throw new DomainError(E.NOT_FOUND, `${intToIp(ip)} is not allocated on this network.`, 'ip');
   const range = await rangeContaining(tx, l3Id, ip, false);
   if (!range || ip === range.networkIp || ip === range.networkIp + 2 ** (32 - range.prefixLength) - 1) return alloc;
@@ -106,7 +129,8 @@ export async function releaseIp(tx: Executor, l3Id: string, ip: IpInt) {
     .select()
     .from(ipFreeExtents)
     .where(and(eq(ipFreeExtents.rangeId, range.id), eq(ipFreeExtents.startIp, ip + 1)));
-  const keyOf = (e: { rangeId: string; startIp: number }) => and(eq(ipFreeExtents.rangeId, e.rangeId), eq(ipFreeExtents.startIp, e.startIp));
+  const keyOf = (e: { rangeId: string; startIp: number }) =>
+    and(eq(ipFreeExtents.rangeId, e.rangeId), eq(ipFreeExtents.startIp, e.startIp));
   if (left && right) {
     await tx.delete(ipFreeExtents).where(keyOf(right));
     await tx.update(ipFreeExtents).set({ endIp: right.endIp }).where(keyOf(left));
@@ -124,10 +148,20 @@ export async function releaseIp(tx: Executor, l3Id: string, ip: IpInt) {
 export async function insertRange(tx: Executor, l3Id: string, r: ParsedRange, name: string) {
   const [range] = await tx
     .insert(ipRanges)
-    .values({ l3Id, name, startIp: r.start, endIp: r.end, prefixLength: r.prefix, networkIp: r.network, gateway: r.gateway, size: allocatableSize(r) })
+    .values({
+      l3Id,
+      name,
+      startIp: r.start,
+      endIp: r.end,
+      prefixLength: r.prefix,
+      networkIp: r.network,
+      gateway: r.gateway,
+      size: allocatableSize(r),
+    })
     .returning();
   const extents = initialExtents(r, []);
-  if (extents.length) await tx.insert(ipFreeExtents).values(extents.map((e) => ({ rangeId: range!.id, l3Id, startIp: e.start, endIp: e.end })));
+  if (extents.length)
+    await tx.insert(ipFreeExtents).values(extents.map((e) => ({ rangeId: range!.id, l3Id, startIp: e.start, endIp: e.end })));
   return range!;
 }
 
@@ -178,4 +212,3 @@ export function parseIpField(text: string | null | undefined, field: string): Ip
   if (!isIpv4(text)) throw new DomainError(E.INVALID_ADDRESS, `"${text}" is not an IPv4 address.`, field);
   return ipToInt(text);
 }
-

@@ -15,17 +15,27 @@ async function withClusters(db: Executor, rows: L2Row[]) {
   const links = await db
     .select()
     .from(l2ClusterAttachments)
-    .where(inArray(l2ClusterAttachments.l2Id, rows.map((r) => r.id)));
+    .where(
+      inArray(
+        l2ClusterAttachments.l2Id,
+        rows.map((r) => r.id),
+      ),
+    );
   return rows.map((r) => ({ ...r, clusterIds: links.filter((l) => l.l2Id === r.id).map((l) => l.clusterId) }));
 }
 
 /** R-L2-2/R-L2-3: attach one L2 to one cluster, refusing a NIC/VLAN conflict inside that cluster. */
 async function attach(tx: Executor, actor: Actor, l2: L2Row, clusterId: string) {
   if (l2.type === 'vxlan') {
-    throw new DomainError(E.L2_KIND_MISMATCH, 'A VXLAN network follows its pool\'s clusters; attach the pool instead.', 'clusterId');
+    throw new DomainError(
+      E.L2_KIND_MISMATCH,
+      "A VXLAN network follows its pool's clusters; attach the pool instead.",
+      'clusterId',
+    );
   }
   const cluster = await getReadable(tx, actor, clusters, clusterId, 'cluster', undefined, 'clusterIds');
-  if (cluster.zoneId !== l2.zoneId) throw new DomainError(E.INVALID_INPUT, `Cluster "${cluster.name}" is in another zone.`, 'clusterIds');
+  if (cluster.zoneId !== l2.zoneId)
+    throw new DomainError(E.INVALID_INPUT, `Cluster "${cluster.name}" is in another zone.`, 'clusterIds');
   // Serialize attachments per cluster so two concurrent attaches cannot both pass the check.
   await tx.select({ id: clusters.id }).from(clusters).where(eq(clusters.id, clusterId)).for('update');
   const attached = await tx
@@ -58,7 +68,7 @@ export const l2Service = {
     return (await withClusters(db, [row]))[0]!;
   },
   async create(db: Db, actor: Actor, input: z.output<typeof CreateL2>) {
-    const vlanId = input.type === 'vlan' ? input.vlanId ?? null : input.vlanId ?? null;
+    const vlanId = input.type === 'vlan' ? (input.vlanId ?? null) : (input.vlanId ?? null);
     enforce(checkL2Definition({ type: input.type, physicalNic: input.physicalNic, vlanId }));
     return db.transaction(async (tx) => {
       await getReadable(tx, actor, zones, input.zoneId, 'zone', undefined, 'zoneId');
@@ -92,7 +102,9 @@ export const l2Service = {
   async detachCluster(db: Db, actor: Actor, input: { id: string; clusterId: string }) {
     return db.transaction(async (tx) => {
       const l2 = await getWritable(tx, actor, l2Networks, input.id, 'L2 network');
-      await tx.delete(l2ClusterAttachments).where(and(eq(l2ClusterAttachments.l2Id, l2.id), eq(l2ClusterAttachments.clusterId, input.clusterId)));
+      await tx
+        .delete(l2ClusterAttachments)
+        .where(and(eq(l2ClusterAttachments.l2Id, l2.id), eq(l2ClusterAttachments.clusterId, input.clusterId)));
       await audit(tx, actor, 'detach', 'L2 network', l2.id, { clusterId: input.clusterId });
       return (await withClusters(tx, [l2]))[0]!;
     });
@@ -106,7 +118,9 @@ export const l2Service = {
     });
   },
   delete: (db: Db, actor: Actor, id: string) =>
-    deleteOwned(db, actor, l2Networks, 'L2 network', id, [{ table: l3Networks, column: l3Networks.l2Id, label: 'L3 network(s)' }]),
+    deleteOwned(db, actor, l2Networks, 'L2 network', id, [
+      { table: l3Networks, column: l3Networks.l2Id, label: 'L3 network(s)' },
+    ]),
 
   /** VXLAN network from a pool (R-L2, seed 4.1): VNI inside the pool, unique in it; blank → lowest free. */
   async createVxlan(db: Db, actor: Actor, input: z.output<typeof CreateVxlanNetwork>) {
@@ -118,11 +132,23 @@ export const l2Service = {
         vni = await lowestFreeVni(tx, pool);
         if (vni === undefined) throw new DomainError(E.VNI_IN_USE, `Every VNI of pool "${pool.name}" is in use.`, 'vni');
       }
-      const [used] = await tx.select({ id: l2Networks.id }).from(l2Networks).where(and(eq(l2Networks.vxlanPoolId, pool.id), eq(l2Networks.vni, vni))).limit(1);
+      const [used] = await tx
+        .select({ id: l2Networks.id })
+        .from(l2Networks)
+        .where(and(eq(l2Networks.vxlanPoolId, pool.id), eq(l2Networks.vni, vni)))
+        .limit(1);
       enforce(checkVni(vni, pool, Boolean(used)));
       const [row] = await tx
         .insert(l2Networks)
-        .values({ name: input.name, description: input.description, zoneId: pool.zoneId, type: 'vxlan', vxlanPoolId: pool.id, vni, accountId: actor.accountId })
+        .values({
+          name: input.name,
+          description: input.description,
+          zoneId: pool.zoneId,
+          type: 'vxlan',
+          vxlanPoolId: pool.id,
+          vni,
+          accountId: actor.accountId,
+        })
         .returning();
       await audit(tx, actor, 'create', 'VXLAN network', row!.id);
       return (await withClusters(tx, [row!]))[0]!;
@@ -149,7 +175,15 @@ type PoolRow = typeof vxlanPools.$inferSelect;
 
 async function poolsWithClusters(db: Executor, rows: PoolRow[]) {
   if (rows.length === 0) return [];
-  const links = await db.select().from(vxlanPoolClusters).where(inArray(vxlanPoolClusters.poolId, rows.map((r) => r.id)));
+  const links = await db
+    .select()
+    .from(vxlanPoolClusters)
+    .where(
+      inArray(
+        vxlanPoolClusters.poolId,
+        rows.map((r) => r.id),
+      ),
+    );
   return rows.map((r) => ({
     ...r,
     clusters: links.filter((l) => l.poolId === r.id).map((l) => ({ clusterId: l.clusterId, vtepCidr: l.vtepCidr })),
@@ -161,7 +195,12 @@ export const vxlanPoolService = {
     const page = await listPage<PoolRow>(
       db,
       actor,
-      { table: vxlanPools, search: [vxlanPools.name], sort: { name: vxlanPools.name, vniStart: vxlanPools.vniStart, createdAt: vxlanPools.createdAt }, shared: vxlanPools.shared },
+      {
+        table: vxlanPools,
+        search: [vxlanPools.name],
+        sort: { name: vxlanPools.name, vniStart: vxlanPools.vniStart, createdAt: vxlanPools.createdAt },
+        shared: vxlanPools.shared,
+      },
       input,
     );
     return { items: await poolsWithClusters(db, page.items), total: page.total };
@@ -180,7 +219,10 @@ export const vxlanPoolService = {
         .where(eq(vxlanPools.zoneId, input.zoneId))
         .orderBy(asc(vxlanPools.vniStart));
       enforce(checkVniRange(input, others));
-      const [row] = await tx.insert(vxlanPools).values({ ...input, accountId: actor.accountId }).returning();
+      const [row] = await tx
+        .insert(vxlanPools)
+        .values({ ...input, accountId: actor.accountId })
+        .returning();
       await audit(tx, actor, 'create', 'VXLAN pool', row!.id);
       return (await poolsWithClusters(tx, [row!]))[0]!;
     });
@@ -190,11 +232,15 @@ export const vxlanPoolService = {
     return db.transaction(async (tx) => {
       const pool = await getWritable(tx, actor, vxlanPools, input.id, 'VXLAN pool');
       const cluster = await getReadable(tx, actor, clusters, input.clusterId, 'cluster', undefined, 'clusterId');
-      if (cluster.zoneId !== pool.zoneId) throw new DomainError(E.INVALID_INPUT, `Cluster "${cluster.name}" is in another zone.`, 'clusterId');
+      if (cluster.zoneId !== pool.zoneId)
+        throw new DomainError(E.INVALID_INPUT, `Cluster "${cluster.name}" is in another zone.`, 'clusterId');
       await tx
         .insert(vxlanPoolClusters)
         .values({ poolId: pool.id, clusterId: cluster.id, vtepCidr: input.vtepCidr })
-        .onConflictDoUpdate({ target: [vxlanPoolClusters.poolId, vxlanPoolClusters.clusterId], set: { vtepCidr: input.vtepCidr } });
+        .onConflictDoUpdate({
+          target: [vxlanPoolClusters.poolId, vxlanPoolClusters.clusterId],
+          set: { vtepCidr: input.vtepCidr },
+        });
       await audit(tx, actor, 'attach', 'VXLAN pool', pool.id, { clusterId: cluster.id, vtepCidr: input.vtepCidr });
       return (await poolsWithClusters(tx, [pool]))[0]!;
     });
@@ -202,11 +248,15 @@ export const vxlanPoolService = {
   async detachCluster(db: Db, actor: Actor, input: { id: string; clusterId: string }) {
     return db.transaction(async (tx) => {
       const pool = await getWritable(tx, actor, vxlanPools, input.id, 'VXLAN pool');
-      await tx.delete(vxlanPoolClusters).where(and(eq(vxlanPoolClusters.poolId, pool.id), eq(vxlanPoolClusters.clusterId, input.clusterId)));
+      await tx
+        .delete(vxlanPoolClusters)
+        .where(and(eq(vxlanPoolClusters.poolId, pool.id), eq(vxlanPoolClusters.clusterId, input.clusterId)));
       await audit(tx, actor, 'detach', 'VXLAN pool', pool.id, { clusterId: input.clusterId });
       return (await poolsWithClusters(tx, [pool]))[0]!;
     });
   },
   delete: (db: Db, actor: Actor, id: string) =>
-    deleteOwned(db, actor, vxlanPools, 'VXLAN pool', id, [{ table: l2Networks, column: l2Networks.vxlanPoolId, label: 'VXLAN network(s)' }]),
+    deleteOwned(db, actor, vxlanPools, 'VXLAN pool', id, [
+      { table: l2Networks, column: l2Networks.vxlanPoolId, label: 'VXLAN network(s)' },
+    ]),
 };

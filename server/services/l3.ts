@@ -43,7 +43,10 @@ async function addRangeTx(tx: Executor, l3: L3Row, input: { name: string; range:
     .innerJoin(l3Networks, eq(l3Networks.id, ipRanges.l3Id))
     .where(eq(l3Networks.l2Id, l3.l2Id));
   const fieldOf = input.range.method === 'cidr' ? 'cidr' : undefined;
-  const overlap = checkRangeOverlap(parsed, neighbours.map((n) => ({ ...n, sameL3: n.l3Id === l3.id })));
+  const overlap = checkRangeOverlap(
+    parsed,
+    neighbours.map((n) => ({ ...n, sameL3: n.l3Id === l3.id })),
+  );
   if (overlap) throw new DomainError(overlap.code, overlap.message, fieldOf ?? overlap.field);
 
   const held = new Set(
@@ -60,7 +63,14 @@ async function addRangeTx(tx: Executor, l3: L3Row, input: { name: string; range:
   if (l3.dhcpEnabled && l3.dhcpServerIp === null) {
     // Blank → the system takes the lowest free address of this range (R-L3-4).
     const wanted = input.dhcpServerIp ? ipToInt(input.dhcpServerIp) : undefined;
-    const alloc = await allocateIp(tx, { l3Id: l3.id, ip: wanted ?? firstFree(parsed), kind: 'dhcp', ownerType: 'l3', ownerId: l3.id, insideSubnetOk: true });
+    const alloc = await allocateIp(tx, {
+      l3Id: l3.id,
+      ip: wanted ?? firstFree(parsed),
+      kind: 'dhcp',
+      ownerType: 'l3',
+      ownerId: l3.id,
+      insideSubnetOk: true,
+    });
     await tx.update(l3Networks).set({ dhcpServerIp: alloc.ip }).where(eq(l3Networks.id, l3.id));
   }
   return range;
@@ -102,18 +112,35 @@ export const l3Service = {
       const l2 = await tx
         .select()
         .from(l2Networks)
-        .where(and(eq(l2Networks.id, input.l2Id), actor.role === 'admin' ? undefined : or(eq(l2Networks.accountId, actor.accountId), eq(l2Networks.shared, true))))
+        .where(
+          and(
+            eq(l2Networks.id, input.l2Id),
+            actor.role === 'admin' ? undefined : or(eq(l2Networks.accountId, actor.accountId), eq(l2Networks.shared, true)),
+          ),
+        )
         .then((r) => r[0]);
       if (!l2) {
         const [pool] = await tx.select({ id: vxlanPools.id }).from(vxlanPools).where(eq(vxlanPools.id, input.l2Id));
         if (pool) {
-          throw new DomainError(E.L2_KIND_MISMATCH, 'A VXLAN pool is a collection and cannot back an L3; create a VXLAN network from it first.', 'l2Id');
+          throw new DomainError(
+            E.L2_KIND_MISMATCH,
+            'A VXLAN pool is a collection and cannot back an L3; create a VXLAN network from it first.',
+            'l2Id',
+          );
         }
         throw new DomainError(E.NOT_FOUND, 'No such L2 network.', 'l2Id');
       }
       enforce(checkSriov(input.sriov, l2));
       if (input.vrouterOfferingId) {
-        await getReadable(tx, actor, vrouterOfferings, input.vrouterOfferingId, 'vRouter offering', vrouterOfferings.shared, 'vrouterOfferingId');
+        await getReadable(
+          tx,
+          actor,
+          vrouterOfferings,
+          input.vrouterOfferingId,
+          'vRouter offering',
+          vrouterOfferings.shared,
+          'vrouterOfferingId',
+        );
       }
       const [row] = await tx
         .insert(l3Networks)
@@ -122,7 +149,7 @@ export const l3Service = {
           description: input.description,
           l2Id: l2.id,
           category: input.category,
-          type: input.category === 'private' ? input.type ?? null : null,
+          type: input.category === 'private' ? (input.type ?? null) : null,
           dhcpEnabled,
           dnsServers: input.dnsServers,
           vrouterOfferingId: input.vrouterOfferingId ?? null,
@@ -156,9 +183,18 @@ export const l3Service = {
         .from(ipAllocations)
         .where(and(eq(ipAllocations.l3Id, id), ne(ipAllocations.kind, 'dhcp')))
         .limit(1);
-      if (busy) throw new DomainError(E.IN_USE, `This L3 network still has allocated addresses (e.g. ${intToIp(busy.ip)}, ${busy.kind}); release them first.`);
+      if (busy)
+        throw new DomainError(
+          E.IN_USE,
+          `This L3 network still has allocated addresses (e.g. ${intToIp(busy.ip)}, ${busy.kind}); release them first.`,
+        );
       await refuseIfUsed(tx, 'L3 network', [
-        { table: vrouterOfferings, column: vrouterOfferings.managementL3Id, id, label: 'vRouter offering(s) as management network' },
+        {
+          table: vrouterOfferings,
+          column: vrouterOfferings.managementL3Id,
+          id,
+          label: 'vRouter offering(s) as management network',
+        },
         { table: vrouterOfferings, column: vrouterOfferings.publicL3Id, id, label: 'vRouter offering(s) as public network' },
       ]);
       await tx.delete(l3Networks).where(eq(l3Networks.id, id));
@@ -189,9 +225,13 @@ export const l3Service = {
         .from(ipAllocations)
         .where(and(eq(ipAllocations.rangeId, range.id), ne(ipAllocations.kind, 'dhcp')))
         .limit(1);
-      if (busy) throw new DomainError(E.IN_USE, `Addresses of this range are allocated (e.g. ${intToIp(busy.ip)}); release them first.`);
+      if (busy)
+        throw new DomainError(E.IN_USE, `Addresses of this range are allocated (e.g. ${intToIp(busy.ip)}); release them first.`);
       if (l3.dhcpServerIp !== null) {
-        const [dhcp] = await tx.select().from(ipAllocations).where(and(eq(ipAllocations.l3Id, l3.id), eq(ipAllocations.ip, l3.dhcpServerIp)));
+        const [dhcp] = await tx
+          .select()
+          .from(ipAllocations)
+          .where(and(eq(ipAllocations.l3Id, l3.id), eq(ipAllocations.ip, l3.dhcpServerIp)));
         if (dhcp?.rangeId === range.id) await tx.update(l3Networks).set({ dhcpServerIp: null }).where(eq(l3Networks.id, l3.id));
       }
       await tx.delete(ipRanges).where(eq(ipRanges.id, range.id));
@@ -206,7 +246,13 @@ export const l3Service = {
   async reserveIp(db: Db, actor: Actor, input: { l3Id: string; ip?: string | null }) {
     return db.transaction(async (tx) => {
       const l3 = await getWritable(tx, actor, l3Networks, input.l3Id, 'L3 network');
-      const row = await allocateIp(tx, { l3Id: l3.id, ip: parseIpField(input.ip, 'ip'), kind: 'reserved', ownerType: 'account', ownerId: actor.accountId });
+      const row = await allocateIp(tx, {
+        l3Id: l3.id,
+        ip: parseIpField(input.ip, 'ip'),
+        kind: 'reserved',
+        ownerType: 'account',
+        ownerId: actor.accountId,
+      });
       await audit(tx, actor, 'reserve-ip', 'L3 network', l3.id, { ip: intToIp(row.ip) });
       return { id: row.id, l3Id: row.l3Id, ip: intToIp(row.ip), kind: row.kind };
     });
@@ -215,7 +261,10 @@ export const l3Service = {
     return db.transaction(async (tx) => {
       const l3 = await getWritable(tx, actor, l3Networks, input.l3Id, 'L3 network');
       const ip = parseIpField(input.ip, 'ip')!;
-      const [alloc] = await tx.select().from(ipAllocations).where(and(eq(ipAllocations.l3Id, l3.id), eq(ipAllocations.ip, ip)));
+      const [alloc] = await tx
+        .select()
+        .from(ipAllocations)
+        .where(and(eq(ipAllocations.l3Id, l3.id), eq(ipAllocations.ip, ip)));
       if (alloc && alloc.kind !== 'reserved') {
         throw new DomainError(E.IN_USE, `${input.ip} is held by a ${alloc.kind}; release it through that resource.`, 'ip');
       }

@@ -9,7 +9,15 @@ import { compileVRouterConfig } from '../domain/compile/vrouter';
 import { enforce, ErrorCodes as E, DomainError } from '../domain/errors';
 import { intToIp } from '../domain/ip';
 import type { CreateEip, CreatePortForward, ListInput } from '../domain/schema';
-import { checkAllowedCidr, checkEipBind, checkEipVip, checkPfBind, checkPfOverlap, isRefusal, resolvePfPorts } from '../domain/services/rules';
+import {
+  checkAllowedCidr,
+  checkEipBind,
+  checkEipVip,
+  checkPfBind,
+  checkPfOverlap,
+  isRefusal,
+  resolvePfPorts,
+} from '../domain/services/rules';
 import { loadVRouterSnapshot } from '../reconciler/snapshot';
 import { bumpRouters, nicFacts, routerOfL3, vipFacts, vipForService } from './vips';
 import { audit, getReadable, getWritable, listPage } from './scope';
@@ -20,25 +28,53 @@ type PfRow = typeof portForwards.$inferSelect;
 /** VIP address and the bound NIC's VM, for views. */
 async function boundInfo(db: Executor, vipIds: string[], nicIds: string[]) {
   const v = vipIds.length ? await db.select().from(vips).where(inArray(vips.id, vipIds)) : [];
-  const n = nicIds.length ? await db.select({ id: nics.id, ip: nics.ip, vmId: nics.vmId, vmName: vms.name }).from(nics).leftJoin(vms, eq(vms.id, nics.vmId)).where(inArray(nics.id, nicIds)) : [];
+  const n = nicIds.length
+    ? await db
+        .select({ id: nics.id, ip: nics.ip, vmId: nics.vmId, vmName: vms.name })
+        .from(nics)
+        .leftJoin(vms, eq(vms.id, nics.vmId))
+        .where(inArray(nics.id, nicIds))
+    : [];
   return { vipOf: new Map(v.map((x) => [x.id, x])), nicOf: new Map(n.map((x) => [x.id, x])) };
 }
 
 async function eipViews(db: Executor, rows: EipRow[]) {
-  const { vipOf, nicOf } = await boundInfo(db, rows.map((r) => r.vipId), rows.flatMap((r) => (r.nicId ? [r.nicId] : [])));
+  const { vipOf, nicOf } = await boundInfo(
+    db,
+    rows.map((r) => r.vipId),
+    rows.flatMap((r) => (r.nicId ? [r.nicId] : [])),
+  );
   return rows.map((r) => {
     const vip = vipOf.get(r.vipId)!;
     const nic = r.nicId ? nicOf.get(r.nicId) : undefined;
-    return { ...r, vip: intToIp(vip.ip), l3Id: vip.l3Id, vmId: nic?.vmId ?? null, vmName: nic?.vmName ?? null, nicIp: nic ? intToIp(nic.ip) : null };
+    return {
+      ...r,
+      vip: intToIp(vip.ip),
+      l3Id: vip.l3Id,
+      vmId: nic?.vmId ?? null,
+      vmName: nic?.vmName ?? null,
+      nicIp: nic ? intToIp(nic.ip) : null,
+    };
   });
 }
 
 async function pfViews(db: Executor, rows: PfRow[]) {
-  const { vipOf, nicOf } = await boundInfo(db, rows.map((r) => r.vipId), rows.flatMap((r) => (r.nicId ? [r.nicId] : [])));
+  const { vipOf, nicOf } = await boundInfo(
+    db,
+    rows.map((r) => r.vipId),
+    rows.flatMap((r) => (r.nicId ? [r.nicId] : [])),
+  );
   return rows.map((r) => {
     const vip = vipOf.get(r.vipId)!;
     const nic = r.nicId ? nicOf.get(r.nicId) : undefined;
-    return { ...r, vip: intToIp(vip.ip), l3Id: vip.l3Id, vmId: nic?.vmId ?? null, vmName: nic?.vmName ?? null, nicIp: nic ? intToIp(nic.ip) : null };
+    return {
+      ...r,
+      vip: intToIp(vip.ip),
+      l3Id: vip.l3Id,
+      vmId: nic?.vmId ?? null,
+      vmName: nic?.vmName ?? null,
+      nicIp: nic ? intToIp(nic.ip) : null,
+    };
   });
 }
 
@@ -70,13 +106,21 @@ export async function previewOn(db: Db, change: (tx: Executor) => Promise<string
     if (!(err instanceof Rollback)) throw err;
     after = err.after;
   }
-  if (after.length === 0) return { vrouterId: null, text: '', note: 'Nothing is applied until it is bound to a VM NIC or attached to a vRouter.' };
+  if (after.length === 0)
+    return { vrouterId: null, text: '', note: 'Nothing is applied until it is bound to a VM NIC or attached to a vRouter.' };
   const parts: string[] = [];
   for (const [id, next] of after) {
     const before = compileVRouterConfig(await loadVRouterSnapshot(db, id, 1));
-    const routeLines = next.routes.filter((r) => !before.routes.some((x) => x.destination === r.destination && x.via === r.via)).map((r) => `ip route replace ${r.destination} via ${r.via} proto 188`);
-    const goneRoutes = before.routes.filter((r) => !next.routes.some((x) => x.destination === r.destination)).map((r) => `ip route del ${r.destination} proto 188`);
-    const delta = renderVRouterNftDelta(before, next).text.split('\n').filter(Boolean).map((l) => `nft ${l}`);
+    const routeLines = next.routes
+      .filter((r) => !before.routes.some((x) => x.destination === r.destination && x.via === r.via))
+      .map((r) => `ip route replace ${r.destination} via ${r.via} proto 188`);
+    const goneRoutes = before.routes
+      .filter((r) => !next.routes.some((x) => x.destination === r.destination))
+      .map((r) => `ip route del ${r.destination} proto 188`);
+    const delta = renderVRouterNftDelta(before, next)
+      .text.split('\n')
+      .filter(Boolean)
+      .map((l) => `nft ${l}`);
     const lines = [...goneRoutes, ...routeLines, ...delta];
     if (after.length > 1) parts.push(`# vRouter ${id}`);
     parts.push(...lines);
@@ -88,7 +132,10 @@ export async function previewOn(db: Db, change: (tx: Executor) => Promise<string
 async function bindEip(tx: Executor, actor: Actor, eip: EipRow, nicId: string) {
   const vip = (await tx.select().from(vips).where(eq(vips.id, eip.vipId)))[0]!;
   const nic = await nicFacts(tx, actor, nicId);
-  const [other] = await tx.select({ id: eips.id }).from(eips).where(and(eq(eips.nicId, nicId), ne(eips.id, eip.id)));
+  const [other] = await tx
+    .select({ id: eips.id })
+    .from(eips)
+    .where(and(eq(eips.nicId, nicId), ne(eips.id, eip.id)));
   enforce(checkEipBind({ bound: eip.nicId !== null }, await vipFacts(tx, vip), nic, !!other));
   await tx.update(eips).set({ nicId }).where(eq(eips.id, eip.id));
   await bumpRouters(tx, [nic.routerId]);
@@ -107,15 +154,26 @@ async function unbindEip(tx: Executor, eip: EipRow) {
 async function createEip(tx: Executor, actor: Actor, input: z.output<typeof CreateEip>) {
   const vip = await vipForService(tx, actor, input);
   enforce(checkEipVip(await vipFacts(tx, vip)));
-  const [row] = await tx.insert(eips).values({ name: input.name, description: input.description, accountId: actor.accountId, vipId: vip.id }).returning();
+  const [row] = await tx
+    .insert(eips)
+    .values({ name: input.name, description: input.description, accountId: actor.accountId, vipId: vip.id })
+    .returning();
   const routerId = input.nicId ? await bindEip(tx, actor, row!, input.nicId) : null;
   return { row: (await tx.select().from(eips).where(eq(eips.id, row!.id)))[0]!, routerId };
 }
 
 export const eipService = {
   async list(db: Db, actor: Actor, input: ListInput & { vmId?: string }) {
-    const extra = input.vmId ? inArray(eips.nicId, db.select({ id: nics.id }).from(nics).where(eq(nics.vmId, input.vmId))) : undefined;
-    const page = await listPage<EipRow>(db, actor, { table: eips, search: [eips.name, eips.description], sort: { name: eips.name, createdAt: eips.createdAt } }, input, extra);
+    const extra = input.vmId
+      ? inArray(eips.nicId, db.select({ id: nics.id }).from(nics).where(eq(nics.vmId, input.vmId)))
+      : undefined;
+    const page = await listPage<EipRow>(
+      db,
+      actor,
+      { table: eips, search: [eips.name, eips.description], sort: { name: eips.name, createdAt: eips.createdAt } },
+      input,
+      extra,
+    );
     return { items: await eipViews(db, page.items), total: page.total };
   },
   async get(db: Db, actor: Actor, id: string) {
@@ -171,8 +229,16 @@ async function bindPf(tx: Executor, actor: Actor, rule: PfRow, nicId: string) {
     .from(portForwards)
     .innerJoin(nics, eq(nics.id, portForwards.nicId))
     .where(and(eq(portForwards.vipId, vip.id), ne(portForwards.id, rule.id)));
-  const onNic = await tx.select({ vipId: portForwards.vipId }).from(portForwards).where(and(eq(portForwards.nicId, nicId), ne(portForwards.id, rule.id)));
-  enforce(checkPfBind({ bound: rule.nicId !== null, lastL3Id: rule.lastL3Id, vipId: vip.id }, await vipFacts(tx, vip), nic, { vipBoundL3s: siblings.map((s) => s.l3Id), nicPfVips: onNic.map((o) => o.vipId) }));
+  const onNic = await tx
+    .select({ vipId: portForwards.vipId })
+    .from(portForwards)
+    .where(and(eq(portForwards.nicId, nicId), ne(portForwards.id, rule.id)));
+  enforce(
+    checkPfBind({ bound: rule.nicId !== null, lastL3Id: rule.lastL3Id, vipId: vip.id }, await vipFacts(tx, vip), nic, {
+      vipBoundL3s: siblings.map((s) => s.l3Id),
+      nicPfVips: onNic.map((o) => o.vipId),
+    }),
+  );
   await tx.update(portForwards).set({ nicId, lastL3Id: nic.l3Id }).where(eq(portForwards.id, rule.id));
   await bumpRouters(tx, [nic.routerId]);
   return nic.routerId;
@@ -196,7 +262,8 @@ async function createPf(tx: Executor, actor: Actor, input: z.output<typeof Creat
   // Serializes rules on one VIP, so two concurrent creations cannot both pass the overlap check.
   await tx.select({ id: vips.id }).from(vips).where(eq(vips.id, vip.id)).for('update');
   const facts = await vipFacts(tx, vip);
-  if (facts.usedBy.eip) throw new DomainError(E.VIP_NOT_ALLOWED, `"${vip.name}" backs an EIP; port forwarding needs another VIP.`, 'vipId');
+  if (facts.usedBy.eip)
+    throw new DomainError(E.VIP_NOT_ALLOWED, `"${vip.name}" backs an EIP; port forwarding needs another VIP.`, 'vipId');
   const others = await tx.select().from(portForwards).where(eq(portForwards.vipId, vip.id));
   enforce(checkPfOverlap({ protocol: input.protocol, vip: ports.vip }, others));
   const [row] = await tx
@@ -221,13 +288,19 @@ async function createPf(tx: Executor, actor: Actor, input: z.output<typeof Creat
 export const portForwardService = {
   async list(db: Db, actor: Actor, input: ListInput & { vmId?: string; vipId?: string }) {
     const extra = and(
-      input.vmId ? inArray(portForwards.nicId, db.select({ id: nics.id }).from(nics).where(eq(nics.vmId, input.vmId))) : undefined,
+      input.vmId
+        ? inArray(portForwards.nicId, db.select({ id: nics.id }).from(nics).where(eq(nics.vmId, input.vmId)))
+        : undefined,
       input.vipId ? eq(portForwards.vipId, input.vipId) : undefined,
     );
     const page = await listPage<PfRow>(
       db,
       actor,
-      { table: portForwards, search: [portForwards.name, portForwards.description], sort: { name: portForwards.name, vipPortStart: portForwards.vipPortStart, createdAt: portForwards.createdAt } },
+      {
+        table: portForwards,
+        search: [portForwards.name, portForwards.description],
+        sort: { name: portForwards.name, vipPortStart: portForwards.vipPortStart, createdAt: portForwards.createdAt },
+      },
       input,
       extra,
     );
@@ -256,7 +329,9 @@ export const portForwardService = {
     });
   },
   previewBind(db: Db, actor: Actor, input: { id: string; nicId: string }) {
-    return previewOn(db, async (tx) => bindPf(tx, actor, await getWritable(tx, actor, portForwards, input.id, 'port forwarding rule'), input.nicId));
+    return previewOn(db, async (tx) =>
+      bindPf(tx, actor, await getWritable(tx, actor, portForwards, input.id, 'port forwarding rule'), input.nicId),
+    );
   },
   async unbind(db: Db, actor: Actor, id: string) {
     return db.transaction(async (tx) => {

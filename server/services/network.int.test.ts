@@ -49,14 +49,24 @@ async function refusedWithoutChange(call: () => Promise<unknown>, expected: { co
 describe('network rules through tRPC (refused input changes nothing)', () => {
   it('R-L3-5 refuses a range overlapping the L3 own range', async () => {
     await refusedWithoutChange(
-      () => h.admin.l3.addRange({ l3Id: dc.publicL3.id, range: { method: 'bounds', startIp: '10.108.11.0', endIp: '10.108.12.255', netmask: '255.0.0.0', gateway: '10.0.0.1' } }),
+      () =>
+        h.admin.l3.addRange({
+          l3Id: dc.publicL3.id,
+          range: { method: 'bounds', startIp: '10.108.11.0', endIp: '10.108.12.255', netmask: '255.0.0.0', gateway: '10.0.0.1' },
+        }),
       { code: 'RANGE_OVERLAP', field: 'startIp' },
     );
   });
 
   it('R-L3-5 refuses a range overlapping an L3 on the same L2, and accepts it on another L2', async () => {
     const other = { name: 'L3-public-2', l2Id: dc.publicL2.id, category: 'public' as const, dhcpEnabled: false };
-    const range = { method: 'bounds' as const, startIp: '10.108.11.200', endIp: '10.108.12.10', netmask: '255.0.0.0', gateway: '10.0.0.1' };
+    const range = {
+      method: 'bounds' as const,
+      startIp: '10.108.11.200',
+      endIp: '10.108.12.10',
+      netmask: '255.0.0.0',
+      gateway: '10.0.0.1',
+    };
     await refusedWithoutChange(() => h.admin.l3.create({ ...other, range }), { code: 'RANGE_OVERLAP', message: /L3-public/ });
     const l3 = await h.admin.l3.create({ ...other, l2Id: dc.mgmtL2.id, range });
     expect((await h.admin.l3.ranges({ id: l3.id }))[0]).toMatchObject({ startIp: '10.108.11.200' });
@@ -64,7 +74,17 @@ describe('network rules through tRPC (refused input changes nothing)', () => {
 
   it('R-L3-5 refuses link-local addresses', async () => {
     await refusedWithoutChange(
-      () => h.admin.l3.addRange({ l3Id: dc.publicL3.id, range: { method: 'bounds', startIp: '169.254.1.1', endIp: '169.254.1.9', netmask: '255.255.0.0', gateway: '169.254.0.1' } }),
+      () =>
+        h.admin.l3.addRange({
+          l3Id: dc.publicL3.id,
+          range: {
+            method: 'bounds',
+            startIp: '169.254.1.1',
+            endIp: '169.254.1.9',
+            netmask: '255.255.0.0',
+            gateway: '169.254.0.1',
+          },
+        }),
       { code: 'RANGE_LINK_LOCAL', field: 'startIp' },
     );
   });
@@ -79,18 +99,43 @@ describe('network rules through tRPC (refused input changes nothing)', () => {
         }),
       { code: 'DHCP_IP_NOT_ALLOWED', field: 'dhcpServerIp' },
     );
-    const r = await h.admin.l3.addRange({ l3Id: dc.publicL3.id, range: { method: 'bounds', startIp: '10.108.20.0', endIp: '10.108.20.255', netmask: '255.0.0.0', gateway: '10.0.0.1' } });
+    const r = await h.admin.l3.addRange({
+      l3Id: dc.publicL3.id,
+      range: { method: 'bounds', startIp: '10.108.20.0', endIp: '10.108.20.255', netmask: '255.0.0.0', gateway: '10.0.0.1' },
+    });
     expect(r.size).toBe(256);
     expect((await h.admin.l3.get({ id: dc.publicL3.id })).dhcpServerIp).toBe('10.108.10.1');
   });
 
   it('R-L3-4 picks a DHCP server IP inside the range when left blank, and sets none with DHCP off', async () => {
-    const l3 = await h.admin.l3.create({ name: 'auto-dhcp', l2Id: dc.privateL2.id, category: 'private', type: 'flat', range: { method: 'cidr', cidr: '192.168.50.0/24' } });
+    const l3 = await h.admin.l3.create({
+      name: 'auto-dhcp',
+      l2Id: dc.privateL2.id,
+      category: 'private',
+      type: 'flat',
+      range: { method: 'cidr', cidr: '192.168.50.0/24' },
+    });
     expect(l3.dhcpServerIp).toBe('192.168.50.2');
-    const off = await h.admin.l3.create({ name: 'no-dhcp', l2Id: dc.privateL2.id, category: 'private', type: 'flat', dhcpEnabled: false, range: { method: 'cidr', cidr: '192.168.51.0/24' } });
+    const off = await h.admin.l3.create({
+      name: 'no-dhcp',
+      l2Id: dc.privateL2.id,
+      category: 'private',
+      type: 'flat',
+      dhcpEnabled: false,
+      range: { method: 'cidr', cidr: '192.168.51.0/24' },
+    });
     expect(off.dhcpServerIp).toBeNull();
     await refusedWithoutChange(
-      () => h.admin.l3.create({ name: 'x', l2Id: dc.privateL2.id, category: 'private', type: 'flat', dhcpEnabled: false, dhcpServerIp: '192.168.52.5', range: { method: 'cidr', cidr: '192.168.52.0/24' } }),
+      () =>
+        h.admin.l3.create({
+          name: 'x',
+          l2Id: dc.privateL2.id,
+          category: 'private',
+          type: 'flat',
+          dhcpEnabled: false,
+          dhcpServerIp: '192.168.52.5',
+          range: { method: 'cidr', cidr: '192.168.52.0/24' },
+        }),
       { code: 'DHCP_IP_NOT_ALLOWED', field: 'dhcpServerIp' },
     );
   });
@@ -98,21 +143,47 @@ describe('network rules through tRPC (refused input changes nothing)', () => {
   it('R-L3-2 refuses DHCP on a system network', async () => {
     // The service forces DHCP off for system L3s; a DHCP server IP is therefore refused.
     await refusedWithoutChange(
-      () => h.admin.l3.create({ name: 'sys', l2Id: dc.mgmtL2.id, category: 'system', dhcpServerIp: '192.168.30.5', range: { method: 'cidr', cidr: '192.168.30.0/24' } }),
+      () =>
+        h.admin.l3.create({
+          name: 'sys',
+          l2Id: dc.mgmtL2.id,
+          category: 'system',
+          dhcpServerIp: '192.168.30.5',
+          range: { method: 'cidr', cidr: '192.168.30.0/24' },
+        }),
       { code: 'DHCP_IP_NOT_ALLOWED' },
     );
   });
 
   it('R-L2-2 refuses a second NoVlan L2 on em01 in Cluster-1 and a duplicate VLAN 2700', async () => {
-    await refusedWithoutChange(() => h.admin.l2.create({ name: 'dup', zoneId: dc.zone.id, type: 'novlan', physicalNic: 'em01', clusterIds: [dc.cluster.id] }), {
-      code: 'L2_NIC_CONFLICT',
-    });
     await refusedWithoutChange(
-      () => h.admin.l2.create({ name: 'dup-vlan', zoneId: dc.zone.id, type: 'vlan', vlanId: 2700, physicalNic: 'em01', clusterIds: [dc.cluster.id] }),
+      () =>
+        h.admin.l2.create({ name: 'dup', zoneId: dc.zone.id, type: 'novlan', physicalNic: 'em01', clusterIds: [dc.cluster.id] }),
+      {
+        code: 'L2_NIC_CONFLICT',
+      },
+    );
+    await refusedWithoutChange(
+      () =>
+        h.admin.l2.create({
+          name: 'dup-vlan',
+          zoneId: dc.zone.id,
+          type: 'vlan',
+          vlanId: 2700,
+          physicalNic: 'em01',
+          clusterIds: [dc.cluster.id],
+        }),
       { code: 'L2_NIC_CONFLICT', field: 'vlanId' },
     );
     // The same VLAN on another NIC is fine.
-    const ok = await h.admin.l2.create({ name: 'vlan-em02', zoneId: dc.zone.id, type: 'vlan', vlanId: 2700, physicalNic: 'em02', clusterIds: [dc.cluster.id] });
+    const ok = await h.admin.l2.create({
+      name: 'vlan-em02',
+      zoneId: dc.zone.id,
+      type: 'vlan',
+      vlanId: 2700,
+      physicalNic: 'em02',
+      clusterIds: [dc.cluster.id],
+    });
     expect(ok.clusterIds).toEqual([dc.cluster.id]);
   });
 
@@ -122,27 +193,65 @@ describe('network rules through tRPC (refused input changes nothing)', () => {
     expect((await h.admin.l2.attachCluster({ id: l2.id, clusterId: dc.cluster.id })).clusterIds).toEqual([dc.cluster.id]);
     expect((await h.admin.l2.detachCluster({ id: l2.id, clusterId: dc.cluster.id })).clusterIds).toEqual([]);
     const clash = await h.admin.l2.create({ name: 'clash', zoneId: dc.zone.id, type: 'novlan', physicalNic: 'em01' });
-    await refusedWithoutChange(() => h.admin.l2.attachCluster({ id: clash.id, clusterId: dc.cluster.id }), { code: 'L2_NIC_CONFLICT' });
+    await refusedWithoutChange(() => h.admin.l2.attachCluster({ id: clash.id, clusterId: dc.cluster.id }), {
+      code: 'L2_NIC_CONFLICT',
+    });
   });
 
   it('R-L2-2 refuses SR-IOV on an L3 whose L2 has none', async () => {
-    await refusedWithoutChange(() => h.admin.l3.create({ name: 's', l2Id: dc.privateL2.id, category: 'private', type: 'flat', sriov: true }), { code: 'SRIOV_NOT_ON_L2', field: 'sriov' });
+    await refusedWithoutChange(
+      () => h.admin.l3.create({ name: 's', l2Id: dc.privateL2.id, category: 'private', type: 'flat', sriov: true }),
+      { code: 'SRIOV_NOT_ON_L2', field: 'sriov' },
+    );
   });
 
   it('R-OFF-1 refuses an offering with a VM image or a private management network', async () => {
-    const vmImage = await h.admin.image.create({ name: 'centos', kind: 'vm', backupStorageId: dc.bs.id, url: 'http://192.0.2.10/centos.qcow2' });
-    const base = { name: 'o', zoneId: dc.zone.id, cpu: 2, memory: 2, memoryUnit: 'G' as const, managementL3Id: dc.mgmtL3.id, publicL3Id: dc.publicL3.id };
-    await refusedWithoutChange(() => h.admin.vrouterOffering.create({ ...base, imageId: vmImage.id }), { code: 'OFFERING_INVALID', field: 'imageId' });
-    await refusedWithoutChange(() => h.admin.vrouterOffering.create({ ...base, imageId: dc.image.id, managementL3Id: dc.privateL3.id }), { code: 'L3_KIND_MISMATCH', field: 'managementL3Id' });
-    await refusedWithoutChange(() => h.admin.vrouterOffering.create({ ...base, imageId: dc.image.id, memory: 16, memoryUnit: 'M' }), { code: 'OFFERING_INVALID', field: 'memory' });
+    const vmImage = await h.admin.image.create({
+      name: 'centos',
+      kind: 'vm',
+      backupStorageId: dc.bs.id,
+      url: 'http://192.0.2.10/centos.qcow2',
+    });
+    const base = {
+      name: 'o',
+      zoneId: dc.zone.id,
+      cpu: 2,
+      memory: 2,
+      memoryUnit: 'G' as const,
+      managementL3Id: dc.mgmtL3.id,
+      publicL3Id: dc.publicL3.id,
+    };
+    await refusedWithoutChange(() => h.admin.vrouterOffering.create({ ...base, imageId: vmImage.id }), {
+      code: 'OFFERING_INVALID',
+      field: 'imageId',
+    });
+    await refusedWithoutChange(
+      () => h.admin.vrouterOffering.create({ ...base, imageId: dc.image.id, managementL3Id: dc.privateL3.id }),
+      { code: 'L3_KIND_MISMATCH', field: 'managementL3Id' },
+    );
+    await refusedWithoutChange(
+      () => h.admin.vrouterOffering.create({ ...base, imageId: dc.image.id, memory: 16, memoryUnit: 'M' }),
+      { code: 'OFFERING_INVALID', field: 'memory' },
+    );
   });
 
   it('R-IMG-1 adds a vRouter image by URL to a backup storage, refusing an unknown backup storage', async () => {
-    const img = await h.admin.image.create({ name: 'zstack-vrouter-3.10.0', kind: 'vrouter', backupStorageId: dc.bs.id, url: 'http://192.0.2.10/zstack-vrouter-3.10.0.qcow2' });
+    const img = await h.admin.image.create({
+      name: 'zstack-vrouter-3.10.0',
+      kind: 'vrouter',
+      backupStorageId: dc.bs.id,
+      url: 'http://192.0.2.10/zstack-vrouter-3.10.0.qcow2',
+    });
     expect(img).toMatchObject({ kind: 'vrouter', format: 'qcow2', backupStorageId: dc.bs.id });
     expect((await h.admin.image.list({ kind: 'vrouter', search: '3.10' })).items.map((i) => i.id)).toContain(img.id);
     await refusedWithoutChange(
-      () => h.admin.image.create({ name: 'x', kind: 'vrouter', backupStorageId: '00000000-0000-4000-8000-000000000000', url: 'http://192.0.2.10/x.qcow2' }),
+      () =>
+        h.admin.image.create({
+          name: 'x',
+          kind: 'vrouter',
+          backupStorageId: '00000000-0000-4000-8000-000000000000',
+          url: 'http://192.0.2.10/x.qcow2',
+        }),
       { code: 'NOT_FOUND', field: 'backupStorageId' },
     );
   });
@@ -152,17 +261,29 @@ describe('network rules through tRPC (refused input changes nothing)', () => {
     await refusedWithoutChange(() => h.admin.cluster.delete({ id: dc.cluster.id }), { code: 'IN_USE', message: /host/ });
     await refusedWithoutChange(() => h.admin.l2.delete({ id: dc.privateL2.id }), { code: 'IN_USE', message: /L3 network/ });
     await refusedWithoutChange(() => h.admin.l3.delete({ id: dc.publicL3.id }), { code: 'IN_USE', message: /vRouter offering/ });
-    await refusedWithoutChange(() => h.admin.vrouterOffering.delete({ id: dc.offering.id }), { code: 'IN_USE', message: /private L3/ });
+    await refusedWithoutChange(() => h.admin.vrouterOffering.delete({ id: dc.offering.id }), {
+      code: 'IN_USE',
+      message: /private L3/,
+    });
     await refusedWithoutChange(() => h.admin.image.delete({ id: dc.image.id }), { code: 'IN_USE', message: /vRouter offering/ });
     await refusedWithoutChange(() => h.admin.backupStorage.delete({ id: dc.bs.id }), { code: 'IN_USE', message: /image/ });
     const held = await h.admin.l3.reserveIp({ l3Id: dc.privateL3.id });
-    await refusedWithoutChange(() => h.admin.l3.delete({ id: dc.privateL3.id }), { code: 'IN_USE', message: /allocated addresses/ });
+    await refusedWithoutChange(() => h.admin.l3.delete({ id: dc.privateL3.id }), {
+      code: 'IN_USE',
+      message: /allocated addresses/,
+    });
     await h.admin.l3.releaseIp({ l3Id: dc.privateL3.id, ip: held.ip });
   });
 
   it('deletes what is free: an L3, then its L2', async () => {
     const l2 = await h.admin.l2.create({ name: 'tmp', zoneId: dc.zone.id, type: 'vlan', vlanId: 3000, physicalNic: 'em01' });
-    const l3 = await h.admin.l3.create({ name: 'tmp', l2Id: l2.id, category: 'private', type: 'flat', range: { method: 'cidr', cidr: '172.16.0.0/24' } });
+    const l3 = await h.admin.l3.create({
+      name: 'tmp',
+      l2Id: l2.id,
+      category: 'private',
+      type: 'flat',
+      range: { method: 'cidr', cidr: '172.16.0.0/24' },
+    });
     await h.admin.l3.delete({ id: l3.id });
     await h.admin.l2.delete({ id: l2.id });
     await expect(h.admin.l2.get({ id: l2.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -198,14 +319,35 @@ describe('VXLAN pools and networks (seed tables 7–9)', () => {
     // Blank VNI → the lowest free one of the pool.
     expect((await h.admin.l2.createVxlan({ name: 'auto', poolId: pool.id })).vni).toBe(20);
     expect((await h.admin.l2.createVxlan({ name: 'auto2', poolId: pool.id })).vni).toBe(21);
-    await refusedWithoutChange(() => h.admin.l2.createVxlan({ name: 'dup', poolId: pool.id, vni: 100 }), { code: 'VNI_IN_USE', field: 'vni' });
-    await refusedWithoutChange(() => h.admin.l2.createVxlan({ name: 'out', poolId: pool.id, vni: 5000 }), { code: 'VNI_OUTSIDE_POOL', field: 'vni' });
-    await refusedWithoutChange(() => h.admin.vxlanPool.create({ name: 'p2', zoneId: dc.zone.id, vniStart: 1000, vniEnd: 3000 }), { code: 'VNI_RANGE_OVERLAP' });
-    await refusedWithoutChange(() => h.admin.vxlanPool.attachCluster({ id: pool.id, clusterId: dc.cluster.id, vtepCidr: 'nope' }), { code: 'INVALID_ADDRESS', field: 'vtepCidr' });
+    await refusedWithoutChange(() => h.admin.l2.createVxlan({ name: 'dup', poolId: pool.id, vni: 100 }), {
+      code: 'VNI_IN_USE',
+      field: 'vni',
+    });
+    await refusedWithoutChange(() => h.admin.l2.createVxlan({ name: 'out', poolId: pool.id, vni: 5000 }), {
+      code: 'VNI_OUTSIDE_POOL',
+      field: 'vni',
+    });
+    await refusedWithoutChange(() => h.admin.vxlanPool.create({ name: 'p2', zoneId: dc.zone.id, vniStart: 1000, vniEnd: 3000 }), {
+      code: 'VNI_RANGE_OVERLAP',
+    });
+    await refusedWithoutChange(
+      () => h.admin.vxlanPool.attachCluster({ id: pool.id, clusterId: dc.cluster.id, vtepCidr: 'nope' }),
+      { code: 'INVALID_ADDRESS', field: 'vtepCidr' },
+    );
     // A pool is a collection: it cannot back an L3 (seed 4.1).
-    await refusedWithoutChange(() => h.admin.l3.create({ name: 'bad', l2Id: pool.id, category: 'private', type: 'flat' }), { code: 'L2_KIND_MISMATCH', field: 'l2Id' });
+    await refusedWithoutChange(() => h.admin.l3.create({ name: 'bad', l2Id: pool.id, category: 'private', type: 'flat' }), {
+      code: 'L2_KIND_MISMATCH',
+      field: 'l2Id',
+    });
     // A VXLAN network backs private L3s (tables 8 and 9).
-    const l3 = await h.admin.l3.create({ name: 'L3-vxlan-100', l2Id: n100.id, category: 'private', type: 'vrouter', vrouterOfferingId: dc.offering.id, range: { method: 'cidr', cidr: '192.168.10.0/24' } });
+    const l3 = await h.admin.l3.create({
+      name: 'L3-vxlan-100',
+      l2Id: n100.id,
+      category: 'private',
+      type: 'vrouter',
+      vrouterOfferingId: dc.offering.id,
+      range: { method: 'cidr', cidr: '192.168.10.0/24' },
+    });
     expect(l3.l2Id).toBe(n100.id);
     await refusedWithoutChange(() => h.admin.vxlanPool.delete({ id: pool.id }), { code: 'IN_USE', message: /VXLAN network/ });
   });

@@ -16,11 +16,17 @@ type TableRow = typeof routeTables.$inferSelect;
 async function views(db: Executor, rows: TableRow[]) {
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return [];
-  const entries = await db.select().from(routeEntries).where(inArray(routeEntries.tableId, ids)).orderBy(asc(routeEntries.createdAt));
+  const entries = await db
+    .select()
+    .from(routeEntries)
+    .where(inArray(routeEntries.tableId, ids))
+    .orderBy(asc(routeEntries.createdAt));
   const links = await db.select().from(routeTableRouters).where(inArray(routeTableRouters.tableId, ids));
   return rows.map((r) => ({
     ...r,
-    entries: entries.filter((e) => e.tableId === r.id).map((e) => ({ id: e.id, destination: e.destination, nextHop: e.nextHop, description: e.description })),
+    entries: entries
+      .filter((e) => e.tableId === r.id)
+      .map((e) => ({ id: e.id, destination: e.destination, nextHop: e.nextHop, description: e.description })),
     vrouterIds: links.filter((l) => l.tableId === r.id).map((l) => l.vrouterId),
   }));
 }
@@ -33,14 +39,31 @@ async function views(db: Executor, rows: TableRow[]) {
 async function checkReachable(tx: Executor, routerId: string, nextHop: string, field: string) {
   const [router] = await tx.select().from(vrouters).where(eq(vrouters.id, routerId));
   const own = await tx.select({ l3Id: nics.l3Id, ip: nics.ip }).from(nics).where(eq(nics.vrouterId, routerId));
-  const ranges = own.length ? await tx.select().from(ipRanges).where(inArray(ipRanges.l3Id, own.map((n) => n.l3Id))) : [];
+  const ranges = own.length
+    ? await tx
+        .select()
+        .from(ipRanges)
+        .where(
+          inArray(
+            ipRanges.l3Id,
+            own.map((n) => n.l3Id),
+          ),
+        )
+    : [];
   const hop = ipToInt(nextHop);
   const ok = own.some((n) => ranges.some((r) => r.l3Id === n.l3Id && inSubnet(hop, subnetOf(n.ip, r.prefixLength))));
-  if (!ok) throw new DomainError(E.ROUTE_INVALID, `${nextHop} is not on any network of vRouter "${router?.name}"; a next hop must be directly reachable.`, field);
+  if (!ok)
+    throw new DomainError(
+      E.ROUTE_INVALID,
+      `${nextHop} is not on any network of vRouter "${router?.name}"; a next hop must be directly reachable.`,
+      field,
+    );
 }
 
 async function attachedRouters(tx: Executor, tableId: string) {
-  return (await tx.select({ id: routeTableRouters.vrouterId }).from(routeTableRouters).where(eq(routeTableRouters.tableId, tableId))).map((r) => r.id);
+  return (
+    await tx.select({ id: routeTableRouters.vrouterId }).from(routeTableRouters).where(eq(routeTableRouters.tableId, tableId))
+  ).map((r) => r.id);
 }
 
 async function attach(tx: Executor, actor: Actor, table: TableRow, vrouterId: string) {
@@ -55,18 +78,33 @@ async function addEntry(tx: Executor, actor: Actor, input: z.output<typeof AddRo
   const table = await getWritable(tx, actor, routeTables, input.id, 'route table');
   const checked = checkRouteEntry(input.destination, input.nextHop);
   if (isRefusal(checked)) throw checked;
-  const [dup] = await tx.select().from(routeEntries).where(and(eq(routeEntries.tableId, table.id), eq(routeEntries.destination, input.destination)));
-  if (dup) throw new DomainError(E.ROUTE_INVALID, `This table already routes ${input.destination} (via ${dup.nextHop}).`, 'destination');
+  const [dup] = await tx
+    .select()
+    .from(routeEntries)
+    .where(and(eq(routeEntries.tableId, table.id), eq(routeEntries.destination, input.destination)));
+  if (dup)
+    throw new DomainError(E.ROUTE_INVALID, `This table already routes ${input.destination} (via ${dup.nextHop}).`, 'destination');
   const routers = await attachedRouters(tx, table.id);
   for (const r of routers) await checkReachable(tx, r, input.nextHop, 'nextHop');
-  await tx.insert(routeEntries).values({ tableId: table.id, destination: input.destination, nextHop: input.nextHop, description: input.description });
+  await tx
+    .insert(routeEntries)
+    .values({ tableId: table.id, destination: input.destination, nextHop: input.nextHop, description: input.description });
   await bumpAgents(tx, routers);
   return { table, routers };
 }
 
 export const routeTableService = {
   async list(db: Db, actor: Actor, input: ListInput) {
-    const page = await listPage<TableRow>(db, actor, { table: routeTables, search: [routeTables.name, routeTables.description], sort: { name: routeTables.name, createdAt: routeTables.createdAt } }, input);
+    const page = await listPage<TableRow>(
+      db,
+      actor,
+      {
+        table: routeTables,
+        search: [routeTables.name, routeTables.description],
+        sort: { name: routeTables.name, createdAt: routeTables.createdAt },
+      },
+      input,
+    );
     return { items: await views(db, page.items), total: page.total };
   },
   async get(db: Db, actor: Actor, id: string) {
@@ -75,7 +113,10 @@ export const routeTableService = {
   /** R-RT-1: create, optionally attached to vRouters at once. */
   async create(db: Db, actor: Actor, input: z.output<typeof CreateRouteTable>) {
     return db.transaction(async (tx) => {
-      const [row] = await tx.insert(routeTables).values({ name: input.name, description: input.description, accountId: actor.accountId }).returning();
+      const [row] = await tx
+        .insert(routeTables)
+        .values({ name: input.name, description: input.description, accountId: actor.accountId })
+        .returning();
       for (const id of input.vrouterIds) await attach(tx, actor, row!, id);
       await audit(tx, actor, 'create', 'route table', row!.id);
       return (await views(tx, [row!]))[0]!;
@@ -105,7 +146,10 @@ export const routeTableService = {
   async removeEntry(db: Db, actor: Actor, input: { id: string; entryId: string }) {
     return db.transaction(async (tx) => {
       const table = await getWritable(tx, actor, routeTables, input.id, 'route table');
-      const [gone] = await tx.delete(routeEntries).where(and(eq(routeEntries.id, input.entryId), eq(routeEntries.tableId, table.id))).returning();
+      const [gone] = await tx
+        .delete(routeEntries)
+        .where(and(eq(routeEntries.id, input.entryId), eq(routeEntries.tableId, table.id)))
+        .returning();
       if (!gone) throw new DomainError(E.NOT_FOUND, 'No such route entry.', 'entryId');
       await bumpAgents(tx, await attachedRouters(tx, table.id));
       await audit(tx, actor, 'remove-entry', 'route table', table.id, { destination: gone.destination });
@@ -123,11 +167,12 @@ export const routeTableService = {
   async detach(db: Db, actor: Actor, input: { id: string; vrouterId: string }) {
     return db.transaction(async (tx) => {
       const table = await getWritable(tx, actor, routeTables, input.id, 'route table');
-      await tx.delete(routeTableRouters).where(and(eq(routeTableRouters.tableId, table.id), eq(routeTableRouters.vrouterId, input.vrouterId)));
+      await tx
+        .delete(routeTableRouters)
+        .where(and(eq(routeTableRouters.tableId, table.id), eq(routeTableRouters.vrouterId, input.vrouterId)));
       await bumpAgents(tx, [input.vrouterId]);
       await audit(tx, actor, 'detach', 'route table', table.id, { vrouterId: input.vrouterId });
       return (await views(tx, [table]))[0]!;
     });
   },
 };
-

@@ -45,7 +45,13 @@ export async function getReadable<T extends OwnedTable>(
   return row as T['$inferSelect'];
 }
 
-export async function getWritable<T extends OwnedTable>(db: Executor, actor: Actor, table: T, id: string, what: string): Promise<T['$inferSelect']> {
+export async function getWritable<T extends OwnedTable>(
+  db: Executor,
+  actor: Actor,
+  table: T,
+  id: string,
+  what: string,
+): Promise<T['$inferSelect']> {
   const rows = await db
     .select()
     .from(table as PgTable)
@@ -92,17 +98,25 @@ export async function listPage<Row>(
       .orderBy(order, asc(spec.table.id))
       .limit(pageSize)
       .offset((page - 1) * pageSize),
-    db.select({ n: count() }).from(spec.table as PgTable).where(where),
+    db
+      .select({ n: count() })
+      .from(spec.table as PgTable)
+      .where(where),
   ]);
   return { items: items as Row[], total: Number(totals[0]?.n ?? 0) };
 }
 
 /** Refuses when any dependent rows exist: `label` names them for a person. */
-export async function refuseIfUsed(db: Executor, what: string, deps: Array<{ table: PgTable; column: PgColumn; id: string; label: string }>) {
+export async function refuseIfUsed(
+  db: Executor,
+  what: string,
+  deps: Array<{ table: PgTable; column: PgColumn; id: string; label: string }>,
+) {
   for (const d of deps) {
     const [row] = await db.select({ n: count() }).from(d.table).where(eq(d.column, d.id));
     const n = Number(row?.n ?? 0);
-    if (n > 0) throw new DomainError(E.IN_USE, `This ${what} is used by ${n} ${d.label}; remove ${n === 1 ? 'it' : 'them'} first.`);
+    if (n > 0)
+      throw new DomainError(E.IN_USE, `This ${what} is used by ${n} ${d.label}; remove ${n === 1 ? 'it' : 'them'} first.`);
   }
 }
 
@@ -112,13 +126,24 @@ export type Dependents = Array<{ table: PgTable; column: PgColumn; label: string
 export async function deleteOwned(db: Db, actor: Actor, table: OwnedTable, what: string, id: string, deps: Dependents = []) {
   await db.transaction(async (tx) => {
     await getWritable(tx, actor, table, id, what);
-    await refuseIfUsed(tx, what, deps.map((d) => ({ ...d, id })));
+    await refuseIfUsed(
+      tx,
+      what,
+      deps.map((d) => ({ ...d, id })),
+    );
     await tx.delete(table as PgTable).where(eq(table.id, id));
     await audit(tx, actor, 'delete', what, id);
   });
 }
 
-export async function audit(db: Executor, actor: Actor, action: string, resourceType: string, resourceId: string | null, detail?: unknown) {
+export async function audit(
+  db: Executor,
+  actor: Actor,
+  action: string,
+  resourceType: string,
+  resourceId: string | null,
+  detail?: unknown,
+) {
   await db.insert(auditEvents).values({ accountId: actor.accountId, action, resourceType, resourceId, detail: detail ?? null });
 }
 
@@ -135,8 +160,15 @@ export async function updateNaming<T extends OwnedTable>(
   if (input.name !== undefined) set.name = input.name;
   if (input.description !== undefined) set.description = input.description;
   const rows = Object.keys(set).length
-    ? await db.update(table as PgTable).set(set).where(eq(table.id, input.id)).returning()
-    : await db.select().from(table as PgTable).where(eq(table.id, input.id));
+    ? await db
+        .update(table as PgTable)
+        .set(set)
+        .where(eq(table.id, input.id))
+        .returning()
+    : await db
+        .select()
+        .from(table as PgTable)
+        .where(eq(table.id, input.id));
   await audit(db, actor, 'update', what, input.id, set);
   return rows[0] as T['$inferSelect'];
 }

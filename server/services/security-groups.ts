@@ -35,7 +35,10 @@ async function hostsOfMembers(tx: Executor, groupIds: string[]): Promise<string[
 /** Groups with a rule naming one of these as remote group (their member sets hold our members). */
 async function groupsReferencing(tx: Executor, groupIds: string[]): Promise<string[]> {
   if (groupIds.length === 0) return [];
-  const rows = await tx.selectDistinct({ id: securityGroupRules.groupId }).from(securityGroupRules).where(inArray(securityGroupRules.remoteGroupId, groupIds));
+  const rows = await tx
+    .selectDistinct({ id: securityGroupRules.groupId })
+    .from(securityGroupRules)
+    .where(inArray(securityGroupRules.remoteGroupId, groupIds));
   return rows.map((r) => r.id);
 }
 
@@ -50,17 +53,32 @@ async function hostsWatching(tx: Executor, groupIds: string[]) {
  */
 export async function hostsWatchingNics(tx: Executor, nicIds: string[]): Promise<string[]> {
   if (nicIds.length === 0) return [];
-  const groups = (await tx.selectDistinct({ id: securityGroupNics.groupId }).from(securityGroupNics).where(inArray(securityGroupNics.nicId, nicIds))).map((r) => r.id);
+  const groups = (
+    await tx
+      .selectDistinct({ id: securityGroupNics.groupId })
+      .from(securityGroupNics)
+      .where(inArray(securityGroupNics.nicId, nicIds))
+  ).map((r) => r.id);
   return hostsWatching(tx, groups);
 }
 
 async function views(db: Executor, rows: GroupRow[]) {
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return [];
-  const rules = await db.select().from(securityGroupRules).where(inArray(securityGroupRules.groupId, ids)).orderBy(asc(securityGroupRules.seq));
+  const rules = await db
+    .select()
+    .from(securityGroupRules)
+    .where(inArray(securityGroupRules.groupId, ids))
+    .orderBy(asc(securityGroupRules.seq));
   const remoteIds = [...new Set(rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : [])))];
   const remoteNames = new Map(
-    (remoteIds.length ? await db.select({ id: securityGroups.id, name: securityGroups.name }).from(securityGroups).where(inArray(securityGroups.id, remoteIds)) : []).map((g) => [g.id, g.name]),
+    (remoteIds.length
+      ? await db
+          .select({ id: securityGroups.id, name: securityGroups.name })
+          .from(securityGroups)
+          .where(inArray(securityGroups.id, remoteIds))
+      : []
+    ).map((g) => [g.id, g.name]),
   );
   const l3s = await db.select().from(securityGroupL3s).where(inArray(securityGroupL3s.groupId, ids));
   const members = await db
@@ -115,16 +133,22 @@ async function normalizeRule(tx: Executor, actor: Actor, input: z.output<typeof 
     const c = isIpv4(rule.cidr) ? { ip: ipToInt(rule.cidr), prefix: 32 } : parseCidr(rule.cidr)!;
     rule.cidr = `${intToIp(subnetOf(c.ip, c.prefix).network)}/${c.prefix}`;
   }
-  if (rule.remoteGroupId) await getReadable(tx, actor, securityGroups, rule.remoteGroupId, 'security group', undefined, 'remoteGroupId');
+  if (rule.remoteGroupId)
+    await getReadable(tx, actor, securityGroups, rule.remoteGroupId, 'security group', undefined, 'remoteGroupId');
   return rule;
 }
 
 async function addRule(tx: Executor, actor: Actor, group: GroupRow, input: z.output<typeof SgRuleInput>) {
   const rule = await normalizeRule(tx, actor, input);
   const same = await tx.select().from(securityGroupRules).where(eq(securityGroupRules.groupId, group.id));
-  const key = (r: Omit<typeof rule, 'description'>) => JSON.stringify([r.direction, r.protocol, r.portStart, r.portEnd, r.icmpType, r.icmpCode, r.cidr, r.remoteGroupId]);
-  if (same.some((r) => key(r) === key(rule))) throw new DomainError(E.INVALID_INPUT, `Group "${group.name}" already has this rule.`, 'protocol');
-  const [row] = await tx.insert(securityGroupRules).values({ ...rule, groupId: group.id }).returning();
+  const key = (r: Omit<typeof rule, 'description'>) =>
+    JSON.stringify([r.direction, r.protocol, r.portStart, r.portEnd, r.icmpType, r.icmpCode, r.cidr, r.remoteGroupId]);
+  if (same.some((r) => key(r) === key(rule)))
+    throw new DomainError(E.INVALID_INPUT, `Group "${group.name}" already has this rule.`, 'protocol');
+  const [row] = await tx
+    .insert(securityGroupRules)
+    .values({ ...rule, groupId: group.id })
+    .returning();
   return row!;
 }
 
@@ -133,10 +157,17 @@ async function joinable(tx: Executor, actor: Actor, group: GroupRow, nicId: stri
   const [nic] = await tx.select().from(nics).where(eq(nics.id, nicId));
   if (!nic?.vmId) throw new DomainError(E.NOT_FOUND, 'No such VM NIC.', 'nicIds');
   const vm = await getReadable(tx, actor, vms, nic.vmId, 'VM NIC', undefined, 'nicIds');
-  const [served] = await tx.select().from(securityGroupL3s).where(and(eq(securityGroupL3s.groupId, group.id), eq(securityGroupL3s.l3Id, nic.l3Id)));
+  const [served] = await tx
+    .select()
+    .from(securityGroupL3s)
+    .where(and(eq(securityGroupL3s.groupId, group.id), eq(securityGroupL3s.l3Id, nic.l3Id)));
   if (!served) {
     const [l3] = await tx.select({ name: l3Networks.name }).from(l3Networks).where(eq(l3Networks.id, nic.l3Id));
-    throw new DomainError(E.SG_NETWORK_NOT_ATTACHED, `${vm.name}'s NIC is on "${l3?.name}", which group "${group.name}" does not serve; attach the network to the group first.`, 'nicIds');
+    throw new DomainError(
+      E.SG_NETWORK_NOT_ATTACHED,
+      `${vm.name}'s NIC is on "${l3?.name}", which group "${group.name}" does not serve; attach the network to the group first.`,
+      'nicIds',
+    );
   }
   return { nic, vm };
 }
@@ -153,7 +184,8 @@ async function addNics(tx: Executor, actor: Actor, group: GroupRow, nicIds: stri
 
 async function attachL3(tx: Executor, actor: Actor, group: GroupRow, l3Id: string) {
   const l3 = await getReadable(tx, actor, l3Networks, l3Id, 'network', l3Networks.shared, 'l3Ids');
-  if (l3.category !== 'private' && l3.category !== 'public') throw new DomainError(E.INVALID_INPUT, `"${l3.name}" is a system network; security groups protect VM networks.`, 'l3Ids');
+  if (l3.category !== 'private' && l3.category !== 'public')
+    throw new DomainError(E.INVALID_INPUT, `"${l3.name}" is a system network; security groups protect VM networks.`, 'l3Ids');
   await tx.insert(securityGroupL3s).values({ groupId: group.id, l3Id }).onConflictDoNothing();
 }
 
@@ -161,7 +193,9 @@ async function attachL3(tx: Executor, actor: Actor, group: GroupRow, l3Id: strin
 async function groupsOfNics(tx: Executor, nicIds: string[]) {
   const links = nicIds.length ? await tx.select().from(securityGroupNics).where(inArray(securityGroupNics.nicId, nicIds)) : [];
   const groupIds = [...new Set(links.map((l) => l.groupId))];
-  const rows = groupIds.length ? await tx.select().from(securityGroups).where(inArray(securityGroups.id, groupIds)).orderBy(asc(securityGroups.name)) : [];
+  const rows = groupIds.length
+    ? await tx.select().from(securityGroups).where(inArray(securityGroups.id, groupIds)).orderBy(asc(securityGroups.name))
+    : [];
   const full = await views(tx, rows);
   const out = new Map<string, typeof full>(nicIds.map((id) => [id, []]));
   for (const g of full) for (const l of links.filter((x) => x.groupId === g.id)) out.get(l.nicId)!.push(g);
@@ -175,12 +209,33 @@ async function vmNic(tx: Executor, actor: Actor, nicId: string, field: string) {
   return { nicId: nic.id, vmId: vm.id, vmName: vm.name, ip: intToIp(nic.ip) };
 }
 
-const decisionView = (d: Decision) => ({ allowed: d.allowed, by: d.by, groupId: ('groupId' in d ? d.groupId : undefined) ?? null, ruleId: 'ruleId' in d ? d.ruleId : null, text: d.text });
+const decisionView = (d: Decision) => ({
+  allowed: d.allowed,
+  by: d.by,
+  groupId: ('groupId' in d ? d.groupId : undefined) ?? null,
+  ruleId: 'ruleId' in d ? d.ruleId : null,
+  text: d.text,
+});
 
 export const securityGroupService = {
   async list(db: Db, actor: Actor, input: ListInput & { nicId?: string }) {
-    const extra = input.nicId ? inArray(securityGroups.id, db.select({ id: securityGroupNics.groupId }).from(securityGroupNics).where(eq(securityGroupNics.nicId, input.nicId))) : undefined;
-    const page = await listPage<GroupRow>(db, actor, { table: securityGroups, search: [securityGroups.name, securityGroups.description], sort: { name: securityGroups.name, createdAt: securityGroups.createdAt } }, input, extra);
+    const extra = input.nicId
+      ? inArray(
+          securityGroups.id,
+          db.select({ id: securityGroupNics.groupId }).from(securityGroupNics).where(eq(securityGroupNics.nicId, input.nicId)),
+        )
+      : undefined;
+    const page = await listPage<GroupRow>(
+      db,
+      actor,
+      {
+        table: securityGroups,
+        search: [securityGroups.name, securityGroups.description],
+        sort: { name: securityGroups.name, createdAt: securityGroups.createdAt },
+      },
+      input,
+      extra,
+    );
     return { items: await views(db, page.items), total: page.total };
   },
   async get(db: Db, actor: Actor, id: string) {
@@ -189,15 +244,21 @@ export const securityGroupService = {
   /** R-SG-1/2: a group with its two default intra-group rules, optionally its networks, rules and NICs at once (seed 4.4). */
   async create(db: Db, actor: Actor, input: z.output<typeof CreateSecurityGroup>) {
     return db.transaction(async (tx) => {
-      const [row] = await tx.insert(securityGroups).values({ name: input.name, description: input.description, accountId: actor.accountId }).returning();
+      const [row] = await tx
+        .insert(securityGroups)
+        .values({ name: input.name, description: input.description, accountId: actor.accountId })
+        .returning();
       const group = row!;
-      await tx.insert(securityGroupRules).values(defaultRules(group.id).map((r) => ({ ...r, groupId: group.id, description: r.description ?? '' })));
+      await tx
+        .insert(securityGroupRules)
+        .values(defaultRules(group.id).map((r) => ({ ...r, groupId: group.id, description: r.description ?? '' })));
       for (const l3Id of input.l3Ids) await attachL3(tx, actor, group, l3Id);
       for (const [i, r] of input.rules.entries()) {
         try {
           await addRule(tx, actor, group, r);
         } catch (err) {
-          if (err instanceof DomainError) throw new DomainError(err.code, `Rule ${i + 1}: ${err.message}`, err.field ? `rules.${i}.${err.field}` : undefined);
+          if (err instanceof DomainError)
+            throw new DomainError(err.code, `Rule ${i + 1}: ${err.message}`, err.field ? `rules.${i}.${err.field}` : undefined);
           throw err;
         }
       }
@@ -215,7 +276,11 @@ export const securityGroupService = {
         .from(securityGroupRules)
         .innerJoin(securityGroups, eq(securityGroups.id, securityGroupRules.groupId))
         .where(and(eq(securityGroupRules.remoteGroupId, group.id), ne(securityGroupRules.groupId, group.id)));
-      if (users.length) throw new DomainError(E.IN_USE, `Rules of ${users.map((u) => `"${u.name}"`).join(', ')} name "${group.name}" as remote group; delete those rules first.`);
+      if (users.length)
+        throw new DomainError(
+          E.IN_USE,
+          `Rules of ${users.map((u) => `"${u.name}"`).join(', ')} name "${group.name}" as remote group; delete those rules first.`,
+        );
       const hosts = await hostsOfMembers(tx, [group.id]);
       await tx.delete(securityGroups).where(eq(securityGroups.id, group.id));
       await bumpAgents(tx, hosts);
@@ -235,7 +300,10 @@ export const securityGroupService = {
   async deleteRule(db: Db, actor: Actor, input: { id: string; ruleId: string }) {
     return db.transaction(async (tx) => {
       const group = await getWritable(tx, actor, securityGroups, input.id, 'security group');
-      const [gone] = await tx.delete(securityGroupRules).where(and(eq(securityGroupRules.id, input.ruleId), eq(securityGroupRules.groupId, group.id))).returning();
+      const [gone] = await tx
+        .delete(securityGroupRules)
+        .where(and(eq(securityGroupRules.id, input.ruleId), eq(securityGroupRules.groupId, group.id)))
+        .returning();
       if (!gone) throw new DomainError(E.NOT_FOUND, 'No such rule.', 'ruleId');
       await bumpAgents(tx, await hostsOfMembers(tx, [group.id]));
       await audit(tx, actor, 'delete-rule', 'security group', group.id, { ruleId: gone.id });
@@ -260,7 +328,12 @@ export const securityGroupService = {
         .innerJoin(nics, eq(nics.id, securityGroupNics.nicId))
         .innerJoin(vms, eq(vms.id, nics.vmId))
         .where(and(eq(securityGroupNics.groupId, group.id), eq(nics.l3Id, input.l3Id)));
-      if (onIt.length) throw new DomainError(E.IN_USE, `NICs of ${onIt.map((m) => m.vmName).join(', ')} on this network are members; remove them from the group first.`, 'l3Id');
+      if (onIt.length)
+        throw new DomainError(
+          E.IN_USE,
+          `NICs of ${onIt.map((m) => m.vmName).join(', ')} on this network are members; remove them from the group first.`,
+          'l3Id',
+        );
       await tx.delete(securityGroupL3s).where(and(eq(securityGroupL3s.groupId, group.id), eq(securityGroupL3s.l3Id, input.l3Id)));
       await audit(tx, actor, 'detach-l3', 'security group', group.id, { l3Id: input.l3Id });
       return (await views(tx, [group]))[0]!;
@@ -278,7 +351,10 @@ export const securityGroupService = {
     return db.transaction(async (tx) => {
       const group = await getWritable(tx, actor, securityGroups, input.id, 'security group');
       const { vmId } = await vmNic(tx, actor, input.nicId, 'nicId');
-      const gone = await tx.delete(securityGroupNics).where(and(eq(securityGroupNics.groupId, group.id), eq(securityGroupNics.nicId, input.nicId))).returning();
+      const gone = await tx
+        .delete(securityGroupNics)
+        .where(and(eq(securityGroupNics.groupId, group.id), eq(securityGroupNics.nicId, input.nicId)))
+        .returning();
       if (!gone.length) throw new DomainError(E.NOT_FOUND, 'This NIC is not a member of the group.', 'nicId');
       const [vm] = await tx.select({ hostId: vms.hostId }).from(vms).where(eq(vms.id, vmId));
       await bumpAgents(tx, [vm!.hostId, ...(await hostsWatching(tx, [group.id]))]);
@@ -301,11 +377,15 @@ export const securityGroupService = {
   },
   /** "Why blocked?" from the desired state: the sender's egress and the receiver's ingress, each with the rule (or missing rule) that decides. */
   async whyBlocked(db: Db, actor: Actor, input: z.output<typeof WhyBlockedInput>) {
-    if ((input.protocol === 'tcp' || input.protocol === 'udp') && !input.port) throw new DomainError(E.INVALID_INPUT, 'Enter the destination port.', 'port');
+    if ((input.protocol === 'tcp' || input.protocol === 'udp') && !input.port)
+      throw new DomainError(E.INVALID_INPUT, 'Enter the destination port.', 'port');
     const from = await vmNic(db, actor, input.fromNicId, 'fromNicId');
     const to = await vmNic(db, actor, input.toNicId, 'toNicId');
     const groups = await groupsOfNics(db, [from.nicId, to.nicId]);
-    const packet = input.protocol === 'icmp' ? { protocol: 'icmp' as const, icmpType: 8, icmpCode: 0 } : { protocol: input.protocol, port: input.port! };
+    const packet =
+      input.protocol === 'icmp'
+        ? { protocol: 'icmp' as const, icmpType: 8, icmpCode: 0 }
+        : { protocol: input.protocol, port: input.port! };
     const r = whyBlocked({ ip: from.ip, groups: groups.get(from.nicId)! }, { ip: to.ip, groups: groups.get(to.nicId)! }, packet);
     return { allowed: r.allowed, from, to, egress: decisionView(r.egress), ingress: decisionView(r.ingress) };
   },

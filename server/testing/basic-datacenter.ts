@@ -17,12 +17,24 @@ export const BASIC = {
     name: 'L3-public',
     dhcpServerIp: '10.108.10.1',
     dnsServers: ['114.114.114.114'],
-    range: { method: 'bounds' as const, startIp: '10.108.10.0', endIp: '10.108.11.255', netmask: '255.0.0.0', gateway: '10.0.0.1' },
+    range: {
+      method: 'bounds' as const,
+      startIp: '10.108.10.0',
+      endIp: '10.108.11.255',
+      netmask: '255.0.0.0',
+      gateway: '10.0.0.1',
+    },
   },
   mgmtL2: { name: 'L2-management', type: 'novlan' as const, physicalNic: 'em02' },
   mgmtL3: {
     name: 'L3-management',
-    range: { method: 'bounds' as const, startIp: '192.168.29.30', endIp: '192.168.29.40', netmask: '255.255.255.0', gateway: '192.168.29.1' },
+    range: {
+      method: 'bounds' as const,
+      startIp: '192.168.29.30',
+      endIp: '192.168.29.40',
+      netmask: '255.255.255.0',
+      gateway: '192.168.29.1',
+    },
   },
   image: { name: 'vrouter-image', url: 'http://192.0.2.10/zstack-vrouter-3.10.0.qcow2' },
   offering: { name: 'vrouter-offering', cpu: 8, memory: 8, memoryUnit: 'G' as const },
@@ -31,9 +43,18 @@ export const BASIC = {
 };
 
 /** The public range the EIP and PF sections of the seed use (4.5, 4.6: EIP-1 is 10.108.12.198). */
-export const SERVICES_PUBLIC_RANGE = { method: 'bounds' as const, startIp: '10.108.12.0', endIp: '10.108.13.255', netmask: '255.0.0.0', gateway: '10.0.0.1' };
+export const SERVICES_PUBLIC_RANGE = {
+  method: 'bounds' as const,
+  startIp: '10.108.12.0',
+  endIp: '10.108.13.255',
+  netmask: '255.0.0.0',
+  gateway: '10.0.0.1',
+};
 
-export async function buildBasicDataCenter(admin: Caller, opts: { publicDns?: string[]; publicRange?: typeof SERVICES_PUBLIC_RANGE; publicDhcp?: string } = {}) {
+export async function buildBasicDataCenter(
+  admin: Caller,
+  opts: { publicDns?: string[]; publicRange?: typeof SERVICES_PUBLIC_RANGE; publicDhcp?: string } = {},
+) {
   const zone = await admin.zone.create({ name: BASIC.zone });
   const cluster = await admin.cluster.create({ name: BASIC.cluster, zoneId: zone.id });
   const host = await admin.host.create({ ...BASIC.host, clusterId: cluster.id });
@@ -78,13 +99,52 @@ export async function buildScenarioBase(admin: Caller, opts: { dns: string; publ
   const cluster = await admin.cluster.create({ name: 'Cluster-1', zoneId: zone.id });
   const host = await admin.host.create({ ...BASIC.host, clusterId: cluster.id });
   const bs = await admin.backupStorage.create({ ...BASIC.backupStorage, zoneId: zone.id });
-  const pubL2 = await admin.l2.create({ name: 'L2-public', type: 'novlan', physicalNic: PUBLIC_12.nic, zoneId: zone.id, clusterIds: [cluster.id] });
-  const pubL3 = await admin.l3.create({ name: 'L3-public', l2Id: pubL2.id, category: 'public', dhcpServerIp: opts.publicDhcp ?? null, dnsServers: [opts.dns], range: PUBLIC_12.range, shared: true });
-  const mgmtL2 = await admin.l2.create({ name: 'L2-management', type: 'novlan', physicalNic: MGMT_29.nic, zoneId: zone.id, clusterIds: [cluster.id] });
-  const mgmtL3 = await admin.l3.create({ name: 'L3-management', l2Id: mgmtL2.id, category: 'system', dhcpEnabled: false, range: MGMT_29.range });
+  const pubL2 = await admin.l2.create({
+    name: 'L2-public',
+    type: 'novlan',
+    physicalNic: PUBLIC_12.nic,
+    zoneId: zone.id,
+    clusterIds: [cluster.id],
+  });
+  const pubL3 = await admin.l3.create({
+    name: 'L3-public',
+    l2Id: pubL2.id,
+    category: 'public',
+    dhcpServerIp: opts.publicDhcp ?? null,
+    dnsServers: [opts.dns],
+    range: PUBLIC_12.range,
+    shared: true,
+  });
+  const mgmtL2 = await admin.l2.create({
+    name: 'L2-management',
+    type: 'novlan',
+    physicalNic: MGMT_29.nic,
+    zoneId: zone.id,
+    clusterIds: [cluster.id],
+  });
+  const mgmtL3 = await admin.l3.create({
+    name: 'L3-management',
+    l2Id: mgmtL2.id,
+    category: 'system',
+    dhcpEnabled: false,
+    range: MGMT_29.range,
+  });
   const vrImage = await admin.image.create({ ...BASIC.image, kind: 'vrouter', backupStorageId: bs.id, shared: true });
-  const offering = await admin.vrouterOffering.create({ ...BASIC.offering, zoneId: zone.id, imageId: vrImage.id, managementL3Id: mgmtL3.id, publicL3Id: pubL3.id, shared: true });
+  const offering = await admin.vrouterOffering.create({
+    ...BASIC.offering,
+    zoneId: zone.id,
+    imageId: vrImage.id,
+    managementL3Id: mgmtL3.id,
+    publicL3Id: pubL3.id,
+    shared: true,
+  });
   const inst = await admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G', shared: true });
-  const image = await admin.image.create({ name: 'busybox', kind: 'vm', backupStorageId: bs.id, url: 'http://192.0.2.10/busybox.qcow2', shared: true });
+  const image = await admin.image.create({
+    name: 'busybox',
+    kind: 'vm',
+    backupStorageId: bs.id,
+    url: 'http://192.0.2.10/busybox.qcow2',
+    shared: true,
+  });
   return { zone, cluster, host, bs, pubL3, mgmtL3, offering, inst, image };
 }

@@ -19,10 +19,19 @@ beforeAll(async () => {
   // The admin shares an L2 and a VXLAN pool so tenants can build their own networks on them.
   await h.admin.l2.share({ id: dc.privateL2.id, shared: true });
   const pool = await h.admin.vxlanPool.create({ name: 'pool', zoneId: dc.zone.id, vniStart: 20, vniEnd: 1200, shared: true });
-  const l3 = await a.caller.l3.create({ name: 'a-private', l2Id: dc.privateL2.id, category: 'private', type: 'flat', range: { method: 'cidr', cidr: '192.168.77.0/24' } });
+  const l3 = await a.caller.l3.create({
+    name: 'a-private',
+    l2Id: dc.privateL2.id,
+    category: 'private',
+    type: 'flat',
+    range: { method: 'cidr', cidr: '192.168.77.0/24' },
+  });
   const vx = await a.caller.l2.createVxlan({ name: 'a-vxlan', poolId: pool.id, vni: 100 });
   own = { l3: l3.id, vxlan: vx.id };
-  tokens = { a: (await authService.createToken(h.db, a.actor, 'a')).token, b: (await authService.createToken(h.db, b.actor, 'b')).token };
+  tokens = {
+    a: (await authService.createToken(h.db, a.actor, 'a')).token,
+    b: (await authService.createToken(h.db, b.actor, 'b')).token,
+  };
 });
 afterAll(async () => h?.close());
 
@@ -32,7 +41,10 @@ const OPERATIONS = [
   { name: 'l3.update', run: (c: typeof a.caller) => c.l3.update({ id: own.l3, name: 'stolen' }) },
   { name: 'l3.delete', run: (c: typeof a.caller) => c.l3.delete({ id: own.l3 }) },
   { name: 'l3.ranges', run: (c: typeof a.caller) => c.l3.ranges({ id: own.l3 }) },
-  { name: 'l3.addRange', run: (c: typeof a.caller) => c.l3.addRange({ l3Id: own.l3, range: { method: 'cidr', cidr: '192.168.78.0/24' } }) },
+  {
+    name: 'l3.addRange',
+    run: (c: typeof a.caller) => c.l3.addRange({ l3Id: own.l3, range: { method: 'cidr', cidr: '192.168.78.0/24' } }),
+  },
   { name: 'l3.usage', run: (c: typeof a.caller) => c.l3.usage({ l3Id: own.l3 }) },
   { name: 'l3.reserveIp', run: (c: typeof a.caller) => c.l3.reserveIp({ l3Id: own.l3 }) },
   { name: 'l2.get (VXLAN network)', run: (c: typeof a.caller) => c.l2.get({ id: own.vxlan }) },
@@ -72,8 +84,12 @@ describe('tenancy through tRPC', () => {
 
   it('infrastructure is the administrator’s: tenants may not create zones, L2s or public L3s', async () => {
     await expect(b.caller.zone.create({ name: 'z' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(b.caller.l2.create({ name: 'l2', zoneId: dc.zone.id, type: 'novlan', physicalNic: 'em09' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(b.caller.l3.create({ name: 'p', l2Id: dc.privateL2.id, category: 'public' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(
+      b.caller.l2.create({ name: 'l2', zoneId: dc.zone.id, type: 'novlan', physicalNic: 'em09' }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(b.caller.l3.create({ name: 'p', l2Id: dc.privateL2.id, category: 'public' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     await expect(b.caller.account.create({ name: 'evil', password: 'password123' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 

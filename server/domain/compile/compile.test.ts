@@ -9,10 +9,54 @@ import { compileVRouterConfig } from './vrouter';
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const L2 = { pub: id(1), mgmt: id(2), priv: id(3), vx: id(4) };
 const L3: Record<string, SnapshotL3> = {
-  pub: { id: id(11), l2Id: L2.pub, category: 'public', type: null, dhcpEnabled: true, dhcpServerIp: '10.108.10.1', prefix: 8, network: '10.0.0.0', gateway: '10.0.0.1', dnsServers: ['198.51.100.53'] },
-  mgmt: { id: id(12), l2Id: L2.mgmt, category: 'system', type: null, dhcpEnabled: false, dhcpServerIp: null, prefix: 24, network: '192.168.29.0', gateway: '192.168.29.1', dnsServers: [] },
-  priv: { id: id(13), l2Id: L2.priv, category: 'private', type: 'vrouter', dhcpEnabled: true, dhcpServerIp: '192.168.10.10', prefix: 24, network: '192.168.10.0', gateway: '192.168.10.1', dnsServers: [] },
-  vx: { id: id(14), l2Id: L2.vx, category: 'private', type: 'flat', dhcpEnabled: true, dhcpServerIp: '192.168.20.2', prefix: 24, network: '192.168.20.0', gateway: '192.168.20.1', dnsServers: ['198.51.100.53'] },
+  pub: {
+    id: id(11),
+    l2Id: L2.pub,
+    category: 'public',
+    type: null,
+    dhcpEnabled: true,
+    dhcpServerIp: '10.108.10.1',
+    prefix: 8,
+    network: '10.0.0.0',
+    gateway: '10.0.0.1',
+    dnsServers: ['198.51.100.53'],
+  },
+  mgmt: {
+    id: id(12),
+    l2Id: L2.mgmt,
+    category: 'system',
+    type: null,
+    dhcpEnabled: false,
+    dhcpServerIp: null,
+    prefix: 24,
+    network: '192.168.29.0',
+    gateway: '192.168.29.1',
+    dnsServers: [],
+  },
+  priv: {
+    id: id(13),
+    l2Id: L2.priv,
+    category: 'private',
+    type: 'vrouter',
+    dhcpEnabled: true,
+    dhcpServerIp: '192.168.10.10',
+    prefix: 24,
+    network: '192.168.10.0',
+    gateway: '192.168.10.1',
+    dnsServers: [],
+  },
+  vx: {
+    id: id(14),
+    l2Id: L2.vx,
+    category: 'private',
+    type: 'flat',
+    dhcpEnabled: true,
+    dhcpServerIp: '192.168.20.2',
+    prefix: 24,
+    network: '192.168.20.0',
+    gateway: '192.168.20.1',
+    dnsServers: ['198.51.100.53'],
+  },
 };
 const nic = (n: number, patch: Partial<SnapshotNic>): SnapshotNic => ({
   id: id(100 + n),
@@ -30,9 +74,35 @@ const nic = (n: number, patch: Partial<SnapshotNic>): SnapshotNic => ({
 });
 const ROUTER = id(300);
 const routerNics: SnapshotNic[] = [
-  nic(7, { owner: 'vrouter', ownerId: ROUTER, ownerName: 'vrouter', l3Id: L3.mgmt!.id, role: 'management', ip: '192.168.29.30', deviceIndex: 0, isDefault: false }),
-  nic(8, { owner: 'vrouter', ownerId: ROUTER, ownerName: 'vrouter', l3Id: L3.pub!.id, role: 'public', ip: '10.108.10.5', deviceIndex: 1 }),
-  nic(9, { owner: 'vrouter', ownerId: ROUTER, ownerName: 'vrouter', l3Id: L3.priv!.id, role: 'private', ip: '192.168.10.1', deviceIndex: 2, isDefault: false }),
+  nic(7, {
+    owner: 'vrouter',
+    ownerId: ROUTER,
+    ownerName: 'vrouter',
+    l3Id: L3.mgmt!.id,
+    role: 'management',
+    ip: '192.168.29.30',
+    deviceIndex: 0,
+    isDefault: false,
+  }),
+  nic(8, {
+    owner: 'vrouter',
+    ownerId: ROUTER,
+    ownerName: 'vrouter',
+    l3Id: L3.pub!.id,
+    role: 'public',
+    ip: '10.108.10.5',
+    deviceIndex: 1,
+  }),
+  nic(9, {
+    owner: 'vrouter',
+    ownerId: ROUTER,
+    ownerName: 'vrouter',
+    l3Id: L3.priv!.id,
+    role: 'private',
+    ip: '192.168.10.1',
+    deviceIndex: 2,
+    isDefault: false,
+  }),
 ];
 const HOST: HostSnapshot = {
   host: { id: id(400), managementIp: '192.168.29.11', vtepIp: '172.20.0.11' },
@@ -69,7 +139,13 @@ describe('compileHostConfig (R-DHCP-1, R-DNS-1)', () => {
   });
   it('leases only this host’s running VMs, router and DNS = the vRouter on a vRouter L3', () => {
     const priv = cfg.dhcp.find((d) => d.l3Id === L3.priv!.id)!;
-    expect(priv).toMatchObject({ serverIp: '192.168.10.10', prefix: 24, router: '192.168.10.1', dns: ['192.168.10.1'], bridge: deviceNames.bridge(L2.priv) });
+    expect(priv).toMatchObject({
+      serverIp: '192.168.10.10',
+      prefix: 24,
+      router: '192.168.10.1',
+      dns: ['192.168.10.1'],
+      bridge: deviceNames.bridge(L2.priv),
+    });
     expect(priv.leases).toEqual([{ mac: '02:00:00:00:00:01', ip: '192.168.10.21', hostname: 'VM-1' }]);
   });
   it('on a flat L3 the router is the range gateway and DNS the L3’s own servers', () => {
@@ -94,12 +170,31 @@ describe('compileHostConfig (R-DHCP-1, R-DNS-1)', () => {
 describe('compileHostConfig security groups (R-SG-3)', () => {
   const G1 = id(500);
   const G2 = id(501);
-  const rule = (n: number, over: Partial<SnapshotSgRule>): SnapshotSgRule => ({ id: id(600 + n), direction: 'ingress', protocol: 'all', portStart: null, portEnd: null, icmpType: null, icmpCode: null, cidr: null, remoteGroupId: null, isDefault: false, ...over });
+  const rule = (n: number, over: Partial<SnapshotSgRule>): SnapshotSgRule => ({
+    id: id(600 + n),
+    direction: 'ingress',
+    protocol: 'all',
+    portStart: null,
+    portEnd: null,
+    icmpType: null,
+    icmpCode: null,
+    cidr: null,
+    remoteGroupId: null,
+    isDefault: false,
+    ...over,
+  });
   const security: HostSnapshot['security'] = {
     memberships: { [id(101)]: [G1], [id(102)]: [G1], [id(103)]: [G2, G1] },
     groups: [
       { id: G2, name: 'SG-2', rules: [] },
-      { id: G1, name: 'SG-1', rules: [rule(1, { remoteGroupId: G1, isDefault: true }), rule(2, { protocol: 'tcp', portStart: 23, portEnd: 1024, remoteGroupId: G2 })] },
+      {
+        id: G1,
+        name: 'SG-1',
+        rules: [
+          rule(1, { remoteGroupId: G1, isDefault: true }),
+          rule(2, { protocol: 'tcp', portStart: 23, portEnd: 1024, remoteGroupId: G2 }),
+        ],
+      },
     ],
     members: { [G1]: ['192.168.10.21', '192.168.20.31'], [G2]: ['192.168.20.31', '10.1.1.1', '192.168.20.31'] },
   };
@@ -123,7 +218,15 @@ describe('compileHostConfig security groups (R-SG-3)', () => {
 });
 
 describe('compileVRouterConfig (R-SNAT-1, R-DNS-1, R-VM-2)', () => {
-  const snap: VRouterSnapshot = { router: { id: ROUTER }, generation: 2, l3s: Object.values(L3), nics: routerNics, eips: [], portForwards: [], routes: [] };
+  const snap: VRouterSnapshot = {
+    router: { id: ROUTER },
+    generation: 2,
+    l3s: Object.values(L3),
+    nics: routerNics,
+    eips: [],
+    portForwards: [],
+    routes: [],
+  };
   const cfg = compileVRouterConfig(snap);
   it('produces a config the vRouter agent accepts', () => {
     expect(VRouterConfigV1.safeParse(cfg).success).toBe(true);
@@ -156,7 +259,19 @@ describe('compileVRouterConfig (R-SNAT-1, R-DNS-1, R-VM-2)', () => {
     const cfg2 = compileVRouterConfig({
       ...snap,
       eips: [{ id: id(40), vip: '10.108.10.20', vipL3Id: L3.pub!.id, target: '192.168.10.21' }],
-      portForwards: [{ id: id(41), protocol: 'tcp', vip: '10.108.10.5', vipL3Id: L3.pub!.id, vipPortStart: 24, vipPortEnd: 24, target: '192.168.10.22', targetPortStart: 22, allowedCidr: '203.0.113.7' }],
+      portForwards: [
+        {
+          id: id(41),
+          protocol: 'tcp',
+          vip: '10.108.10.5',
+          vipL3Id: L3.pub!.id,
+          vipPortStart: 24,
+          vipPortEnd: 24,
+          target: '192.168.10.22',
+          targetPortStart: 22,
+          allowedCidr: '203.0.113.7',
+        },
+      ],
     });
     expect(cfg2.vips).toEqual([{ ip: '10.108.10.20', nic: 'eth1' }]);
     expect(cfg2.eips).toEqual([{ id: id(40), vip: '10.108.10.20', target: '192.168.10.21', nic: 'eth1' }]);

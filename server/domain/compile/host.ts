@@ -30,7 +30,13 @@ export function compileHostConfig(s: HostSnapshot): HostConfig {
       name,
       // VXLAN adds 50 bytes: keep the overlay at 1450 so a 1500-byte underlay carries it.
       mtu: 1450,
-      uplink: { kind: 'vxlan' as const, vni: l2.vni!, localIp, remotes: [...new Set(s.vxlanPeers[l2Id] ?? [])].filter((ip) => ip !== localIp).sort(), dstPort: 4789 },
+      uplink: {
+        kind: 'vxlan' as const,
+        vni: l2.vni!,
+        localIp,
+        remotes: [...new Set(s.vxlanPeers[l2Id] ?? [])].filter((ip) => ip !== localIp).sort(),
+        dstPort: 4789,
+      },
     };
   });
 
@@ -58,7 +64,16 @@ export function compileHostConfig(s: HostSnapshot): HostConfig {
     });
   }
 
-  return { version: 1, hostId: s.host.id, generation: s.generation, namespacePrefix: s.namespacePrefix, bridges, ports, dhcp, security: compileSecurity(s, plugged) };
+  return {
+    version: 1,
+    hostId: s.host.id,
+    generation: s.generation,
+    namespacePrefix: s.namespacePrefix,
+    bridges,
+    ports,
+    dhcp,
+    security: compileSecurity(s, plugged),
+  };
 }
 
 /**
@@ -72,7 +87,12 @@ function compileSecurity(s: HostSnapshot, plugged: HostSnapshot['nics']): HostCo
     .filter((n) => n.owner === 'vm' && (s.security.memberships[n.id] ?? []).length > 0)
     .map((n) => {
       const routerIp = s.vrouterIpByL3[n.l3Id];
-      return { port: deviceNames.port(n.id), ip: n.ip, groupIds: [...s.security.memberships[n.id]!].sort(), dns: routerIp ? [routerIp] : [...l3ById.get(n.l3Id)!.dnsServers] };
+      return {
+        port: deviceNames.port(n.id),
+        ip: n.ip,
+        groupIds: [...s.security.memberships[n.id]!].sort(),
+        dns: routerIp ? [routerIp] : [...l3ById.get(n.l3Id)!.dnsServers],
+      };
     })
     .sort((a, b) => a.port.localeCompare(b.port));
   const used = new Set(ports.flatMap((p) => p.groupIds));
@@ -84,5 +104,10 @@ function compileSecurity(s: HostSnapshot, plugged: HostSnapshot['nics']): HostCo
 
 /** A DHCP hostname from a VM name: letters, digits and '-', at most 63. */
 export function hostname(name: string): string {
-  return name.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'vm';
+  return (
+    name
+      .replace(/[^A-Za-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63) || 'vm'
+  );
 }

@@ -65,7 +65,16 @@ export function compileVRouterConfig(s: VRouterSnapshot): VRouterConfig {
     const nic = vipNic(pf.vipL3Id, `port forward ${pf.id}`);
     if (!ownAddresses.has(pf.vip)) vips.set(pf.vip, nic);
     const allowedCidr = pf.allowedCidr && !pf.allowedCidr.includes('/') ? `${pf.allowedCidr}/32` : pf.allowedCidr;
-    return { id: pf.id, protocol: pf.protocol, vip: pf.vip, vipPortStart: pf.vipPortStart, vipPortEnd: pf.vipPortEnd, target: pf.target, targetPortStart: pf.targetPortStart, allowedCidr };
+    return {
+      id: pf.id,
+      protocol: pf.protocol,
+      vip: pf.vip,
+      vipPortStart: pf.vipPortStart,
+      vipPortEnd: pf.vipPortEnd,
+      target: pf.target,
+      targetPortStart: pf.targetPortStart,
+      allowedCidr,
+    };
   });
   // One route per destination (the oldest entry wins). A next hop off every NIC's subnet is left
   // out too: the console refuses such entries; this guards against a NIC detached afterwards.
@@ -75,7 +84,13 @@ export function compileVRouterConfig(s: VRouterSnapshot): VRouterConfig {
     version: 1,
     routerId: s.router.id,
     generation: s.generation,
-    nics: nics.map((n) => ({ name: routerNicName(n.deviceIndex), role: n.role as 'management' | 'public' | 'private', l3Id: n.l3Id, addresses: [`${n.ip}/${l3ById.get(n.l3Id)!.prefix}`], mac: n.mac })),
+    nics: nics.map((n) => ({
+      name: routerNicName(n.deviceIndex),
+      role: n.role as 'management' | 'public' | 'private',
+      l3Id: n.l3Id,
+      addresses: [`${n.ip}/${l3ById.get(n.l3Id)!.prefix}`],
+      mac: n.mac,
+    })),
     defaultRoute: { via: pubL3.gateway, nic: routerNicName(pub.deviceIndex) },
     routes: [...routes].map(([destination, via]) => ({ destination, via })),
     snat: publics.flatMap((p) =>

@@ -7,7 +7,8 @@ describe('R-L2-1 / R-L2-2 L2 definitions', () => {
     expect(checkL2Definition({ type: 'novlan', physicalNic: 'em01' })).toBeUndefined();
   });
   it('R-L2-2 accepts an L2VlanNetwork with VLAN 2700 (seed table 3) and the bounds 1 and 4094', () => {
-    for (const vlanId of [1, 2700, 4094]) expect(checkL2Definition({ type: 'vlan', physicalNic: 'em01', vlanId })).toBeUndefined();
+    for (const vlanId of [1, 2700, 4094])
+      expect(checkL2Definition({ type: 'vlan', physicalNic: 'em01', vlanId })).toBeUndefined();
   });
   it.each([
     ['VLAN 0', { type: 'vlan' as const, physicalNic: 'em01', vlanId: 0 }, 'VLAN_ID_INVALID', 'vlanId'],
@@ -36,7 +37,10 @@ describe('R-L2-2 / R-L2-3 NIC conflicts inside one cluster', () => {
     expect(checkNicConflict({ type: 'novlan', physicalNic: 'em02', vlanId: null }, 'Cluster-1', attached)).toBeUndefined();
   });
   it('R-L2-2 refuses a second L2 with the same VLAN ID on one NIC', () => {
-    expect(checkNicConflict({ type: 'vlan', physicalNic: 'em01', vlanId: 2700 }, 'Cluster-1', attached)).toMatchObject({ code: 'L2_NIC_CONFLICT', field: 'vlanId' });
+    expect(checkNicConflict({ type: 'vlan', physicalNic: 'em01', vlanId: 2700 }, 'Cluster-1', attached)).toMatchObject({
+      code: 'L2_NIC_CONFLICT',
+      field: 'vlanId',
+    });
   });
   it('R-L2-2 refuses a second NoVlan L2 on one NIC in one cluster', () => {
     const r = checkNicConflict({ type: 'novlan', physicalNic: 'em01', vlanId: null }, 'Cluster-1', attached);
@@ -103,12 +107,19 @@ describe('R-L3-1..3 L3 definitions', () => {
   it.each([
     ['a private L3 without type', { category: 'private' as const }, 'type'],
     ['a vRouter L3 without offering', { category: 'private' as const, type: 'vrouter' as const }, 'vrouterOfferingId'],
-    ['a flat L3 with an offering', { category: 'private' as const, type: 'flat' as const, vrouterOfferingId: 'o' }, 'vrouterOfferingId'],
+    [
+      'a flat L3 with an offering',
+      { category: 'private' as const, type: 'flat' as const, vrouterOfferingId: 'o' },
+      'vrouterOfferingId',
+    ],
     ['a public L3 with a network type', { category: 'public' as const, type: 'flat' as const }, 'type'],
   ])('R-L3-3 refuses %s', (_n, input, field) => {
     expect(checkL3Definition({ ...base, ...input })).toMatchObject({ code: 'INVALID_INPUT', field });
   });
   it('R-L3-1 refuses a DNS server that is not an IPv4 address', () => {
-    expect(checkL3Definition({ ...base, category: 'public', dnsServers: ['dns.example'] })).toMatchObject({ code: 'INVALID_ADDRESS', field: 'dnsServers' });
+    expect(checkL3Definition({ ...base, category: 'public', dnsServers: ['dns.example'] })).toMatchObject({
+      code: 'INVALID_ADDRESS',
+      field: 'dnsServers',
+    });
   });
 });

@@ -83,7 +83,11 @@ export function checkVniRange(
   if (vniStart > vniEnd) return refuse(E.VNI_RANGE_INVALID, 'The start VNI must not be after the end VNI.', 'vniEnd');
   const hit = otherPools.find((p) => vniStart <= p.vniEnd && p.vniStart <= vniEnd);
   if (hit) {
-    return refuse(E.VNI_RANGE_OVERLAP, `VNIs ${vniStart}–${vniEnd} overlap pool "${hit.name}" (${hit.vniStart}–${hit.vniEnd}).`, 'vniStart');
+    return refuse(
+      E.VNI_RANGE_OVERLAP,
+      `VNIs ${vniStart}–${vniEnd} overlap pool "${hit.name}" (${hit.vniStart}–${hit.vniEnd}).`,
+      'vniStart',
+    );
   }
   return undefined;
 }

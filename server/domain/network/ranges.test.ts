@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors';
 import { ipToInt } from '../ip';
-import { allocatableSize, checkDhcpServerIp, checkRangeOverlap, initialExtents, parseRange, rangeFromCidr, type ParsedRange, type RangeByBounds } from './ranges';
+import {
+  allocatableSize,
+  checkDhcpServerIp,
+  checkRangeOverlap,
+  initialExtents,
+  parseRange,
+  rangeFromCidr,
+  type ParsedRange,
+  type RangeByBounds,
+} from './ranges';
 
 // Address plan: the seed's public range (table 1) and private CIDR (table 3).
 const SEED_PUBLIC: RangeByBounds = { startIp: '10.108.10.0', endIp: '10.108.11.255', netmask: '255.0.0.0', gateway: '10.0.0.1' };
@@ -13,18 +22,43 @@ const ok = (r: ParsedRange | DomainError): ParsedRange => {
 describe('R-L3-5 ranges', () => {
   it('R-L3-5 accepts the seed public range 10.108.10.0–10.108.11.255 mask 255.0.0.0 gw 10.0.0.1', () => {
     const r = ok(parseRange(SEED_PUBLIC));
-    expect(r).toMatchObject({ prefix: 8, network: ipToInt('10.0.0.0'), broadcast: ipToInt('10.255.255.255'), gateway: ipToInt('10.0.0.1') });
+    expect(r).toMatchObject({
+      prefix: 8,
+      network: ipToInt('10.0.0.0'),
+      broadcast: ipToInt('10.255.255.255'),
+      gateway: ipToInt('10.0.0.1'),
+    });
     expect(allocatableSize(r)).toBe(512);
   });
 
   it.each([
     ['start after end', { ...SEED_PUBLIC, startIp: '10.108.11.0', endIp: '10.108.10.0' }, 'RANGE_START_AFTER_END', 'endIp'],
-    ['end outside the mask subnet', { startIp: '192.168.1.10', endIp: '192.168.2.10', netmask: '255.255.255.0', gateway: '192.168.1.1' }, 'RANGE_OUTSIDE_SUBNET', 'endIp'],
+    [
+      'end outside the mask subnet',
+      { startIp: '192.168.1.10', endIp: '192.168.2.10', netmask: '255.255.255.0', gateway: '192.168.1.1' },
+      'RANGE_OUTSIDE_SUBNET',
+      'endIp',
+    ],
     ['gateway outside the subnet', { ...SEED_PUBLIC, gateway: '11.0.0.1' }, 'GATEWAY_INVALID', 'gateway'],
     ['gateway inside start–end', { ...SEED_PUBLIC, gateway: '10.108.10.5' }, 'GATEWAY_INVALID', 'gateway'],
-    ['gateway is the broadcast address', { startIp: '192.168.1.10', endIp: '192.168.1.20', netmask: '255.255.255.0', gateway: '192.168.1.255' }, 'GATEWAY_INVALID', 'gateway'],
-    ['link-local 169.254.0.0/16', { startIp: '169.254.1.1', endIp: '169.254.1.10', netmask: '255.255.0.0', gateway: '169.254.0.1' }, 'RANGE_LINK_LOCAL', 'startIp'],
-    ['a range that merely touches link-local', { startIp: '169.253.255.250', endIp: '169.254.0.5', netmask: '255.0.0.0', gateway: '169.0.0.1' }, 'RANGE_LINK_LOCAL', 'startIp'],
+    [
+      'gateway is the broadcast address',
+      { startIp: '192.168.1.10', endIp: '192.168.1.20', netmask: '255.255.255.0', gateway: '192.168.1.255' },
+      'GATEWAY_INVALID',
+      'gateway',
+    ],
+    [
+      'link-local 169.254.0.0/16',
+      { startIp: '169.254.1.1', endIp: '169.254.1.10', netmask: '255.255.0.0', gateway: '169.254.0.1' },
+      'RANGE_LINK_LOCAL',
+      'startIp',
+    ],
+    [
+      'a range that merely touches link-local',
+      { startIp: '169.253.255.250', endIp: '169.254.0.5', netmask: '255.0.0.0', gateway: '169.0.0.1' },
+      'RANGE_LINK_LOCAL',
+      'startIp',
+    ],
     ['a non-contiguous netmask', { ...SEED_PUBLIC, netmask: '255.0.255.0' }, 'INVALID_ADDRESS', 'netmask'],
     ['a malformed start IP', { ...SEED_PUBLIC, startIp: '10.108.10' }, 'INVALID_ADDRESS', 'startIp'],
     ['an out-of-range octet', { ...SEED_PUBLIC, endIp: '10.108.11.256' }, 'INVALID_ADDRESS', 'endIp'],
@@ -37,7 +71,10 @@ describe('R-L3-5 ranges', () => {
   it('R-L3-5 accepts a range beside an existing one and refuses one overlapping it', () => {
     const existing = [{ start: ipToInt('10.108.10.0'), end: ipToInt('10.108.11.255'), l3Name: 'L3-public', sameL3: true }];
     expect(checkRangeOverlap({ start: ipToInt('10.108.12.0'), end: ipToInt('10.108.12.255') }, existing)).toBeUndefined();
-    expect(checkRangeOverlap({ start: ipToInt('10.108.11.0'), end: ipToInt('10.108.12.255') }, existing)).toMatchObject({ code: 'RANGE_OVERLAP', field: 'startIp' });
+    expect(checkRangeOverlap({ start: ipToInt('10.108.11.0'), end: ipToInt('10.108.12.255') }, existing)).toMatchObject({
+      code: 'RANGE_OVERLAP',
+      field: 'startIp',
+    });
   });
 
   it('R-L3-5 names the other L3 when the overlap is with an L3 sharing the L2', () => {
@@ -49,7 +86,12 @@ describe('R-L3-5 ranges', () => {
 
 describe('R-L3-3 CIDR ranges', () => {
   it('R-L3-3 turns 192.168.10.0/24 into gateway .1 and range .2–.254', () => {
-    expect(rangeFromCidr('192.168.10.0/24')).toEqual({ gateway: '192.168.10.1', startIp: '192.168.10.2', endIp: '192.168.10.254', netmask: '255.255.255.0' });
+    expect(rangeFromCidr('192.168.10.0/24')).toEqual({
+      gateway: '192.168.10.1',
+      startIp: '192.168.10.2',
+      endIp: '192.168.10.254',
+      netmask: '255.255.255.0',
+    });
   });
   it.each([
     ['not a network address', '192.168.10.5/24', 'did you mean 192.168.10.0/24'],
@@ -71,7 +113,9 @@ describe('R-L3-4 DHCP server IP', () => {
     expect(checkDhcpServerIp('192.168.10.10', priv, ctx)).toBeUndefined();
   });
   it('R-L3-4 accepts a DHCP IP outside start–end but inside the CIDR', () => {
-    const r = ok(parseRange({ startIp: '192.168.20.100', endIp: '192.168.20.200', netmask: '255.255.255.0', gateway: '192.168.20.1' }));
+    const r = ok(
+      parseRange({ startIp: '192.168.20.100', endIp: '192.168.20.200', netmask: '255.255.255.0', gateway: '192.168.20.1' }),
+    );
     expect(checkDhcpServerIp('192.168.20.2', r, ctx)).toBeUndefined();
   });
   it('R-L3-4 accepts a blank DHCP IP (the system picks one)', () => {
@@ -92,7 +136,9 @@ describe('R-L3-4 DHCP server IP', () => {
 
 describe('free extents of a new range (IPAM)', () => {
   it('leave out the network address when the range contains it', () => {
-    const r = ok(parseRange({ startIp: '192.168.0.0', endIp: '192.168.0.255', netmask: '255.255.254.0', gateway: '192.168.1.1' }));
+    const r = ok(
+      parseRange({ startIp: '192.168.0.0', endIp: '192.168.0.255', netmask: '255.255.254.0', gateway: '192.168.1.1' }),
+    );
     expect(allocatableSize(r)).toBe(255);
     expect(initialExtents(r, [])).toEqual([{ start: ipToInt('192.168.0.1'), end: ipToInt('192.168.0.255') }]);
   });

@@ -1,5 +1,17 @@
 import { refuse, type RuleResult, ErrorCodes as E } from '../errors';
-import { cidrText, inSubnet, intToIp, ipToInt, isIpv4, LINK_LOCAL, netmaskToPrefix, parseCidr, rangesOverlap, subnetOf, type IpInt } from '../ip';
+import {
+  cidrText,
+  inSubnet,
+  intToIp,
+  ipToInt,
+  isIpv4,
+  LINK_LOCAL,
+  netmaskToPrefix,
+  parseCidr,
+  rangesOverlap,
+  subnetOf,
+  type IpInt,
+} from '../ip';
 
 /** A range as the user typed it: start–end + netmask + gateway (R-L3-1). */
 export interface RangeByBounds {
@@ -86,11 +98,7 @@ export function checkRangeOverlap(range: { start: IpInt; end: IpInt }, existing:
   const hit = existing.find((e) => rangesOverlap(range, e));
   if (!hit) return undefined;
   const where = hit.sameL3 ? 'this L3' : `L3 "${hit.l3Name}" on the same L2`;
-  return refuse(
-    E.RANGE_OVERLAP,
-    `This range overlaps ${intToIp(hit.start)}–${intToIp(hit.end)} of ${where}.`,
-    'startIp',
-  );
+  return refuse(E.RANGE_OVERLAP, `This range overlaps ${intToIp(hit.start)}–${intToIp(hit.end)} of ${where}.`, 'startIp');
 }
 
 /** Number of addresses a range can hand out: start..end without network and broadcast. */
@@ -103,7 +111,9 @@ export function allocatableSize(r: ParsedRange): number {
 
 /** The free extents of a fresh range: start..end minus network, broadcast and the given holes. */
 export function initialExtents(r: ParsedRange, holes: IpInt[]): Array<{ start: IpInt; end: IpInt }> {
-  const excluded = [...new Set([r.network, r.broadcast, ...holes])].filter((ip) => ip >= r.start && ip <= r.end).sort((a, b) => a - b);
+  const excluded = [...new Set([r.network, r.broadcast, ...holes])]
+    .filter((ip) => ip >= r.start && ip <= r.end)
+    .sort((a, b) => a - b);
   const out: Array<{ start: IpInt; end: IpInt }> = [];
   let cursor = r.start;
   for (const ip of excluded) {
@@ -129,13 +139,21 @@ export function checkDhcpServerIp(requested: string | undefined, range: ParsedRa
     return refuse(E.DHCP_IP_NOT_ALLOWED, 'DHCP is off on this network, so no DHCP server IP may be set.', 'dhcpServerIp');
   }
   if (ctx.l3HasDhcpIp) {
-    return refuse(E.DHCP_IP_NOT_ALLOWED, 'This network already has a DHCP server IP; a new range may not set another.', 'dhcpServerIp');
+    return refuse(
+      E.DHCP_IP_NOT_ALLOWED,
+      'This network already has a DHCP server IP; a new range may not set another.',
+      'dhcpServerIp',
+    );
   }
   if (!isIpv4(requested)) return refuse(E.INVALID_ADDRESS, `"${requested}" is not an IPv4 address.`, 'dhcpServerIp');
   const ip = ipToInt(requested);
   const subnet = { network: range.network, broadcast: range.broadcast, prefix: range.prefix };
   if (!inSubnet(ip, subnet) || ip === range.network || ip === range.broadcast) {
-    return refuse(E.DHCP_IP_INVALID, `The DHCP server IP must be a host address of ${cidrText(range.network, range.prefix)}.`, 'dhcpServerIp');
+    return refuse(
+      E.DHCP_IP_INVALID,
+      `The DHCP server IP must be a host address of ${cidrText(range.network, range.prefix)}.`,
+      'dhcpServerIp',
+    );
   }
   if (ip === range.gateway) return refuse(E.DHCP_IP_INVALID, 'The DHCP server IP may not be the gateway.', 'dhcpServerIp');
   if (ctx.isUsed(ip)) return refuse(E.DHCP_IP_INVALID, `${requested} is already in use on this network.`, 'dhcpServerIp');

@@ -44,7 +44,8 @@ const isIcmp = (v: unknown): v is number => typeof v === 'number' && Number.isIn
 /** R-SG-1: a rule's shape — ALL takes no ports, TCP/UDP take 1–65535 with start ≤ end, ICMP takes type/code (-1 = all). */
 export function checkSgRule(r: SgRuleInput): RuleResult {
   if (r.protocol === 'all' || r.protocol === 'icmp') {
-    if (r.portStart != null || r.portEnd != null) return refuse(E.PORT_RANGE_INVALID, `${r.protocol === 'all' ? 'ALL' : 'ICMP'} rules take no ports.`, 'portStart');
+    if (r.portStart != null || r.portEnd != null)
+      return refuse(E.PORT_RANGE_INVALID, `${r.protocol === 'all' ? 'ALL' : 'ICMP'} rules take no ports.`, 'portStart');
   }
   if (r.protocol === 'tcp' || r.protocol === 'udp') {
     if (!isPort(r.portStart)) return refuse(E.PORT_RANGE_INVALID, 'A port from 1 to 65535.', 'portStart');
@@ -54,7 +55,8 @@ export function checkSgRule(r: SgRuleInput): RuleResult {
   if (r.protocol === 'icmp') {
     if (!isIcmp(r.icmpType ?? -1)) return refuse(E.INVALID_INPUT, 'ICMP type is -1 (all) or 0–255.', 'icmpType');
     if (!isIcmp(r.icmpCode ?? -1)) return refuse(E.INVALID_INPUT, 'ICMP code is -1 (all) or 0–255.', 'icmpCode');
-    if ((r.icmpType ?? -1) === -1 && (r.icmpCode ?? -1) !== -1) return refuse(E.INVALID_INPUT, 'A code needs a type; -1/-1 means every ICMP message.', 'icmpCode');
+    if ((r.icmpType ?? -1) === -1 && (r.icmpCode ?? -1) !== -1)
+      return refuse(E.INVALID_INPUT, 'A code needs a type; -1/-1 means every ICMP message.', 'icmpCode');
   } else if (r.icmpType != null || r.icmpCode != null) {
     return refuse(E.INVALID_INPUT, 'ICMP type and code are for ICMP rules.', 'icmpType');
   }
@@ -68,8 +70,20 @@ export function checkSgRule(r: SgRuleInput): RuleResult {
 /** R-SG-2: a new group allows all traffic between its own members, both ways. */
 export function defaultRules(groupId: string): Array<Omit<SgRule, 'id'>> {
   return [
-    { direction: 'ingress', protocol: 'all', remoteGroupId: groupId, isDefault: true, description: 'default: from members of this group' },
-    { direction: 'egress', protocol: 'all', remoteGroupId: groupId, isDefault: true, description: 'default: to members of this group' },
+    {
+      direction: 'ingress',
+      protocol: 'all',
+      remoteGroupId: groupId,
+      isDefault: true,
+      description: 'default: from members of this group',
+    },
+    {
+      direction: 'egress',
+      protocol: 'all',
+      remoteGroupId: groupId,
+      isDefault: true,
+      description: 'default: to members of this group',
+    },
   ];
 }
 
@@ -113,8 +127,21 @@ function matchesPeer(r: SgRule, peer: Peer): boolean {
 }
 
 const describeRule = (g: SgGroup, r: SgRule) => {
-  const proto = r.protocol === 'all' ? 'ALL' : r.protocol === 'icmp' ? `ICMP ${r.icmpType ?? -1}/${r.icmpCode ?? -1}` : `${r.protocol.toUpperCase()} ${r.portStart}–${r.portEnd}`;
-  const peer = [r.cidr, r.remoteGroupId ? `group ${r.remoteGroupId === g.id ? `"${g.name}" (itself)` : `"${r.remoteGroupName ?? r.remoteGroupId}"`}` : null].filter(Boolean).join(' ∩ ') || 'anywhere';
+  const proto =
+    r.protocol === 'all'
+      ? 'ALL'
+      : r.protocol === 'icmp'
+        ? `ICMP ${r.icmpType ?? -1}/${r.icmpCode ?? -1}`
+        : `${r.protocol.toUpperCase()} ${r.portStart}–${r.portEnd}`;
+  const peer =
+    [
+      r.cidr,
+      r.remoteGroupId
+        ? `group ${r.remoteGroupId === g.id ? `"${g.name}" (itself)` : `"${r.remoteGroupName ?? r.remoteGroupId}"`}`
+        : null,
+    ]
+      .filter(Boolean)
+      .join(' ∩ ') || 'anywhere';
   return `${r.direction} ${proto} ${r.direction === 'ingress' ? 'from' : 'to'} ${peer} of group "${g.name}"`;
 };
 
@@ -125,7 +152,8 @@ const describeRule = (g: SgGroup, r: SgRule) => {
  * traffic of an allowed connection always passes: that is the enforcement's conntrack, not a rule.)
  */
 export function decide(groups: SgGroup[], direction: SgDirection, packet: Packet, peer: Peer): Decision {
-  if (groups.length === 0) return { allowed: true, by: 'no-group', text: 'The NIC is in no security group: nothing is filtered.' };
+  if (groups.length === 0)
+    return { allowed: true, by: 'no-group', text: 'The NIC is in no security group: nothing is filtered.' };
   for (const g of groups) {
     for (const r of g.rules) {
       if (r.direction === direction && matchesProtocol(r, packet) && matchesPeer(r, peer)) {
@@ -135,10 +163,20 @@ export function decide(groups: SgGroup[], direction: SgDirection, packet: Packet
   }
   if (direction === 'egress') {
     const open = groups.find((g) => !g.rules.some((r) => r.direction === 'egress' && !r.isDefault));
-    if (open) return { allowed: true, by: 'egress-open', groupId: open.id, text: `Group "${open.name}" has no egress rule of its own, so egress is not restricted (R-SG-2).` };
+    if (open)
+      return {
+        allowed: true,
+        by: 'egress-open',
+        groupId: open.id,
+        text: `Group "${open.name}" has no egress rule of its own, so egress is not restricted (R-SG-2).`,
+      };
   }
   const names = groups.map((g) => `"${g.name}"`).join(', ');
-  return { allowed: false, by: 'no-rule', text: `No ${direction} rule of ${names} allows ${packet.protocol.toUpperCase()}${packet.port ? ` port ${packet.port}` : ''} ${direction === 'ingress' ? 'from' : 'to'} ${peer.ip}.` };
+  return {
+    allowed: false,
+    by: 'no-rule',
+    text: `No ${direction} rule of ${names} allows ${packet.protocol.toUpperCase()}${packet.port ? ` port ${packet.port}` : ''} ${direction === 'ingress' ? 'from' : 'to'} ${peer.ip}.`,
+  };
 }
 
 /** "Why blocked?": traffic from one NIC to another passes the sender's egress and the receiver's ingress. */

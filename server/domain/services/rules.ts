@@ -28,9 +28,11 @@ export interface NicFacts {
 
 /** R-EIP-1: an EIP takes a VIP of its own — never a system VIP, never one with port forwarding. */
 export function checkEipVip(vip: VipFacts): RuleResult {
-  if (vip.system) return refuse(E.VIP_NOT_ALLOWED, `"${vip.name}" is a vRouter's system VIP; an EIP needs a VIP of its own.`, 'vipId');
+  if (vip.system)
+    return refuse(E.VIP_NOT_ALLOWED, `"${vip.name}" is a vRouter's system VIP; an EIP needs a VIP of its own.`, 'vipId');
   if (vip.usedBy.eip) return refuse(E.VIP_NOT_ALLOWED, `"${vip.name}" already backs an EIP.`, 'vipId');
-  if (vip.usedBy.portForwards > 0) return refuse(E.VIP_NOT_ALLOWED, `"${vip.name}" carries port forwarding; an EIP needs the whole VIP.`, 'vipId');
+  if (vip.usedBy.portForwards > 0)
+    return refuse(E.VIP_NOT_ALLOWED, `"${vip.name}" carries port forwarding; an EIP needs the whole VIP.`, 'vipId');
   return undefined;
 }
 
@@ -42,10 +44,18 @@ function checkServedNic(nic: NicFacts, vip: VipFacts): RuleResult {
   }
   if (!nic.routerId) return refuse(E.BIND_NOT_ALLOWED, `"${nic.l3Name}" has no vRouter yet.`, 'nicId');
   if (!nic.routerPublicL3s.includes(vip.l3Id)) {
-    return refuse(E.BIND_NOT_ALLOWED, `The vRouter of "${nic.l3Name}" has no NIC on the VIP's public network; attach that network to the vRouter first (R-MPUB-1).`, 'nicId');
+    return refuse(
+      E.BIND_NOT_ALLOWED,
+      `The vRouter of "${nic.l3Name}" has no NIC on the VIP's public network; attach that network to the vRouter first (R-MPUB-1).`,
+      'nicId',
+    );
   }
   if (vip.system && vip.vrouterId !== nic.routerId) {
-    return refuse(E.BIND_NOT_ALLOWED, `"${vip.name}" is the system VIP of another vRouter than the one serving "${nic.l3Name}".`, 'nicId');
+    return refuse(
+      E.BIND_NOT_ALLOWED,
+      `"${vip.name}" is the system VIP of another vRouter than the one serving "${nic.l3Name}".`,
+      'nicId',
+    );
   }
   return undefined;
 }
@@ -93,7 +103,10 @@ export function resolvePfPorts(input: PfPortsInput): { vip: PortRange; vm: PortR
   if (vmEnd === undefined || !isPort(vmEnd)) return bad('vmPortEnd', 'A port from 1 to 65535.');
   if (vmEnd < vmStart) return bad('vmPortEnd', 'The end port must not be below the start port.');
   if (vmEnd - vmStart !== vipEnd - input.vipPortStart) {
-    return bad('vmPortEnd', `The VM range has ${vmEnd - vmStart + 1} ports and the VIP range ${vipEnd - input.vipPortStart + 1}; they must be of equal length (R-PF-2).`);
+    return bad(
+      'vmPortEnd',
+      `The VM range has ${vmEnd - vmStart + 1} ports and the VIP range ${vipEnd - input.vipPortStart + 1}; they must be of equal length (R-PF-2).`,
+    );
   }
   return { vip: { start: input.vipPortStart, end: vipEnd }, vm: { start: vmStart, end: vmEnd } };
 }
@@ -103,9 +116,15 @@ export function checkPfOverlap(
   mine: { protocol: 'tcp' | 'udp'; vip: PortRange },
   others: Array<{ name: string; protocol: 'tcp' | 'udp'; vipPortStart: number; vipPortEnd: number }>,
 ): RuleResult {
-  const hit = others.find((o) => o.protocol === mine.protocol && o.vipPortStart <= mine.vip.end && mine.vip.start <= o.vipPortEnd);
+  const hit = others.find(
+    (o) => o.protocol === mine.protocol && o.vipPortStart <= mine.vip.end && mine.vip.start <= o.vipPortEnd,
+  );
   if (hit) {
-    return refuse(E.PORT_RANGE_OVERLAP, `${mine.protocol.toUpperCase()} ports ${hit.vipPortStart}–${hit.vipPortEnd} of this VIP are taken by "${hit.name}".`, 'vipPortStart');
+    return refuse(
+      E.PORT_RANGE_OVERLAP,
+      `${mine.protocol.toUpperCase()} ports ${hit.vipPortStart}–${hit.vipPortEnd} of this VIP are taken by "${hit.name}".`,
+      'vipPortStart',
+    );
   }
   return undefined;
 }
@@ -135,13 +154,25 @@ export function checkPfBind(
   const served = checkServedNic(nic, vip);
   if (served) return served;
   if (rule.lastL3Id && rule.lastL3Id !== nic.l3Id) {
-    return refuse(E.BIND_NOT_ALLOWED, 'This rule was bound to a NIC on another network; it can be bound again only to a NIC on that same network (R-PF-2).', 'nicId');
+    return refuse(
+      E.BIND_NOT_ALLOWED,
+      'This rule was bound to a NIC on another network; it can be bound again only to a NIC on that same network (R-PF-2).',
+      'nicId',
+    );
   }
   if (ctx.vipBoundL3s.some((l) => l !== nic.l3Id)) {
-    return refuse(E.BIND_NOT_ALLOWED, `"${vip.name}" already forwards to NICs on another network; one VIP serves NICs of one network only (R-PF-2).`, 'nicId');
+    return refuse(
+      E.BIND_NOT_ALLOWED,
+      `"${vip.name}" already forwards to NICs on another network; one VIP serves NICs of one network only (R-PF-2).`,
+      'nicId',
+    );
   }
   if (ctx.nicPfVips.some((v) => v !== rule.vipId)) {
-    return refuse(E.BIND_NOT_ALLOWED, 'This NIC already receives port forwarding from another VIP; a NIC uses at most one VIP (R-PF-2).', 'nicId');
+    return refuse(
+      E.BIND_NOT_ALLOWED,
+      'This NIC already receives port forwarding from another VIP; a NIC uses at most one VIP (R-PF-2).',
+      'nicId',
+    );
   }
   return undefined;
 }
@@ -153,7 +184,12 @@ export function checkRouteEntry(destination: string, nextHop: string): { destina
   if (subnetOf(cidr.ip, cidr.prefix).network !== cidr.ip) {
     return refuse(E.ROUTE_INVALID, `"${destination}" has host bits set; did you mean the network address?`, 'destination');
   }
-  if (cidr.prefix === 0) return refuse(E.ROUTE_INVALID, 'The default route comes from the public network; a route table cannot replace it.', 'destination');
+  if (cidr.prefix === 0)
+    return refuse(
+      E.ROUTE_INVALID,
+      'The default route comes from the public network; a route table cannot replace it.',
+      'destination',
+    );
   if (!isIpv4(nextHop)) return refuse(E.ROUTE_INVALID, `"${nextHop}" is not an IPv4 address.`, 'nextHop');
   return { destination };
 }

@@ -51,12 +51,22 @@ export const apiTokenRouter = router({
     .output(z.array(ApiTokenView))
     .query(({ ctx }) => authService.listTokens(ctx.db, ctx.actor)),
   create: tenantProcedure
-    .meta({ openapi: { method: 'POST', path: '/api-tokens', tags: ['accounts'], summary: 'Create an API token (shown once)', protect: true } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/api-tokens',
+        tags: ['accounts'],
+        summary: 'Create an API token (shown once)',
+        protect: true,
+      },
+    })
     .input(CreateApiToken)
     .output(z.object({ token: z.string(), view: ApiTokenView }))
     .mutation(({ ctx, input }) => authService.createToken(ctx.db, ctx.actor, input.name)),
   revoke: tenantProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/api-tokens/{id}', tags: ['accounts'], summary: 'Revoke an API token', protect: true } })
+    .meta({
+      openapi: { method: 'DELETE', path: '/api-tokens/{id}', tags: ['accounts'], summary: 'Revoke an API token', protect: true },
+    })
     .input(IdInput)
     .output(ApiTokenView)
     .mutation(({ ctx, input }) => authService.revokeToken(ctx.db, ctx.actor, input.id)),

@@ -1,12 +1,28 @@
 import { images, instanceOfferings, vrouterOfferings } from '@/db/schema';
-import { CreateImage, CreateInstanceOffering, CreateVRouterOffering, ImageView, InstanceOfferingView, VRouterOfferingView } from '../../domain/schema';
+import {
+  CreateImage,
+  CreateInstanceOffering,
+  CreateVRouterOffering,
+  ImageView,
+  InstanceOfferingView,
+  VRouterOfferingView,
+} from '../../domain/schema';
 import { imageService, instanceOfferingService, vrouterOfferingService } from '../../services/catalog';
 import { router } from '../init';
 import { crudProcedures } from './crud';
 
 // Images and offerings are the catalogue an administrator curates and shares with tenants.
 export const imageRouter = router(
-  crudProcedures({ path: '/images', tag: 'catalog', what: 'image', table: images, create: CreateImage, view: ImageView, writes: 'admin', service: imageService }),
+  crudProcedures({
+    path: '/images',
+    tag: 'catalog',
+    what: 'image',
+    table: images,
+    create: CreateImage,
+    view: ImageView,
+    writes: 'admin',
+    service: imageService,
+  }),
 );
 export const instanceOfferingRouter = router(
   crudProcedures({

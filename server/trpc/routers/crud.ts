@@ -53,7 +53,9 @@ export function crudProcedures<TCreateSchema extends z.ZodObject, TView extends 
       .output(opts.view)
       .mutation(({ ctx, input }) => opts.service.create(ctx.db, ctx.actor, input as z.output<TCreateSchema>) as Promise<never>),
     update: writer
-      .meta({ openapi: { method: 'PATCH', path: `${path}/{id}`, tags, summary: `Rename or re-describe a ${what}`, protect: true } })
+      .meta({
+        openapi: { method: 'PATCH', path: `${path}/{id}`, tags, summary: `Rename or re-describe a ${what}`, protect: true },
+      })
       .input(z.object({ id: z.uuid(), name: Name.optional(), description: Description.optional() }))
       .output(opts.view)
       .mutation(async ({ ctx, input }) => {
