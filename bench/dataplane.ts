@@ -147,16 +147,23 @@ export async function benchDataPlane() {
 
     console.log('\nData plane in the lab (S-BASIC, real agents, reconciler, DHCP)');
     console.log(
-      `  create VM → first ping of its gateway: median of 5 ${median(times).toFixed(0)} ms (runs: ${times.map((t) => t.toFixed(0)).join(', ')}); the first VM, which also creates the vRouter: ${first.ms.toFixed(0)} ms`,
+      `  create VM → first ping of its gateway: median of 5 ${median(times).toFixed(0)} ms (runs: ` +
+        `${times.map((t) => t.toFixed(0)).join(', ')}); the first VM, which also creates the vRouter: ` +
+        `${first.ms.toFixed(0)} ms`,
     );
     console.log(
-      `  baseline — bare namespace + veth + static IP + ping: median ${median(bare).toFixed(0)} ms; ratio ${(median(times) / median(bare)).toFixed(1)}×`,
+      `  baseline — bare namespace + veth + static IP + ping: median ${median(bare).toFixed(0)} ms; ratio ` +
+        `${(median(times) / median(bare)).toFixed(1)}×`,
     );
     console.log(
-      `  hand-deleted SNAT rule → repaired: median of 3 ${median(repairs).toFixed(0)} ms with a ${resyncMs} ms resync interval (ratio to the interval ${(median(repairs) / resyncMs).toFixed(2)}×; the console's default interval is 30 s)`,
+      `  hand-deleted SNAT rule → repaired: median of 3 ${median(repairs).toFixed(0)} ms with a ${resyncMs} ms ` +
+        `resync interval (ratio to the interval ${(median(repairs) / resyncMs).toFixed(2)}×; the console's ` +
+        `default interval is 30 s)`,
     );
     console.log(
-      `  resident memory at rest: host agent ${hostRss.toFixed(1)} MB, vRouter agent ${routerRss.toFixed(1)} MB (goal < 80 MB: ${Math.max(hostRss, routerRss) < 80 ? 'met' : 'NOT met'}), console ${consoleMb === null ? 'not measured (no production build; run `npx next build`)' : `${consoleMb.toFixed(1)} MB`}`,
+      `  resident memory at rest: host agent ${hostRss.toFixed(1)} MB, vRouter agent ${routerRss.toFixed(1)} MB ` +
+        `(goal < 80 MB: ${Math.max(hostRss, routerRss) < 80 ? 'met' : 'NOT met'}), console ` +
+        `${consoleMb === null ? 'not measured (no production build; run `npx next build`)' : `${consoleMb.toFixed(1)} MB`}`,
     );
   } finally {
     if (loop) clearInterval(loop);

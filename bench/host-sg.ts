@@ -189,16 +189,22 @@ export async function benchHostSg() {
       `\nsecurity groups (one host's ruleset: bridge table tags ports, inet table filters with conntrack; remote groups as sets)`,
     );
     console.log(
-      `  apply a ruleset for ${N} VM NICs × ${RULES_PER_NIC} rules onto a bare host: median of 3 ${median(full).toFixed(0)} ms (runs: ${full.map((x) => x.toFixed(0)).join(', ')})`,
+      `  apply a ruleset for ${N} VM NICs × ${RULES_PER_NIC} rules onto a bare host: median of 3 ` +
+        `${median(full).toFixed(0)} ms (runs: ${full.map((x) => x.toFixed(0)).join(', ')})`,
     );
     console.log(
-      `  a membership change (a VM on another host joins a remote group): at ${N} NICs median of 21 ${median(atSize).toFixed(1)} ms; with 5 NICs ${median(small).toFixed(1)} ms; ratio ${ratio.toFixed(2)}× (goal ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`,
+      `  a membership change (a VM on another host joins a remote group): at ${N} NICs median of 21 ` +
+        `${median(atSize).toFixed(1)} ms; with 5 NICs ${median(small).toFixed(1)} ms; ratio ${ratio.toFixed(2)}× ` +
+        `(goal ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`,
     );
     console.log(
-      `  … and a VM leaving it: at ${N} NICs median of 21 ${median(leaveBig).toFixed(1)} ms; with 5 NICs ${median(leaveSmall).toFixed(1)} ms; ratio ${leaveRatio.toFixed(2)}× (goal ≤ 2×: ${leaveRatio <= 2 ? 'met' : 'NOT met'})`,
+      `  … and a VM leaving it: at ${N} NICs median of 21 ${median(leaveBig).toFixed(1)} ms; with 5 NICs ` +
+        `${median(leaveSmall).toFixed(1)} ms; ratio ${leaveRatio.toFixed(2)}× (goal ≤ 2×: ` +
+        `${leaveRatio <= 2 ? 'met' : 'NOT met'})`,
     );
     console.log(
-      `  a VM here moves to another group (port map + member sets, no rule rewritten): at ${N} NICs median of 21 ${median(move).toFixed(1)} ms`,
+      `  a VM here moves to another group (port map + member sets, no rule rewritten): at ${N} NICs median of ` +
+        `21 ${median(move).toFixed(1)} ms`,
     );
   } finally {
     await lab.down();

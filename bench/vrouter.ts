@@ -116,16 +116,23 @@ export async function benchVRouterServices() {
     const f = median(full);
     const ratio = median(atSize) / median(onEmpty);
     console.log(
-      `\nvRouter services (nftables maps, VIPs answered by an nftables ARP responder; agent apply measured inside a router namespace; ${os.cpus().length} CPUs)`,
+      `\nvRouter services (nftables maps, VIPs answered by an nftables ARP responder; agent apply measured ` +
+        `inside a router namespace; ${os.cpus().length} CPUs)`,
     );
     console.log(
-      `  apply a config with ${N.toLocaleString('en')} EIPs + ${N.toLocaleString('en')} PF rules onto a bare router: median of 3 ${f.toFixed(0)} ms (runs: ${full.map((x) => x.toFixed(0)).join(', ')}; goal ≤ 300 ms: ${f <= 300 ? 'met' : 'NOT met'})`,
+      `  apply a config with ${N.toLocaleString('en')} EIPs + ${N.toLocaleString('en')} PF rules onto a bare ` +
+        `router: median of 3 ${f.toFixed(0)} ms (runs: ${full.map((x) => x.toFixed(0)).join(', ')}; goal ≤ 300 ` +
+        `ms: ${f <= 300 ? 'met' : 'NOT met'})`,
     );
     console.log(
-      `  one more EIP: at that size median of 21 ${median(atSize).toFixed(1)} ms; on an empty router ${median(onEmpty).toFixed(1)} ms; ratio ${ratio.toFixed(2)}× (goal ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`,
+      `  one more EIP: at that size median of 21 ${median(atSize).toFixed(1)} ms; on an empty router ` +
+        `${median(onEmpty).toFixed(1)} ms; ratio ${ratio.toFixed(2)}× (goal ≤ 2×: ` +
+        `${ratio <= 2 ? 'met' : 'NOT met'})`,
     );
     console.log(
-      `  "bind EIP" in the API → first TCP connection from the internet through it: median of 6 ${median(bindToTcp).toFixed(0)} ms (runs: ${bindToTcp.map((x) => x.toFixed(0)).join(', ')}; reconciler poll 20 ms)`,
+      `  "bind EIP" in the API → first TCP connection from the internet through it: median of 6 ` +
+        `${median(bindToTcp).toFixed(0)} ms (runs: ${bindToTcp.map((x) => x.toFixed(0)).join(', ')}; reconciler ` +
+        `poll 20 ms)`,
     );
   } finally {
     await rec?.stop();

@@ -19,7 +19,8 @@ describe('only one process opens a PGlite folder', () => {
     // A real second process holds the lock (its PID is alive while it sleeps).
     const child = spawn(process.execPath, [
       '-e',
-      `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'cloudrouter.lock'))}, String(process.pid)); setTimeout(() => {}, 30000)`,
+      `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'cloudrouter.lock'))}, String(process.pid)); ` +
+        `setTimeout(() => {}, 30000)`,
     ]);
     try {
       await new Promise((r) => setTimeout(r, 300));

@@ -342,7 +342,8 @@ export class LabController {
         `netns add ${this.lab.ns(ns)}`,
         ...own.map(
           (n) =>
-            `link add eth${n.deviceIndex} netns ${this.lab.ns(ns)} address ${n.mac} type veth peer name ${deviceNames.port(n.id)} netns ${this.lab.ns(this.hostNs(m.hostId))}`,
+            `link add eth${n.deviceIndex} netns ${this.lab.ns(ns)} address ${n.mac} type veth peer name ` +
+            `${deviceNames.port(n.id)} netns ${this.lab.ns(this.hostNs(m.hostId))}`,
         ),
       ]);
       await this.lab.nsBatch(ns, ['link set lo up', ...own.map((n) => `link set eth${n.deviceIndex} up`)]);

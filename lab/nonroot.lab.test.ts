@@ -47,7 +47,8 @@ await labDescribe('the console without root', () => {
     });
     if (!readable)
       throw new Error(
-        `the user nobody cannot read ${process.cwd()} (a parent folder is not world-readable), so the console cannot be run as non-root from here`,
+        `the user nobody cannot read ${process.cwd()} (a parent folder is not world-readable), so the console ` +
+          `cannot be run as non-root from here`,
       );
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cr-nonroot-'));
     await fs.chown(dataDir, 65534, 65534);

@@ -33,6 +33,7 @@ free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0
 
 step "type check" npx tsc --noEmit
 step "lint" npx eslint .
+step "format (Prettier)" npx prettier --check --log-level warn .
 step "unit + integration on PGlite" npx vitest run --project unit --project integration --reporter=default --reporter=json --outputFile.json="$reports/vitest-pglite.json"
 
 pg_tests() {

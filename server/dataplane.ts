@@ -45,7 +45,9 @@ export async function startDataPlane(
       note = null;
     } else {
       lab = 'unavailable';
-      note = `The built-in lab is not running: ${support.why}. The console works; VMs are recorded but not started, and connectivity checks are unavailable.`;
+      note =
+        `The built-in lab is not running: ${support.why}. The console works; VMs are recorded but not started, ` +
+        'and connectivity checks are unavailable.';
       logger.warn({ why: support.why }, 'the lab needs root; starting the console without it');
       process.stdout.write(`\nCloudRouter: ${note}\n\n`);
     }

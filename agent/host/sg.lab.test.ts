@@ -71,7 +71,7 @@ await labDescribe('security groups on a bridge (S-SG semantics, R-SG-2)', () => 
     expect(await tcp(3, 2, 22)).toBe(false);
   });
 
-  it('the tags are cleared after filtering: no mark of ours leaves the forward hook (nothing leaks into an encapsulated packet)', async () => {
+  it('the tags are cleared after filtering: no mark of ours leaves the forward hook (nothing leaks into encapsulation)', async () => {
     await apply(config([ingress]));
     const probe = (priority: number) =>
       `chain p${priority} { type filter hook forward priority ${priority}; policy accept; meta mark & 0xffff0000 == 0x5c000000 counter; }`;

@@ -58,7 +58,10 @@ function profilesOf(cfg: HostSgConfig): Map<string, Profile & { tag: number }> {
     byKey.set(profileKey(p), { key: profileKey(p), groupIds: [...p.groupIds].sort(), dns: [...p.dns].sort() });
   return new Map([...byKey.keys()].sort().map((k, i) => [k, { ...byKey.get(k)!, tag: i + 1 }]));
 }
-/** Marks in a space of their own (0x5c00xxxx), cleared again after filtering: other users of marks on this host are undisturbed and no tag leaks into an encapsulated packet. */
+/**
+ * Marks in a space of their own (0x5c00xxxx), cleared again after filtering: other users of marks on this host are
+ * undisturbed and no tag leaks into an encapsulated packet.
+ */
 const MARK_SPACE = 0x5c000000;
 const mark = (tag: number) => `0x${(MARK_SPACE + tag).toString(16)}`;
 const classid = (tag: number) => `1:${tag.toString(16)}`;

@@ -86,7 +86,8 @@ function chainRules(cfg: VRouterConfig) {
       .filter((pf) => pf.allowedCidr)
       .map(
         (pf) =>
-          `ip daddr ${pf.vip} ${pf.protocol} dport ${pf.vipPortStart}-${pf.vipPortEnd} ip saddr != ${pf.allowedCidr} drop comment "pf=${pf.id} allowed source"`,
+          `ip daddr ${pf.vip} ${pf.protocol} dport ${pf.vipPortStart}-${pf.vipPortEnd} ip saddr != ` +
+          `${pf.allowedCidr} drop comment "pf=${pf.id} allowed source"`,
       ),
     prerouting: [
       `dnat ip to ip daddr map @${mapName.eipDnat} comment "eip"`,

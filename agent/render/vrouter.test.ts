@@ -179,7 +179,8 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
             '-n',
             'sh',
             '-c',
-            'ip link add eth1 type veth peer name p1 && ip link add eth3 type veth peer name p3 && nft -f - && nft list table ip cr_vrouter',
+            'ip link add eth1 type veth peer name p1 && ip link add eth3 type veth peer name p3 && nft -f - && ' +
+              'nft list table ip cr_vrouter',
           ],
           { input: script },
         ),

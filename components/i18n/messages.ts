@@ -205,7 +205,9 @@ export const en = {
   'lab.note': 'Data plane',
   'wizard.basic.title': 'Basic network (S-BASIC)',
   'wizard.basic.intro':
-    'Builds the tutorial’s basic vRouter network (section 4.1) with the seed’s tables 1–3, creates VM-1 and VM-2 and verifies them with real packets. Values are editable; existing resources with the same name are reused.',
+    'Builds the tutorial’s basic vRouter network (section 4.1) with the seed’s tables 1–3, creates VM-1 and ' +
+    'VM-2 and verifies them with real packets. Values are editable; existing resources with the same name are ' +
+    'reused.',
   'wizard.plan': 'Address plan',
   'wizard.build': 'Build',
   'wizard.verify': 'Verify',
@@ -269,15 +271,18 @@ export const en = {
   'service.routerNetworks': 'Networks of this vRouter',
   'wizard.eip.title': 'Elastic IP (S-EIP)',
   'wizard.eip.intro':
-    'Section 4.5: EIP-1 on VM-1, then unbound and bound to VM-2; TCP from the internet to the VIP reaches VM-1, then VM-2, and the VM’s own traffic leaves from the VIP.',
+    'Section 4.5: EIP-1 on VM-1, then unbound and bound to VM-2; TCP from the internet to the VIP reaches VM-1, ' +
+    'then VM-2, and the VM’s own traffic leaves from the VIP.',
   'wizard.pf.title': 'Port forwarding (S-PF)',
   'wizard.pf.intro': 'Section 4.6: PF-1 VIP:24 → VM-1:22, rebound to VM-2; PF-2 on the same VIP, 5900–5910 → VM-1.',
   'wizard.tenant.title': 'Multi-tenant VXLAN (S-TENANT)',
   'wizard.tenant.intro':
-    'Section 4.1 (tables 5–9): two VXLAN networks (VNI 100 and 200) from one pool, each with its vRouter and VM; isolated, then joined by route tables through each vRouter’s public IP.',
+    'Section 4.1 (tables 5–9): two VXLAN networks (VNI 100 and 200) from one pool, each with its vRouter and ' +
+    'VM; isolated, then joined by route tables through each vRouter’s public IP.',
   'wizard.3tier.title': 'Multi-tier web servers (S-3TIER)',
   'wizard.3tier.intro':
-    'Section 4.2 (tables 10–14): web, application and database networks (VLAN 2850, 2860, 2870) with multi-NIC VMs; the full 3×3 reachability table, including what must fail.',
+    'Section 4.2 (tables 10–14): web, application and database networks (VLAN 2850, 2860, 2870) with multi-NIC ' +
+    'VMs; the full 3×3 reachability table, including what must fail.',
   'nav.securityGroups': 'Security groups',
   'nav.whyBlocked': 'Why blocked?',
   'nav.wizardSg': 'Security groups (S-SG)',
@@ -321,13 +326,15 @@ export const en = {
   'sg.blocked': 'Blocked',
   'sg.checkReal': 'Check for real',
   'sg.whyIntro':
-    'Whether traffic from one VM NIC to another passes their security groups, and which rule — or missing rule — decides, from the desired state. “Check for real” then sends the packets.',
+    'Whether traffic from one VM NIC to another passes their security groups, and which rule — or missing rule ' +
+    '— decides, from the desired state. “Check for real” then sends the packets.',
   'sg.senderEgress': 'Sender’s egress',
   'sg.receiverIngress': 'Receiver’s ingress',
   'sg.observed': 'Observed',
   'wizard.sg.title': 'Security groups (S-SG)',
   'wizard.sg.intro':
-    'Section 4.4: VM-1..3; SG-1 on VM-2 and VM-3 with ingress TCP 23–1024 (VM-1 → VM-2:22 ✗, :23 ✓), then egress TCP 23–1024 (VM-2 → VM-1:21 ✗, :23 ✓).',
+    'Section 4.4: VM-1..3; SG-1 on VM-2 and VM-3 with ingress TCP 23–1024 (VM-1 → VM-2:22 ✗, :23 ✓), then ' +
+    'egress TCP 23–1024 (VM-2 → VM-1:21 ✗, :23 ✓).',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -28,7 +28,8 @@ export function Button({
       type="button"
       {...rest}
       className={cx(
-        'inline-flex items-center gap-1 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium transition-colors disabled:cursor-not-allowed',
+        'inline-flex items-center gap-1 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium ' +
+          'transition-colors disabled:cursor-not-allowed',
         variants[variant],
         className,
       )}

@@ -375,7 +375,10 @@ export const securityGroupService = {
       egressOpen: full.length === 0 || full.some((g) => !g.rules.some((r) => r.direction === 'egress' && !r.isDefault)),
     };
   },
-  /** "Why blocked?" from the desired state: the sender's egress and the receiver's ingress, each with the rule (or missing rule) that decides. */
+  /**
+   * "Why blocked?" from the desired state: the sender's egress and the receiver's ingress, each with the rule (or
+   * missing rule) that decides.
+   */
   async whyBlocked(db: Db, actor: Actor, input: z.output<typeof WhyBlockedInput>) {
     if ((input.protocol === 'tcp' || input.protocol === 'udp') && !input.port)
       throw new DomainError(E.INVALID_INPUT, 'Enter the destination port.', 'port');

@@ -55,17 +55,15 @@ export async function recordSystemVip(
   l3Id: string,
   ip: number,
 ) {
-  await tx
-    .insert(vips)
-    .values({
-      accountId: router.accountId,
-      name: `system-vip-${router.name}`.slice(0, 128),
-      description: `System VIP of vRouter ${router.name}`,
-      l3Id,
-      ip,
-      system: true,
-      vrouterId: router.id,
-    });
+  await tx.insert(vips).values({
+    accountId: router.accountId,
+    name: `system-vip-${router.name}`.slice(0, 128),
+    description: `System VIP of vRouter ${router.name}`,
+    l3Id,
+    ip,
+    system: true,
+    vrouterId: router.id,
+  });
 }
 
 /** What uses each VIP: its EIP, its port forwarding rules, its vRouter. */
@@ -200,7 +198,9 @@ export const vipService = {
       if (used.length)
         throw new DomainError(
           E.IN_USE,
-          `"${vip.name}" is used by ${used.map((u) => `${u.type === 'eip' ? 'EIP' : 'port forwarding rule'} "${u.name}"`).join(', ')}; delete ${used.length === 1 ? 'it' : 'them'} first.`,
+          `"${vip.name}" is used by ` +
+            `${used.map((u) => `${u.type === 'eip' ? 'EIP' : 'port forwarding rule'} "${u.name}"`).join(', ')}; ` +
+            `delete ${used.length === 1 ? 'it' : 'them'} first.`,
         );
       await tx.delete(vips).where(eq(vips.id, vip.id));
       await releaseIp(tx, vip.l3Id, vip.ip);

@@ -132,17 +132,15 @@ export async function ensureVRouter(tx: Executor, l3: L3Row): Promise<{ id: stri
       ownerId: router!.id,
       insideSubnetOk: p.role === 'private',
     });
-    await tx
-      .insert(nics)
-      .values({
-        vrouterId: router!.id,
-        l3Id: p.l3Id,
-        role: p.role,
-        ip: alloc.ip,
-        mac: newMac(),
-        deviceIndex: i,
-        isDefault: p.role === 'public',
-      });
+    await tx.insert(nics).values({
+      vrouterId: router!.id,
+      l3Id: p.l3Id,
+      role: p.role,
+      ip: alloc.ip,
+      mac: newMac(),
+      deviceIndex: i,
+      isDefault: p.role === 'public',
+    });
     if (p.role === 'public') await recordSystemVip(tx, router!, p.l3Id, alloc.ip);
   }
   await registerAgent(tx, router!.id, 'vrouter');
@@ -236,17 +234,15 @@ export const vmService = {
           .returning();
         for (const [idx, l3] of l3s.entries()) {
           const alloc = await allocateIp(tx, { l3Id: l3.id, kind: 'vm-nic', ownerType: 'vm', ownerId: vm!.id });
-          await tx
-            .insert(nics)
-            .values({
-              vmId: vm!.id,
-              l3Id: l3.id,
-              role: 'vm',
-              ip: alloc.ip,
-              mac: newMac(),
-              deviceIndex: idx,
-              isDefault: idx === 0,
-            });
+          await tx.insert(nics).values({
+            vmId: vm!.id,
+            l3Id: l3.id,
+            role: 'vm',
+            ip: alloc.ip,
+            mac: newMac(),
+            deviceIndex: idx,
+            isDefault: idx === 0,
+          });
         }
         await bumpAgents(tx, [hostId]);
         created.push(vm!.id);
@@ -298,18 +294,16 @@ export const vmService = {
       if (l3.category === 'private' && l3.type === 'vrouter') await ensureVRouter(tx, l3);
       const alloc = await allocateIp(tx, { l3Id: l3.id, kind: 'vm-nic', ownerType: 'vm', ownerId: vm.id });
       const deviceIndex = own.reduce((m, n) => Math.max(m, n.deviceIndex + 1), 0);
-      await tx
-        .insert(nics)
-        .values({
-          vmId: vm.id,
-          l3Id: l3.id,
-          role: 'vm',
-          ip: alloc.ip,
-          mac: newMac(),
-          deviceIndex,
-          isDefault: own.length === 0,
-          active: vm.state !== 'running',
-        });
+      await tx.insert(nics).values({
+        vmId: vm.id,
+        l3Id: l3.id,
+        role: 'vm',
+        ip: alloc.ip,
+        mac: newMac(),
+        deviceIndex,
+        isDefault: own.length === 0,
+        active: vm.state !== 'running',
+      });
       await bumpForL3s(tx, [l3.id], [vm.hostId]);
       await audit(tx, actor, 'attach-nic', 'VM', vm.id, { l3Id: l3.id });
       return (await withNics(tx, [vm]))[0]!;

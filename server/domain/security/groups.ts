@@ -175,7 +175,9 @@ export function decide(groups: SgGroup[], direction: SgDirection, packet: Packet
   return {
     allowed: false,
     by: 'no-rule',
-    text: `No ${direction} rule of ${names} allows ${packet.protocol.toUpperCase()}${packet.port ? ` port ${packet.port}` : ''} ${direction === 'ingress' ? 'from' : 'to'} ${peer.ip}.`,
+    text:
+      `No ${direction} rule of ${names} allows ${packet.protocol.toUpperCase()}${packet.port ? ` port ${packet.port}` : ''} ` +
+      `${direction === 'ingress' ? 'from' : 'to'} ${peer.ip}.`,
   };
 }
 

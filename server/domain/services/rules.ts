@@ -105,7 +105,8 @@ export function resolvePfPorts(input: PfPortsInput): { vip: PortRange; vm: PortR
   if (vmEnd - vmStart !== vipEnd - input.vipPortStart) {
     return bad(
       'vmPortEnd',
-      `The VM range has ${vmEnd - vmStart + 1} ports and the VIP range ${vipEnd - input.vipPortStart + 1}; they must be of equal length (R-PF-2).`,
+      `The VM range has ${vmEnd - vmStart + 1} ports and the VIP range ${vipEnd - input.vipPortStart + 1}; they ` +
+        `must be of equal length (R-PF-2).`,
     );
   }
   return { vip: { start: input.vipPortStart, end: vipEnd }, vm: { start: vmStart, end: vmEnd } };

@@ -5,7 +5,8 @@ import { adminProcedure, publicProcedure, router, tenantProcedure } from '../ini
 import { readCookie } from '../context';
 
 function sessionCookie(value: string, expires: Date, secure: boolean) {
-  return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Expires=${expires.toUTCString()}${secure ? '; Secure' : ''}`;
+  const attrs = ['Path=/', 'HttpOnly', 'SameSite=Lax', `Expires=${expires.toUTCString()}`, ...(secure ? ['Secure'] : [])];
+  return [`${SESSION_COOKIE}=${encodeURIComponent(value)}`, ...attrs].join('; ');
 }
 
 export const authRouter = router({
