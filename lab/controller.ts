@@ -16,7 +16,7 @@ import {
 } from '@/db/schema';
 import { deviceNames } from '@/agent/protocol/host';
 import { bumpAgents } from '@/server/services/agents';
-import { intToIp, rangeToCidrs } from '@/server/domain/ip';
+import { intToIp, rangeToCidrs } from '@/lib/ipv4';
 import { startAgent } from './agents';
 import type { NetnsLab } from './netns';
 import { logger } from '@/server/logger';

@@ -1,4 +1,4 @@
-import { intToIp, ipToInt } from './ipv4';
+import { intToIp, ipToInt, prefixToNetmask, subnetOf } from '../../lib/ipv4';
 import type { HostDhcp } from '../protocol/host';
 
 /** dnsmasq as one L3's DHCP server on one host: fixed leases only, no DNS (R-DHCP-1). */
@@ -6,8 +6,7 @@ export function renderDhcpConf(
   d: HostDhcp,
   paths: { hostsFile: string; leaseFile: string; pidFile: string; iface: string },
 ): string {
-  const mask = d.prefix === 0 ? 0 : (0xffffffff << (32 - d.prefix)) >>> 0;
-  const network = intToIp((ipToInt(d.serverIp) & mask) >>> 0);
+  const network = intToIp(subnetOf(ipToInt(d.serverIp), d.prefix).network);
   return [
     `# L3 ${d.l3Id} DHCP server at ${d.serverIp}`,
     'port=0',
@@ -15,7 +14,7 @@ export function renderDhcpConf(
     'no-hosts',
     'bind-interfaces',
     `interface=${paths.iface}`,
-    `dhcp-range=${network},static,${intToIp(mask)},${d.leaseSeconds}`,
+    `dhcp-range=${network},static,${prefixToNetmask(d.prefix)},${d.leaseSeconds}`,
     ...(d.router ? [`dhcp-option=option:router,${d.router}`] : ['dhcp-option=option:router']),
     ...(d.dns.length ? [`dhcp-option=option:dns-server,${d.dns.join(',')}`] : []),
     `dhcp-hostsfile=${paths.hostsFile}`,

@@ -17,7 +17,7 @@ import {
   vms,
   vrouters,
 } from '@/db/schema';
-import { intToIp } from '../domain/ip';
+import { intToIp } from '@/lib/ipv4';
 import type {
   HostSnapshot,
   SnapshotL2,

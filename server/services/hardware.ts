@@ -19,7 +19,7 @@ import {
 } from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
-import { isIpv4 } from '../domain/ip';
+import { isIpv4 } from '@/lib/ipv4';
 import type { CreateCluster, CreateHost, CreateStorage, CreateZone, ListInput } from '../domain/schema';
 import { registerAgent } from './agents';
 import { syncView } from './vm';

@@ -3,7 +3,7 @@ import { count, countDistinct, eq } from 'drizzle-orm';
 import { ipAllocations, ipFreeExtents } from '@/db/schema';
 import { openHarness } from '../testing/harness';
 import { allocateIp, releaseIp } from './ipam';
-import { ipToInt, intToIp } from '../domain/ip';
+import { ipToInt, intToIp } from '@/lib/ipv4';
 
 let h: Awaited<ReturnType<typeof openHarness>>;
 let l2Id: string;

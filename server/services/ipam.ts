@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, lte, sql, sum } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import { ipAllocations, ipFreeExtents, ipRanges, l3Networks } from '@/db/schema';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
-import { cidrText, intToIp, ipToInt, isIpv4, prefixToNetmask, type IpInt } from '../domain/ip';
+import { cidrText, intToIp, ipToInt, isHostAddress, isIpv4, prefixToNetmask, subnetOf, type IpInt } from '@/lib/ipv4';
 import { allocatableSize, initialExtents, type ParsedRange } from '../domain/network/ranges';
 
 export type AllocationKind = 'dhcp' | 'gateway' | 'vm-nic' | 'vrouter' | 'vip' | 'reserved';
@@ -62,7 +62,7 @@ async function takeFromExtents(tx: Executor, l3Id: string, ip: IpInt): Promise<{
 async function rangeContaining(tx: Executor, l3Id: string, ip: IpInt, wholeSubnet: boolean) {
   const rows = await tx.select().from(ipRanges).where(eq(ipRanges.l3Id, l3Id)).orderBy(asc(ipRanges.startIp));
   return rows.find((r) =>
-    wholeSubnet ? ip > r.networkIp && ip < r.networkIp + 2 ** (32 - r.prefixLength) - 1 : ip >= r.startIp && ip <= r.endIp,
+    wholeSubnet ? isHostAddress(ip, subnetOf(r.networkIp, r.prefixLength)) : ip >= r.startIp && ip <= r.endIp,
   );
 }
 
@@ -120,7 +120,7 @@ export async function releaseIp(tx: Executor, l3Id: string, ip: IpInt) {
     .returning();
   if (!alloc) throw new DomainError(E.NOT_FOUND, `${intToIp(ip)} is not allocated on this network.`, 'ip');
   const range = await rangeContaining(tx, l3Id, ip, false);
-  if (!range || ip === range.networkIp || ip === range.networkIp + 2 ** (32 - range.prefixLength) - 1) return alloc;
+  if (!range || !isHostAddress(ip, subnetOf(range.networkIp, range.prefixLength))) return alloc;
   const [left] = await tx
     .select()
     .from(ipFreeExtents)

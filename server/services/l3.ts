@@ -4,7 +4,7 @@ import type { Db, Executor } from '@/db/client';
 import { ipAllocations, ipRanges, l2Networks, l3Networks, vrouterOfferings, vxlanPools } from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, enforce, ErrorCodes as E } from '../domain/errors';
-import { intToIp, ipToInt } from '../domain/ip';
+import { intToIp, ipToInt } from '@/lib/ipv4';
 import { checkSriov } from '../domain/network/l2';
 import { checkL3Definition } from '../domain/network/l3';
 import { checkDhcpServerIp, checkRangeOverlap, parseRange, rangeFromCidr, type ParsedRange } from '../domain/network/ranges';

@@ -7,7 +7,7 @@ import type { VRouterConfig } from '@/agent/protocol/vrouter';
 import type { Actor } from '../auth/actor';
 import { compileVRouterConfig } from '../domain/compile/vrouter';
 import { enforce, ErrorCodes as E, DomainError } from '../domain/errors';
-import { intToIp } from '../domain/ip';
+import { intToIp } from '@/lib/ipv4';
 import type { CreateEip, CreatePortForward, ListInput } from '../domain/schema';
 import {
   checkAllowedCidr,

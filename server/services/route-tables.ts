@@ -4,7 +4,7 @@ import type { Db, Executor } from '@/db/client';
 import { ipRanges, nics, routeEntries, routeTableRouters, routeTables, vrouters } from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
-import { inSubnet, ipToInt, subnetOf } from '../domain/ip';
+import { inSubnet, ipToInt, subnetOf } from '@/lib/ipv4';
 import type { AddRouteEntry, CreateRouteTable, ListInput } from '../domain/schema';
 import { checkRouteEntry, isRefusal } from '../domain/services/rules';
 import { bumpAgents } from './agents';

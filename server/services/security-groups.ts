@@ -4,7 +4,7 @@ import type { Db, Executor } from '@/db/client';
 import { l3Networks, nics, securityGroupL3s, securityGroupNics, securityGroupRules, securityGroups, vms } from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
-import { intToIp, ipToInt, isIpv4, parseCidr, subnetOf } from '../domain/ip';
+import { intToIp, ipToInt, isIpv4, parseCidr, subnetOf } from '@/lib/ipv4';
 import type { AddSgRule, CreateSecurityGroup, ListInput, SgRuleInput, WhyBlockedInput } from '../domain/schema';
 import { checkSgRule, defaultRules, whyBlocked, type Decision } from '../domain/security/groups';
 import { isRefusal } from '../domain/services/rules';

@@ -5,7 +5,7 @@ import type { Db, Executor } from '@/db/client';
 import { eips, l3Networks, nics, portForwards, vips, vms, vrouters } from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
-import { intToIp } from '../domain/ip';
+import { intToIp } from '@/lib/ipv4';
 import type { CreateVip, ListInput } from '../domain/schema';
 import type { NicFacts, VipFacts } from '../domain/services/rules';
 import { bumpAgents } from './agents';

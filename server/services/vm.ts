@@ -22,7 +22,7 @@ import {
 } from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
-import { intToIp } from '../domain/ip';
+import { intToIp } from '@/lib/ipv4';
 import type { CreateVm, ListInput } from '../domain/schema';
 import { bumpAgents, bumpForL3s, hostsCarryingL2s, registerAgent } from './agents';
 import { hostsWatchingNics } from './security-groups';

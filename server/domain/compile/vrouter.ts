@@ -1,5 +1,5 @@
 import type { VRouterConfig } from '@/agent/protocol/vrouter';
-import { inSubnet, ipToInt, parseCidr, subnetOf } from '../ip';
+import { inSubnet, ipToInt, parseCidr, subnetOf } from '@/lib/ipv4';
 import { CompileError } from './host';
 import type { VRouterSnapshot } from './types';
 

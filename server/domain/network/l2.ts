@@ -1,5 +1,5 @@
 import { refuse, type RuleResult, ErrorCodes as E } from '../errors';
-import { parseCidr } from '../ip';
+import { parseCidr } from '@/lib/ipv4';
 
 export type L2Type = 'novlan' | 'vlan' | 'vxlan';
 

@@ -1,5 +1,5 @@
 import { refuse, type RuleResult, ErrorCodes as E } from '../errors';
-import { isIpv4 } from '../ip';
+import { isIpv4 } from '@/lib/ipv4';
 
 export type L3Category = 'public' | 'system' | 'private';
 export type L3Type = 'flat' | 'vrouter';

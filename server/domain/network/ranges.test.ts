@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors';
-import { ipToInt } from '../ip';
+import { ipToInt } from '@/lib/ipv4';
 import {
   allocatableSize,
   checkDhcpServerIp,

@@ -7,11 +7,12 @@ import {
   isIpv4,
   LINK_LOCAL,
   netmaskToPrefix,
+  prefixToNetmask,
   parseCidr,
   rangesOverlap,
   subnetOf,
   type IpInt,
-} from '../ip';
+} from '@/lib/ipv4';
 
 /** A range as the user typed it: start–end + netmask + gateway (R-L3-1). */
 export interface RangeByBounds {
@@ -56,7 +57,7 @@ export function rangeFromCidr(cidr: string): RangeByBounds | ReturnType<typeof r
     gateway: intToIp(s.network + 1),
     startIp: intToIp(s.network + 2),
     endIp: intToIp(s.broadcast - 1),
-    netmask: intToIp(s.prefix === 0 ? 0 : (0xffffffff << (32 - s.prefix)) >>> 0),
+    netmask: prefixToNetmask(s.prefix),
   };
 }
 

@@ -1,5 +1,5 @@
 import { refuse, type RuleResult, ErrorCodes as E } from '../errors';
-import { inSubnet, ipToInt, isIpv4, parseCidr, subnetOf } from '../ip';
+import { inSubnet, ipToInt, isIpv4, parseCidr, subnetOf } from '@/lib/ipv4';
 
 /**
  * Security groups (SPEC R-SG-1..3), the pure part: what a rule may be, the default rules of a new

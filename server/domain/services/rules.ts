@@ -1,5 +1,5 @@
 import { refuse, type RuleResult, ErrorCodes as E } from '../errors';
-import { isIpv4, parseCidr, subnetOf } from '../ip';
+import { isIpv4, parseCidr, subnetOf } from '@/lib/ipv4';
 
 /** What the rules need to know about a VIP. */
 export interface VipFacts {

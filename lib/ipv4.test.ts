@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { intToIp, ipToInt, isIpv4, netmaskToPrefix, parseCidr, prefixToNetmask, rangeToCidrs, subnetOf } from './ip';
+import { intToIp, ipToInt, isIpv4, netmaskToPrefix, parseCidr, prefixToNetmask, rangeToCidrs, subnetOf } from './ipv4';
 
 describe('IPv4 as integers', () => {
   it('round-trips addresses across the whole space', () => {

@@ -48,6 +48,11 @@ export function inSubnet(ip: IpInt, s: Subnet): boolean {
   return ip >= s.network && ip <= s.broadcast;
 }
 
+/** Inside the subnet and neither its network nor its broadcast address. */
+export function isHostAddress(ip: IpInt, s: Subnet): boolean {
+  return ip > s.network && ip < s.broadcast;
+}
+
 /** Parses "a.b.c.d/n"; undefined when malformed. The address part need not be the network. */
 export function parseCidr(text: string): { ip: IpInt; prefix: number } | undefined {
   const m = /^([^/]+)\/(\d{1,2})$/.exec(text.trim());
