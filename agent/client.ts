@@ -21,12 +21,13 @@ export class AgentCallError extends Error {
  */
 export class AgentClient {
   private readonly target: { socketPath: string } | { host: string; port: number };
+  /** @param address a Unix socket's path, or `http://host:port` */
   constructor(
-    readonly socketPath: string,
+    readonly address: string,
     private readonly token: string,
   ) {
-    const m = /^http:\/\/([^/:]+):(\d+)\/?$/.exec(socketPath);
-    this.target = m ? { host: m[1]!, port: Number(m[2]) } : { socketPath };
+    const m = /^http:\/\/([^/:]+):(\d+)\/?$/.exec(address);
+    this.target = m ? { host: m[1]!, port: Number(m[2]) } : { socketPath: address };
   }
 
   /** From an endpoint as stored for an agent: `unix:/path` or `http://host:port`. */
@@ -63,7 +64,7 @@ export class AgentClient {
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`agent at ${this.socketPath} did not answer in ${timeoutMs} ms`)));
+      req.on('timeout', () => req.destroy(new Error(`agent at ${this.address} did not answer in ${timeoutMs} ms`)));
       req.on('error', reject);
       req.end(payload);
     });

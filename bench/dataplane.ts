@@ -8,6 +8,7 @@ import { openPglite } from '@/db/client';
 import { LabController, LAB_INTERNET } from '@/lab/controller';
 import { runCheck } from '@/lab/checks';
 import { labSupported, NetnsLab } from '@/lab/netns';
+import { syncDataCenter } from '@/server/dataplane/inventory';
 import { Reconciler } from '@/server/reconciler/reconciler';
 import { buildBasicDataCenter } from '@/server/testing/basic-datacenter';
 import { openHarnessOn } from './harness';
@@ -88,8 +89,8 @@ export async function benchDataPlane() {
       backupStorageId: dc.bs.id,
       url: 'http://192.0.2.10/i.qcow2',
     });
-    const ctl = new LabController(h.db, lab, dir);
-    await ctl.up();
+    const ctl = new LabController(lab, dir);
+    await syncDataCenter(h.db, ctl);
     const resyncMs = 2000;
     rec = new Reconciler(h.db, { namespacePrefixFor: ctl.namespacePrefixFor, resyncMs, baseBackoffMs: 100, maxBackoffMs: 1000 });
     rec.start(50);
@@ -98,7 +99,7 @@ export async function benchDataPlane() {
     loop = setInterval(() => {
       if (busy) return;
       busy = true;
-      void ctl.syncMachines().finally(() => (busy = false));
+      void syncDataCenter(h.db, ctl).finally(() => (busy = false));
     }, 100);
 
     const createToPing = async (name: string) => {

@@ -6,6 +6,7 @@ import { openPglite } from '@/db/client';
 import { LabController, LAB_INTERNET } from '@/lab/controller';
 import { runCheck } from '@/lab/checks';
 import { labSupported, NetnsLab } from '@/lab/netns';
+import { syncDataCenter } from '@/server/dataplane/inventory';
 import { Reconciler } from '@/server/reconciler/reconciler';
 import { buildBasicDataCenter, SERVICES_PUBLIC_RANGE } from '@/server/testing/basic-datacenter';
 import { openHarnessOn } from './harness';
@@ -74,8 +75,8 @@ export async function benchVRouterServices() {
       count: 2,
     });
     const eip = await h.admin.eip.create({ name: 'EIP-bench', l3Id: dc.publicL3.id });
-    const ctl = new LabController(h.db, lab, dir);
-    await ctl.up();
+    const ctl = new LabController(lab, dir);
+    await syncDataCenter(h.db, ctl);
     rec = new Reconciler(h.db, {
       namespacePrefixFor: ctl.namespacePrefixFor,
       resyncMs: 30_000,
@@ -83,7 +84,7 @@ export async function benchVRouterServices() {
       maxBackoffMs: 1000,
     });
     rec.start(20);
-    await ctl.syncMachines();
+    await syncDataCenter(h.db, ctl);
     await rec.settle(60_000);
     for (const [i, vm] of vms.entries())
       await runCheck(lab, ctl.vmNs(vm.id), { kind: 'listen', port: 22, protocol: 'tcp', seconds: 600, label: `VM-${i + 1}` });

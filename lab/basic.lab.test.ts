@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { agents } from '@/db/schema';
 import { AgentClient } from '@/agent/client';
+import { syncDataCenter } from '@/server/dataplane/inventory';
 import { Reconciler } from '@/server/reconciler/reconciler';
 import { openHarness } from '@/server/testing/harness';
 import { buildBasicDataCenter } from '@/server/testing/basic-datacenter';
@@ -12,7 +13,7 @@ import { runCheck } from './checks';
 import { LabController, LAB_INTERNET } from './controller';
 import { NetnsLab } from './netns';
 import { labDescribe, randomLabName } from './testing';
-import { waitFor } from './scenario';
+import { waitFor } from './testing/scenario';
 
 /**
  * S-BASIC end to end (SPEC §5, R-VM-1..3, R-DHCP-1, R-DNS-1, R-SNAT-1): the seed's data center and
@@ -41,8 +42,8 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
       url: 'http://192.0.2.10/busybox.qcow2',
     });
     lab = new NetnsLab(randomLabName('b'));
-    ctl = new LabController(h.db, lab, dir);
-    await ctl.up();
+    ctl = new LabController(lab, dir);
+    await syncDataCenter(h.db, ctl);
     rec = new Reconciler(h.db, {
       namespacePrefixFor: ctl.namespacePrefixFor,
       baseBackoffMs: 200,
@@ -60,7 +61,7 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
     vm1 = { id: made[0]!.id, ip: made[0]!.nics[0]!.ip };
     vm2 = { id: made[1]!.id, ip: made[1]!.nics[0]!.ip };
     routerPublicIp = (await h.admin.vrouter.list({})).items[0]!.nics.find((n) => n.role === 'public')!.ip;
-    await ctl.syncMachines();
+    await syncDataCenter(h.db, ctl);
     await rec.settle(60_000);
   });
 

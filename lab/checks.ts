@@ -1,27 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
+import type { Check, CheckResult } from '../server/dataplane/port';
 import type { NetnsLab } from './netns';
 
 const LISTENER = path.join(process.cwd(), 'lab', 'vm', 'listen.mjs');
-
-/**
- * The fixed set of checks a VM can run (never arbitrary shell): every value reaches the program as
- * its own argument. The schemas in server/domain/schema.ts validate targets before they get here.
- */
-export type Check =
-  | { kind: 'ping'; target: string; count?: number }
-  | { kind: 'tcp'; target: string; port: number }
-  | { kind: 'udp'; target: string; port: number }
-  | { kind: 'http'; url: string }
-  | { kind: 'dns'; name: string }
-  | { kind: 'listen'; port: number; protocol: 'tcp' | 'udp'; seconds: number; label?: string };
-
-export interface CheckResult {
-  ok: boolean;
-  ms: number;
-  summary: string;
-  output: string;
-}
 
 async function timed(fn: () => Promise<string>): Promise<{ ok: boolean; ms: number; output: string }> {
   const t0 = performance.now();

@@ -1,25 +1,19 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { asc, eq, inArray } from 'drizzle-orm';
-import type { Db } from '@/db/client';
-import {
-  agents,
-  hosts,
-  ipRanges,
-  l2ClusterAttachments,
-  l2Networks,
-  l3Networks,
-  nics,
-  vms,
-  vrouters,
-  vxlanPoolClusters,
-} from '@/db/schema';
-import { deviceNames } from '@/agent/protocol/host';
-import { bumpAgents } from '@/server/services/agents';
-import { intToIp, rangeToCidrs } from '@/lib/ipv4';
+import { deviceNames } from '../agent/protocol/host';
+import type {
+  Check,
+  CheckResult,
+  DataCenterInventory,
+  DataCenterPort,
+  DataCenterSyncReport,
+  InventoryHost,
+  InventoryMachine,
+} from '../server/dataplane/port';
 import { startAgent } from './agents';
+import { runCheck } from './checks';
 import type { NetnsLab } from './netns';
-import { logger } from '@/server/logger';
+import { logger } from '../lib/logger';
 
 const UDHCPC_SCRIPT = path.join(process.cwd(), 'lab', 'vm', 'udhcpc.sh');
 const short = (id: string) => id.replace(/-/g, '').slice(-8);
@@ -33,12 +27,13 @@ export const LAB_INTERNET = {
 };
 
 /**
- * Builds the data center recorded in the database as network namespaces and plays its hypervisor:
- * hosts with their agents, a fabric switch per segment, the public network's gateway and the
- * internet behind it, VMs (namespaces that take their address by real DHCP) and vRouters (with
- * their agent). Agents are registered with their Unix socket; the reconciler does the rest.
+ * Builds the data center of an inventory as network namespaces and plays its hypervisor: hosts with
+ * their agents, a fabric switch per segment, the public network's gateway and the internet behind
+ * it, VMs (namespaces that take their address by real DHCP) and vRouters (with their agent). It is
+ * the server's data-plane port: it reports where the agents it started listen and which hosts got
+ * new ports, and the server records that; the reconciler does the rest.
  */
-export class LabController {
+export class LabController implements DataCenterPort {
   private readonly machines = new Map<string, string>();
   private readonly hostsUp = new Set<string>();
   private readonly gatewaysUp = new Set<string>();
@@ -48,12 +43,19 @@ export class LabController {
   private readonly agentProcs = new Map<string, { kind: 'host' | 'vrouter'; ns: string; pid: number; stateDir: string }>();
   /** Each host link's fabric end and the segment it is plugged into. */
   private readonly hostLinks = new Map<string, { peer: string; seg: string | null }>();
+  /** Agents started since the last report: where they listen. */
+  private endpoints: DataCenterSyncReport['agentEndpoints'] = [];
+  /** The token each agent was started with (a restart reuses it). */
+  private readonly tokens = new Map<string, string>();
 
   constructor(
-    private readonly db: Db,
     readonly lab: NetnsLab,
     private readonly dir: string,
   ) {}
+
+  get name() {
+    return this.lab.name;
+  }
 
   hostNs = (hostId: string) => `h${short(hostId)}`;
   vmNs = (vmId: string) => `v${short(vmId)}`;
@@ -62,18 +64,35 @@ export class LabController {
   namespacePrefixFor = (hostId: string) => `${this.lab.prefix}${this.hostNs(hostId)}-`;
 
   /**
-   * Fabric, internet, public gateways, hosts, their links and agents. Incremental: call it as often
-   * as you like; it adds hosts, VLAN links and public gateways that appeared since.
+   * Fabric, internet, public gateways, hosts with their links and agents, then the machines.
+   * Incremental: call it as often as you like; it adds hosts, VLAN links, public gateways and
+   * machines that appeared since and removes the machines that are gone.
    */
-  async up(): Promise<void> {
+  async sync(inv: DataCenterInventory): Promise<DataCenterSyncReport> {
+    await this.up(inv);
+    const hostsChanged = await this.syncMachines(inv.machines);
+    const agentEndpoints = this.endpoints;
+    this.endpoints = [];
+    return { agentEndpoints, hostsChanged };
+  }
+
+  checkFromVm(vmId: string, check: Check): Promise<CheckResult> {
+    return runCheck(this.lab, this.vmNs(vmId), check);
+  }
+
+  checkFromInternet(check: Exclude<Check, { kind: 'listen' }>): Promise<CheckResult> {
+    return runCheck(this.lab, 'inet', check);
+  }
+
+  private async up(inv: DataCenterInventory): Promise<void> {
     if (!this.internetUp) {
       await fs.mkdir(this.dir, { recursive: true });
       await fs.chmod(this.dir, 0o755);
       await this.buildInternet();
       this.internetUp = true;
     }
-    await this.connectPublicGateways();
-    for (const host of await this.db.select().from(hosts).orderBy(asc(hosts.createdAt))) await this.ensureHost(host);
+    await this.connectPublicGateways(inv.publicNetworks);
+    for (const host of inv.hosts) await this.ensureHost(host);
   }
 
   private async segment(name: string, mtu?: number) {
@@ -126,26 +145,13 @@ export class LabController {
    * internet, which routes the L3's range back to it. Two public L3s with overlapping ranges: the
    * internet routes the range to the first (a warning says so).
    */
-  private async connectPublicGateways() {
-    const publics = await this.db
-      .select({ l3: l3Networks, l2: l2Networks })
-      .from(l3Networks)
-      .innerJoin(l2Networks, eq(l2Networks.id, l3Networks.l2Id))
-      .where(eq(l3Networks.category, 'public'))
-      .orderBy(asc(l3Networks.createdAt));
-    for (const { l3, l2 } of publics) {
-      if (this.gatewaysUp.has(l3.id)) continue;
-      const [range] = await this.db
-        .select()
-        .from(ipRanges)
-        .where(eq(ipRanges.l3Id, l3.id))
-        .orderBy(asc(ipRanges.startIp))
-        .limit(1);
-      if (!range) continue;
+  private async connectPublicGateways(publics: DataCenterInventory['publicNetworks']) {
+    for (const l3 of publics) {
+      if (this.gatewaysUp.has(l3.l3Id)) continue;
       const k = this.gatewaysUp.size;
-      this.gatewaysUp.add(l3.id);
-      const gw = `g${short(l3.id)}`;
-      const seg = this.segmentOf(l2.id);
+      this.gatewaysUp.add(l3.l3Id);
+      const gw = `g${short(l3.l3Id)}`;
+      const seg = this.segmentOf(l3.l2Id);
       await this.segment(seg);
       // A /30 per gateway from 100.64.255.0/24 between the internet and that gateway.
       const inetIp = `100.64.255.${4 * k + 1}`;
@@ -162,7 +168,7 @@ export class LabController {
         'link set up0 up',
         'link set pub0 up',
         `addr add ${gwIp}/30 dev up0`,
-        `addr add ${intToIp(range.gateway)}/${range.prefixLength} dev pub0`,
+        `addr add ${l3.gateway}/${l3.prefixLength} dev pub0`,
         `route add default via ${inetIp}`,
       ]);
       await this.lab.exec(gw, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
@@ -191,10 +197,10 @@ export class LabController {
       ]);
       // The internet routes the L3's range (not its whole subnet) to this gateway: the seed's
       // 10.108.10.0–11.255 and 10.108.12.0–13.255 share 10.0.0.0/8 but are both reachable.
-      for (const cidr of rangeToCidrs(range.startIp, range.endIp)) {
+      for (const cidr of l3.rangeCidrs) {
         await this.lab.nsBatch('inet', [`route add ${cidr} via ${gwIp} src ${LAB_INTERNET.client}`]).catch(() => {
           logger.info(
-            { l3: l3.id, cidr },
+            { l3: l3.l3Id, cidr },
             'lab: this public range overlaps another public network; replies still return through the gateway each connection came from',
           );
         });
@@ -211,25 +217,21 @@ export class LabController {
    * A host namespace: a link per physical NIC and per VLAN its L2s need (the trunk emulation), the
    * VTEP on the underlay, and its agent. Adds what is missing; a VLAN L2 attached later gets its link.
    */
-  private async ensureHost(host: typeof hosts.$inferSelect) {
+  private async ensureHost(host: InventoryHost) {
     const ns = this.hostNs(host.id);
     const fresh = !this.hostsUp.has(host.id);
     if (fresh) {
       await this.lab.batch([`netns add ${this.lab.ns(ns)}`]);
       await this.lab.nsBatch(ns, ['link set lo up']);
     }
-    const attached = await this.db
-      .select({ l2: l2Networks })
-      .from(l2ClusterAttachments)
-      .innerJoin(l2Networks, eq(l2Networks.id, l2ClusterAttachments.l2Id))
-      .where(eq(l2ClusterAttachments.clusterId, host.clusterId));
+    const attached = host.l2s;
     // Each physical NIC goes to the segment of the NoVlan L2 on it in this cluster (R-L2-2 allows
     // one), each VLAN L2 gets its trunk link; links of L2s attached later are added when seen.
     const links: Array<{ dev: string; seg: string | null }> = host.nics.map((nic) => {
-      const l2 = attached.find((a) => a.l2.type === 'novlan' && a.l2.physicalNic === nic)?.l2;
+      const l2 = attached.find((a) => a.type === 'novlan' && a.physicalNic === nic);
       return { dev: nic, seg: l2 ? this.segmentOf(l2.id) : null };
     });
-    for (const { l2 } of attached) {
+    for (const l2 of attached) {
       if (l2.type === 'vlan' && l2.physicalNic)
         links.push({ dev: deviceNames.vlan(l2.physicalNic, l2.vlanId!), seg: this.segmentOf(l2.id) });
     }
@@ -253,33 +255,27 @@ export class LabController {
     }
     if (!fresh) return;
     // The VXLAN underlay: the host's VTEP on a segment of its own, prefix from the pool's VTEP CIDR.
-    const [pool] = await this.db.select().from(vxlanPoolClusters).where(eq(vxlanPoolClusters.clusterId, host.clusterId)).limit(1);
-    const prefix = pool ? Number(pool.vtepCidr.split('/')[1]) : 24;
     await this.segment('s-vtep', 9000);
     const vpeer = `f${this.fabPorts++}`;
     await this.lab.batch([
       `link add vtep0 netns ${this.lab.ns(ns)} mtu 9000 type veth peer name ${vpeer} netns ${this.lab.ns('fab')} mtu 9000`,
     ]);
     await this.lab.nsBatch('fab', [`link set ${vpeer} master s-vtep up`]);
-    await this.lab.nsBatch(ns, ['link set vtep0 up', `addr add ${host.vtepIp ?? host.managementIp}/${prefix} dev vtep0`]);
-    await this.registerAgent('host', host.id, ns);
+    await this.lab.nsBatch(ns, ['link set vtep0 up', `addr add ${host.vtep.ip}/${host.vtep.prefixLength} dev vtep0`]);
+    await this.startAgent('host', host.id, ns, host.agentToken);
     this.hostsUp.add(host.id);
   }
 
-  private async registerAgent(kind: 'host' | 'vrouter', id: string, ns: string) {
-    const [row] = await this.db.select().from(agents).where(eq(agents.id, id));
-    if (!row) throw new Error(`no agent row for ${kind} ${id}`);
-    const started = await startAgent(this.lab, { kind, ns, id, dir: this.dir, token: row.token });
+  private async startAgent(kind: 'host' | 'vrouter', id: string, ns: string, token: string) {
+    this.tokens.set(id, token);
+    const started = await startAgent(this.lab, { kind, ns, id, dir: this.dir, token });
     this.agentProcs.set(id, {
       kind,
       ns,
       pid: started.pid,
-      stateDir: path.join(path.dirname(started.client.socketPath), 'state'),
+      stateDir: path.join(path.dirname(started.client.address), 'state'),
     });
-    await this.db
-      .update(agents)
-      .set({ endpoint: `unix:${started.client.socketPath}` })
-      .where(eq(agents.id, id));
+    this.endpoints.push({ agentId: id, endpoint: `unix:${started.client.address}` });
   }
 
   /** The PID of an agent the lab started (benchmarks, fault tests). */
@@ -308,28 +304,19 @@ export class LabController {
       }
     }
     if (opts.wipeState) await fs.rm(a.stateDir, { recursive: true, force: true });
-    await this.registerAgent(a.kind, id, a.ns);
+    await this.startAgent(a.kind, id, a.ns, this.tokens.get(id) ?? '');
   }
 
   /**
    * Makes the running VMs and vRouters exist as namespaces (their NICs as veths into their hosts)
-   * and removes the ones that are gone or stopped. Hosts whose ports changed get a new generation,
-   * so their agent plugs the new ports.
+   * and removes the ones that are gone or stopped. Answers the hosts whose ports changed, so the
+   * server gives them a new generation and their agent plugs the new ports.
    */
-  async syncMachines(): Promise<void> {
-    const running = new Map<string, { kind: 'vm' | 'vrouter'; id: string; hostId: string; name: string }>();
-    for (const v of await this.db.select().from(vms).where(eq(vms.state, 'running')))
-      running.set(this.vmNs(v.id), { kind: 'vm', id: v.id, hostId: v.hostId, name: v.name });
-    for (const r of await this.db.select().from(vrouters).where(eq(vrouters.state, 'running')))
-      running.set(this.routerNs(r.id), { kind: 'vrouter', id: r.id, hostId: r.hostId, name: r.name });
-    const ids = [...running.values()].map((m) => m.id);
-    const allNics = ids.length ? await this.db.select().from(nics).where(inArray(nics.vmId, ids)) : [];
-    const routerNics = ids.length ? await this.db.select().from(nics).where(inArray(nics.vrouterId, ids)) : [];
+  private async syncMachines(machines: InventoryMachine[]): Promise<DataCenterSyncReport['hostsChanged']> {
+    const running = new Map(machines.map((m) => [m.kind === 'vm' ? this.vmNs(m.id) : this.routerNs(m.id), m]));
     const touched = new Set<string>();
     for (const [ns, m] of running) {
-      const own = (m.kind === 'vm' ? allNics.filter((n) => n.vmId === m.id) : routerNics.filter((n) => n.vrouterId === m.id))
-        .filter((n) => n.active)
-        .sort((a, b) => a.deviceIndex - b.deviceIndex);
+      const own = m.nics;
       const signature = own.map((n) => `${n.deviceIndex}/${n.mac}`).join(',') + `@${m.hostId}`;
       if (this.machines.get(ns) === signature) continue;
       if (this.machines.has(ns)) await this.removeMachine(ns);
@@ -347,7 +334,7 @@ export class LabController {
         ),
       ]);
       await this.lab.nsBatch(ns, ['link set lo up', ...own.map((n) => `link set eth${n.deviceIndex} up`)]);
-      if (m.kind === 'vrouter') await this.registerAgent('vrouter', m.id, ns);
+      if (m.kind === 'vrouter') await this.startAgent('vrouter', m.id, ns, m.agentToken ?? '');
       else await this.startDhcpClients(ns, own);
       this.machines.set(ns, signature);
       touched.add(m.hostId);
@@ -356,14 +343,11 @@ export class LabController {
       await this.removeMachine(ns);
       touched.add('*');
     }
-    if (touched.size) {
-      const hostIds = touched.has('*') ? (await this.db.select({ id: hosts.id }).from(hosts)).map((h) => h.id) : [...touched];
-      await this.db.transaction((tx) => bumpAgents(tx, hostIds));
-    }
+    return touched.has('*') ? 'all' : [...touched];
   }
 
   /** A VM runs busybox udhcpc on each NIC for as long as it lives (it renews like a real guest). */
-  private async startDhcpClients(ns: string, own: Array<typeof nics.$inferSelect>) {
+  private async startDhcpClients(ns: string, own: InventoryMachine['nics']) {
     const resolv = `/etc/netns/${this.lab.ns(ns)}/resolv.conf`;
     await fs.mkdir(path.dirname(resolv), { recursive: true });
     for (const n of own) {
@@ -390,5 +374,9 @@ export class LabController {
 
   async down(): Promise<void> {
     await this.lab.down();
+  }
+
+  downSync(): void {
+    this.lab.downSync();
   }
 }

@@ -86,6 +86,11 @@ export class NetnsLab {
       .filter((n) => n.startsWith(this.prefix));
   }
 
+  /** The PIDs of the processes inside one of our namespaces (full name). */
+  async pids(ns: string): Promise<string[]> {
+    return (await run('ip', ['netns', 'pids', ns]).catch(() => '')).split('\n').filter(Boolean);
+  }
+
   /**
    * The same as down(), synchronously: for a process's 'exit' event, which runs however the process
    * ends (Next.js exits on SIGTERM before asynchronous work would finish).
@@ -153,7 +158,7 @@ function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGTERM') {
 }
 
 /** Whether this process can build labs (root, with `ip netns`). */
-export async function labSupported(): Promise<{ ok: boolean; why?: string }> {
+export async function labSupported(): Promise<{ ok: true } | { ok: false; why: string }> {
   if (process.getuid?.() !== 0) return { ok: false, why: 'the lab needs root (network namespaces)' };
   for (const tool of ['ip', 'nft', 'dnsmasq', 'busybox', 'curl']) {
     const found = await run('sh', ['-c', `command -v ${tool}`]).catch(() => '');

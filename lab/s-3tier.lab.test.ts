@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildScenarioBase } from '@/server/testing/basic-datacenter';
-import { addressToReach, LAB_DNS, S_3TIER } from '@/server/domain/scenarios';
+import { addressToReach, LAB_DNS, S_3TIER } from '@/lib/seed-plans';
 import { LAB_INTERNET } from './controller';
-import { openScenarioLab, waitFor, type ScenarioLab } from './scenario';
+import { openScenarioLab, waitFor, type ScenarioLab } from './testing/scenario';
 import { labDescribe } from './testing';
 
 type Vm = {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildBasicDataCenter, SERVICES_PUBLIC_RANGE } from '@/server/testing/basic-datacenter';
 import { LAB_INTERNET } from './controller';
-import { openScenarioLab, waitFor, type ScenarioLab } from './scenario';
+import { openScenarioLab, waitFor, type ScenarioLab } from './testing/scenario';
 import { labDescribe } from './testing';
 
 /**

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { agents, vms } from '@/db/schema';
-import { S_SG } from '@/server/domain/scenarios';
+import { S_SG } from '@/lib/seed-plans';
 import { buildBasicDataCenter } from '@/server/testing/basic-datacenter';
 import { LAB_INTERNET } from './controller';
-import { openScenarioLab, waitFor, type ScenarioLab } from './scenario';
+import { openScenarioLab, waitFor, type ScenarioLab } from './testing/scenario';
 import { labDescribe } from './testing';
 import { dhcpLease } from './vm';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildScenarioBase } from '@/server/testing/basic-datacenter';
-import { LAB_DNS, PUBLIC_12, S_TENANT } from '@/server/domain/scenarios';
+import { LAB_DNS, PUBLIC_12, S_TENANT } from '@/lib/seed-plans';
 import { LAB_INTERNET } from './controller';
-import { openScenarioLab, waitFor, type ScenarioLab } from './scenario';
+import { openScenarioLab, waitFor, type ScenarioLab } from './testing/scenario';
 import { labDescribe } from './testing';
 
 /**

@@ -1,6 +1,6 @@
 import { openDatabase, type DbHandle } from '@/db/client';
 import { readEnv } from './env';
-import { logger } from './logger';
+import { logger } from '@/lib/logger';
 import { authService } from './services/auth';
 
 /**

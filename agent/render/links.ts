@@ -36,10 +36,19 @@ export function planLinks(observed: { links: ObservedLink[]; routes: ObservedRou
     for (const a of have.addresses) if (!want.has(a)) out.push(`addr del ${a} dev ${nic.name}`);
     for (const a of want) if (!got.has(a)) out.push(`addr add ${a} dev ${nic.name}`);
   }
+  return [...out, ...planRoutes(observed.routes, cfg)];
+}
+
+/**
+ * The `ip -batch` lines that turn the observed routes into the config's: only routes carrying
+ * ROUTE_PROTO are ours to remove. The console's rule preview shows these lines too.
+ */
+export function planRoutes(observed: ObservedRoute[], cfg: VRouterConfig): string[] {
+  const out: string[] = [];
   const wanted = new Map<string, { via: string; dev?: string }>();
   if (cfg.defaultRoute) wanted.set('default', { via: cfg.defaultRoute.via, dev: cfg.defaultRoute.nic });
   for (const r of cfg.routes) wanted.set(r.destination, { via: r.via });
-  const ours = observed.routes.filter((r) => r.protocol === String(ROUTE_PROTO));
+  const ours = observed.filter((r) => r.protocol === String(ROUTE_PROTO));
   for (const r of ours) {
     const w = wanted.get(r.destination);
     if (!w || w.via !== r.via || (w.dev && w.dev !== r.dev)) out.push(`route del ${r.destination} proto ${ROUTE_PROTO}`);
@@ -51,6 +60,14 @@ export function planLinks(observed: { links: ObservedLink[]; routes: ObservedRou
     }
   }
   return out;
+}
+
+/** The routes an agent that applied this config reports as its own. */
+export function routesOf(cfg: VRouterConfig): ObservedRoute[] {
+  return [
+    ...(cfg.defaultRoute ? [{ destination: 'default', via: cfg.defaultRoute.via, dev: cfg.defaultRoute.nic }] : []),
+    ...cfg.routes.map((r) => ({ destination: r.destination, via: r.via })),
+  ].map((r) => ({ ...r, protocol: String(ROUTE_PROTO) }));
 }
 
 /** Every address each NIC should hold. */

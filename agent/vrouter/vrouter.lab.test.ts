@@ -143,7 +143,7 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
   });
 
   it('refuses a wrong token', async () => {
-    const stranger = new AgentClient(client.socketPath, 'wrong-token');
+    const stranger = new AgentClient(client.address, 'wrong-token');
     await expect(stranger.status()).rejects.toMatchObject({ status: 401, error: { code: 'UNAUTHORIZED' } });
   });
 

@@ -1,5 +1,5 @@
 'use client';
-import { addressToReach, LAB_DNS, MGMT_29, PUBLIC_12, S_3TIER, S_EIP, S_PF, S_SG, S_TENANT } from '@/server/domain/scenarios';
+import { addressToReach, LAB_DNS, MGMT_29, PUBLIC_12, S_3TIER, S_EIP, S_PF, S_SG, S_TENANT } from '@/lib/seed-plans';
 import type { Client, Scenario, ScenarioContext } from './ScenarioWizard';
 
 /**

@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { resourceColumns } from './common';
 import { hosts } from './hardware';
-import { images, instanceOfferings, vrouterOfferings } from './catalog';
-import { l3Networks } from './network';
+import { images, instanceOfferings } from './catalog';
+import { l3Networks, vrouterOfferings } from './network';
 
 export const vmStateEnum = pgEnum('vm_state', ['running', 'stopped']);
 

@@ -13,8 +13,8 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { resourceColumns } from './common';
+import { images } from './catalog';
 import { clusters, zones } from './hardware';
-import { vrouterOfferings } from './catalog';
 
 export const l2TypeEnum = pgEnum('l2_type', ['novlan', 'vlan', 'vxlan']);
 
@@ -103,3 +103,27 @@ export const l3Networks = pgTable(
   },
   (t) => [index('l3_l2_idx').on(t.l2Id)],
 );
+
+/**
+ * What a vRouter is made of (R-OFF-1). It lives beside the L3 networks because the two reference
+ * each other: an offering names its management and public L3s, a vRouter L3 names its offering.
+ */
+export const vrouterOfferings = pgTable('vrouter_offerings', {
+  ...resourceColumns(),
+  zoneId: uuid('zone_id')
+    .notNull()
+    .references(() => zones.id, { onDelete: 'restrict' }),
+  cpu: integer('cpu').notNull(),
+  memoryMb: integer('memory_mb').notNull(),
+  imageId: uuid('image_id')
+    .notNull()
+    .references(() => images.id, { onDelete: 'restrict' }),
+  managementL3Id: uuid('management_l3_id')
+    .notNull()
+    .references(() => l3Networks.id, { onDelete: 'restrict' }),
+  /** A public L3 (every service for vRouter networks) or a flat private L3 (LB for flat networks only). */
+  publicL3Id: uuid('public_l3_id')
+    .notNull()
+    .references(() => l3Networks.id, { onDelete: 'restrict' }),
+  shared: boolean('shared').notNull().default(false),
+});

@@ -3,10 +3,10 @@ import { and, asc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { agents } from '@/db/schema';
 import { AgentCallError, AgentClient, type AgentStatusView } from '@/agent/client';
-import { compileHostConfig } from '../domain/compile/host';
-import { compileVRouterConfig } from '../domain/compile/vrouter';
-import { logger } from '../logger';
-import { loadHostSnapshot, loadVRouterSnapshot } from './snapshot';
+import type { HostConfig } from '@/agent/protocol/host';
+import type { VRouterConfig } from '@/agent/protocol/vrouter';
+import { logger } from '@/lib/logger';
+import { desiredHostConfig, desiredVRouterConfig } from '../desired';
 
 type AgentRow = typeof agents.$inferSelect;
 
@@ -103,10 +103,10 @@ export class Reconciler {
     });
   }
 
-  async compile(agent: AgentRow): Promise<unknown> {
+  async compile(agent: AgentRow): Promise<HostConfig | VRouterConfig> {
     return agent.kind === 'host'
-      ? compileHostConfig(await loadHostSnapshot(this.db, agent.id, agent.desiredGeneration, this.o.namespacePrefixFor(agent.id)))
-      : compileVRouterConfig(await loadVRouterSnapshot(this.db, agent.id, agent.desiredGeneration));
+      ? desiredHostConfig(this.db, agent.id, agent.desiredGeneration, this.o.namespacePrefixFor(agent.id))
+      : desiredVRouterConfig(this.db, agent.id, agent.desiredGeneration);
   }
 
   /** Brings one leased agent up to date; never throws. */

@@ -1,8 +1,8 @@
 import type { Db } from '@/db/client';
 import { vms } from '@/db/schema';
-import { runCheck, type Check } from '@/lab/checks';
 import type { Actor } from '../auth/actor';
-import { dataPlane } from '../dataplane';
+import { dataPlane } from '../dataplane/current';
+import type { Check } from '../dataplane/port';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
 import type { CheckInput } from '../domain/schema';
 import { getReadable } from './scope';
@@ -11,7 +11,7 @@ import { getReadable } from './scope';
 export async function checkFromVm(db: Db, actor: Actor, input: CheckInput) {
   const vm = await getReadable(db, actor, vms, input.vmId, 'VM', undefined, 'vmId');
   const plane = dataPlane();
-  if (!plane?.lab) {
+  if (!plane?.port) {
     throw new DomainError(
       E.LAB_UNAVAILABLE,
       plane?.status().note ?? 'Connectivity checks run in the built-in lab, which is not running.',
@@ -20,7 +20,7 @@ export async function checkFromVm(db: Db, actor: Actor, input: CheckInput) {
   if (vm.state !== 'running')
     throw new DomainError(E.INVALID_STATE, `VM "${vm.name}" is stopped; start it to run checks.`, 'vmId');
   const check = input.check.kind === 'listen' ? { ...input.check, label: vm.name } : input.check;
-  return runCheck(plane.lab.lab, plane.lab.vmNs(vm.id), check as Check);
+  return plane.port.checkFromVm(vm.id, check as Check);
 }
 
 /**
@@ -29,12 +29,12 @@ export async function checkFromVm(db: Db, actor: Actor, input: CheckInput) {
  */
 export async function checkFromInternet(input: { check: CheckInput['check'] }) {
   const plane = dataPlane();
-  if (!plane?.lab)
+  if (!plane?.port)
     throw new DomainError(
       E.LAB_UNAVAILABLE,
       plane?.status().note ?? 'Connectivity checks run in the built-in lab, which is not running.',
     );
   if (input.check.kind === 'listen')
     throw new DomainError(E.INVALID_INPUT, 'The internet side only connects; listen from a VM.', 'check');
-  return runCheck(plane.lab.lab, 'inet', input.check as Check);
+  return plane.port.checkFromInternet(input.check);
 }

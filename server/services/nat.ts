@@ -2,10 +2,10 @@ import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db, Executor } from '@/db/client';
 import { eips, nics, portForwards, vips, vms } from '@/db/schema';
+import { planRoutes, routesOf } from '@/agent/render/links';
 import { renderVRouterNftDelta } from '@/agent/render/vrouter-nft';
 import type { VRouterConfig } from '@/agent/protocol/vrouter';
 import type { Actor } from '../auth/actor';
-import { compileVRouterConfig } from '../domain/compile/vrouter';
 import { enforce, ErrorCodes as E, DomainError } from '../domain/errors';
 import { intToIp } from '@/lib/ipv4';
 import type { CreateEip, CreatePortForward, ListInput } from '../domain/schema';
@@ -17,8 +17,8 @@ import {
   checkPfOverlap,
   isRefusal,
   resolvePfPorts,
-} from '../domain/services/rules';
-import { loadVRouterSnapshot } from '../reconciler/snapshot';
+} from '../domain/vrouter-services/rules';
+import { desiredVRouterConfig } from '../desired';
 import { bumpRouters, nicFacts, routerOfL3, vipFacts, vipForService } from './vips';
 import { audit, getReadable, getWritable, listPage } from './scope';
 
@@ -98,7 +98,7 @@ export async function previewOn(db: Db, change: (tx: Executor) => Promise<string
       const out = await change(tx);
       const ids = [...new Set((Array.isArray(out) ? out : out ? [out] : []).filter(Boolean))];
       const configs: Array<[string, VRouterConfig]> = [];
-      for (const id of ids) configs.push([id, compileVRouterConfig(await loadVRouterSnapshot(tx, id, 2))]);
+      for (const id of ids) configs.push([id, await desiredVRouterConfig(tx, id, 2)]);
       throw new Rollback(configs);
     });
     throw new Error('unreachable');
@@ -110,18 +110,13 @@ export async function previewOn(db: Db, change: (tx: Executor) => Promise<string
     return { vrouterId: null, text: '', note: 'Nothing is applied until it is bound to a VM NIC or attached to a vRouter.' };
   const parts: string[] = [];
   for (const [id, next] of after) {
-    const before = compileVRouterConfig(await loadVRouterSnapshot(db, id, 1));
-    const routeLines = next.routes
-      .filter((r) => !before.routes.some((x) => x.destination === r.destination && x.via === r.via))
-      .map((r) => `ip route replace ${r.destination} via ${r.via} proto 188`);
-    const goneRoutes = before.routes
-      .filter((r) => !next.routes.some((x) => x.destination === r.destination))
-      .map((r) => `ip route del ${r.destination} proto 188`);
+    const before = await desiredVRouterConfig(db, id, 1);
+    const routeLines = planRoutes(routesOf(before), next).map((l) => `ip ${l}`);
     const delta = renderVRouterNftDelta(before, next)
       .text.split('\n')
       .filter(Boolean)
       .map((l) => `nft ${l}`);
-    const lines = [...goneRoutes, ...routeLines, ...delta];
+    const lines = [...routeLines, ...delta];
     if (after.length > 1) parts.push(`# vRouter ${id}`);
     parts.push(...lines);
   }

@@ -6,7 +6,7 @@ import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { inSubnet, ipToInt, subnetOf } from '@/lib/ipv4';
 import type { AddRouteEntry, CreateRouteTable, ListInput } from '../domain/schema';
-import { checkRouteEntry, isRefusal } from '../domain/services/rules';
+import { checkRouteEntry, isRefusal } from '../domain/vrouter-services/rules';
 import { bumpAgents } from './agents';
 import { previewOn } from './nat';
 import { audit, getReadable, getWritable, listPage } from './scope';

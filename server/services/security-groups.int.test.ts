@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { agents, vms } from '@/db/schema';
 import { compileHostConfig } from '../domain/compile/host';
-import { loadHostSnapshot } from '../reconciler/snapshot';
+import { loadHostSnapshot } from '../desired/snapshot';
 import { openHarness } from '../testing/harness';
 import { buildBasicDataCenter } from '../testing/basic-datacenter';
 import { restCall } from '../testing/rest';

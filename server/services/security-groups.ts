@@ -7,7 +7,7 @@ import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { intToIp, ipToInt, isIpv4, parseCidr, subnetOf } from '@/lib/ipv4';
 import type { AddSgRule, CreateSecurityGroup, ListInput, SgRuleInput, WhyBlockedInput } from '../domain/schema';
 import { checkSgRule, defaultRules, whyBlocked, type Decision } from '../domain/security/groups';
-import { isRefusal } from '../domain/services/rules';
+import { isRefusal } from '../domain/vrouter-services/rules';
 import { bumpAgents } from './agents';
 import { audit, getReadable, getWritable, listPage } from './scope';
 

@@ -7,7 +7,7 @@ import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { intToIp } from '@/lib/ipv4';
 import type { CreateVip, ListInput } from '../domain/schema';
-import type { NicFacts, VipFacts } from '../domain/services/rules';
+import type { NicFacts, VipFacts } from '../domain/vrouter-services/rules';
 import { bumpAgents } from './agents';
 import { allocateIp, parseIpField, releaseIp } from './ipam';
 import { audit, getReadable, getWritable, listPage } from './scope';

@@ -1,5 +1,5 @@
 import type { Caller } from './harness';
-import { MGMT_29, PUBLIC_12 } from '../domain/scenarios';
+import { MGMT_29, PUBLIC_12 } from '@/lib/seed-plans';
 
 /**
  * The S-BASIC data center with the seed's values (tables 1–3): zone, cluster, host, backup storage,

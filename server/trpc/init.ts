@@ -4,7 +4,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { z, ZodError } from 'zod';
 import { DomainError, httpStatusOf, ErrorCodes as E } from '../domain/errors';
 import type { Context } from './context';
-import { logger } from '../logger';
+import { logger } from '@/lib/logger';
 
 const trpcCodeOfStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
   400: 'BAD_REQUEST',

@@ -1,4 +1,4 @@
-/** Plain data a compiler needs, loaded by the reconciler in one place (server/reconciler/snapshot.ts). */
+/** Plain data a compiler needs, loaded in one place (server/desired/snapshot.ts). */
 export interface SnapshotL2 {
   id: string;
   type: 'novlan' | 'vlan' | 'vxlan';

@@ -16,7 +16,7 @@ import {
   VRouterView,
 } from '../../domain/schema';
 import { checkFromInternet, checkFromVm } from '../../services/checks';
-import { dataPlane } from '../../dataplane';
+import { dataPlane } from '../../dataplane/current';
 import { vmService, vrouterService } from '../../services/vm';
 import { router, tenantProcedure } from '../init';
 import { crudProcedures } from './crud';

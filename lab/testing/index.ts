@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { labSupported } from './netns';
+import { labSupported } from '../netns';
 
 /**
  * `describe` for tests that need root and network namespaces. They run wherever they can (CI runs as

@@ -8,37 +8,31 @@
  *           starts the lab when it runs as root.
  */
 import { parseArgs } from 'node:util';
-import { run } from '../agent/apply/exec';
-import { openDatabase } from '../db/client';
-import { startDataPlane } from '../server/dataplane';
-import { readEnv } from '../server/env';
-import { labSupported, NetnsLab } from './netns';
+import { openDatabase } from '@/db/client';
+import { readEnv } from '../env';
+import { startDataPlane } from './index';
+import { labAdmin } from './lab';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { name: { type: 'string' } } });
 const command = positionals[0] ?? 'status';
 const env = readEnv();
 const name = values.name ?? env.CLOUDROUTER_LAB_NAME;
-const lab = new NetnsLab(name);
+const lab = labAdmin(name);
 
 async function main() {
   if (command === 'status') {
-    const names = await lab.list().catch(() => []);
-    console.log(`lab "${name}": ${names.length} namespace(s) named ${lab.prefix}…`);
-    for (const ns of names) {
-      const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => '')).split('\n').filter(Boolean);
-      console.log(`  ${ns}${pids.length ? `  (pids ${pids.join(' ')})` : ''}`);
-    }
+    const namespaces = await lab.status();
+    console.log(`lab "${name}": ${namespaces.length} namespace(s) named ${lab.prefix}…`);
+    for (const { namespace, pids } of namespaces) console.log(`  ${namespace}${pids.length ? `  (pids ${pids.join(' ')})` : ''}`);
     return;
   }
-  const support = await labSupported();
+  const support = await lab.supported();
   if (!support.ok) {
     console.error(`lab ${command}: ${support.why}`);
     process.exit(1);
   }
   if (command === 'down') {
-    const before = (await lab.list()).length;
-    await lab.down();
-    console.log(`lab "${name}": removed ${before} namespace(s)`);
+    console.log(`lab "${name}": removed ${await lab.down()} namespace(s)`);
     return;
   }
   if (command === 'up') {

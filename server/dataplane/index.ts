@@ -1,26 +1,10 @@
-import path from 'node:path';
 import type { Db } from '@/db/client';
-import { LabController } from '@/lab/controller';
-import { labSupported, NetnsLab } from '@/lab/netns';
-import { logger } from './logger';
-import { Reconciler } from './reconciler/reconciler';
-
-export interface DataPlaneStatus {
-  reconciler: 'running' | 'stopped';
-  lab: 'running' | 'off' | 'unavailable';
-  labName: string | null;
-  /** Why the lab is not running, for a person. */
-  note: string | null;
-}
-
-export interface DataPlane {
-  status(): DataPlaneStatus;
-  lab: LabController | null;
-  reconciler: Reconciler;
-  stop(): Promise<void>;
-}
-
-const g = globalThis as unknown as { __cloudrouterDataPlane?: DataPlane };
+import { logger } from '@/lib/logger';
+import { Reconciler } from '../reconciler/reconciler';
+import { syncDataCenter } from './inventory';
+import { openBuiltInLab } from './lab';
+import { dataPlane, setDataPlane, type DataPlane, type DataPlaneStatus } from './current';
+import type { DataCenterPort } from './port';
 
 /**
  * The console's side of the data plane: the reconciler, and — when the console runs as root and
@@ -31,39 +15,38 @@ export async function startDataPlane(
   db: Db,
   opts: { dataDir: string; labMode: 'auto' | 'off'; labName: string },
 ): Promise<DataPlane> {
-  if (g.__cloudrouterDataPlane) return g.__cloudrouterDataPlane;
-  let ctl: LabController | null = null;
+  const running = dataPlane();
+  if (running) return running;
+  let port: DataCenterPort | null = null;
   let lab: DataPlaneStatus['lab'] = 'off';
   let note: string | null = 'The built-in lab is off (CLOUDROUTER_LAB=off); agents must run on real hosts.';
   if (opts.labMode === 'auto') {
-    const support = await labSupported();
-    if (support.ok) {
-      const netns = new NetnsLab(opts.labName);
-      await netns.down(); // what a previous run of this console left behind
-      ctl = new LabController(db, netns, path.join(opts.dataDir, `lab-${opts.labName}`));
+    const opened = await openBuiltInLab(opts);
+    if (opened.ok) {
+      port = opened.port;
       lab = 'running';
       note = null;
     } else {
       lab = 'unavailable';
       note =
-        `The built-in lab is not running: ${support.why}. The console works; VMs are recorded but not started, ` +
+        `The built-in lab is not running: ${opened.why}. The console works; VMs are recorded but not started, ` +
         'and connectivity checks are unavailable.';
-      logger.warn({ why: support.why }, 'the lab needs root; starting the console without it');
+      logger.warn({ why: opened.why }, 'the lab needs root; starting the console without it');
       process.stdout.write(`\nCloudRouter: ${note}\n\n`);
     }
   }
-  const reconciler = new Reconciler(db, { namespacePrefixFor: ctl ? ctl.namespacePrefixFor : () => 'crdhcp-' });
+  const reconciler = new Reconciler(db, { namespacePrefixFor: port ? (id) => port.namespacePrefixFor(id) : () => 'crdhcp-' });
   reconciler.start();
 
   let labTimer: NodeJS.Timeout | null = null;
-  if (ctl) {
+  if (port) {
+    const dc = port;
     let busy = false;
     const syncLab = async () => {
       if (busy) return;
       busy = true;
       try {
-        await ctl!.up();
-        await ctl!.syncMachines();
+        await syncDataCenter(db, dc);
       } catch (err) {
         logger.error({ err }, 'lab sync failed');
       } finally {
@@ -75,16 +58,15 @@ export async function startDataPlane(
   }
 
   const plane: DataPlane = {
-    lab: ctl,
-    reconciler,
-    status: () => ({ reconciler: 'running', lab, labName: ctl ? opts.labName : null, note }),
+    port,
+    status: () => ({ reconciler: 'running', lab, labName: port ? opts.labName : null, note }),
     async stop() {
       if (labTimer) clearInterval(labTimer);
       await reconciler.stop();
-      if (ctl) await ctl.down();
+      if (port) await port.down();
     },
   };
-  g.__cloudrouterDataPlane = plane;
+  setDataPlane(plane);
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -95,10 +77,6 @@ export async function startDataPlane(
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   // Whoever ends the process (Next.js exits on SIGTERM on its own), the lab goes with it.
-  if (ctl) process.once('exit', () => ctl!.lab.downSync());
+  if (port) process.once('exit', () => port.downSync());
   return plane;
-}
-
-export function dataPlane(): DataPlane | undefined {
-  return g.__cloudrouterDataPlane;
 }

@@ -1,12 +1,14 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { syncDataCenter } from '@/server/dataplane/inventory';
 import { Reconciler } from '@/server/reconciler/reconciler';
 import { openHarness } from '@/server/testing/harness';
-import { runCheck, type Check } from './checks';
-import { LabController } from './controller';
-import { NetnsLab } from './netns';
-import { randomLabName } from './testing';
+import type { Check } from '@/server/dataplane/port';
+import { runCheck } from '../checks';
+import { LabController } from '../controller';
+import { NetnsLab } from '../netns';
+import { randomLabName } from './index';
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -26,7 +28,7 @@ export async function openScenarioLab(tag: string) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `cr-${tag}-`));
   const h = await openHarness();
   const lab = new NetnsLab(randomLabName(tag));
-  const ctl = new LabController(h.db, lab, dir);
+  const ctl = new LabController(lab, dir);
   const rec = new Reconciler(h.db, {
     namespacePrefixFor: ctl.namespacePrefixFor,
     baseBackoffMs: 200,
@@ -41,10 +43,10 @@ export async function openScenarioLab(tag: string) {
     rec,
     /** Builds what the database holds and waits until every agent applied its config. */
     async sync() {
-      await ctl.up();
+      await syncDataCenter(h.db, ctl);
       if (!started) rec.start(100);
       started = true;
-      await ctl.syncMachines();
+      await syncDataCenter(h.db, ctl);
       await rec.settle(60_000);
     },
     /** A check from inside a VM. */
