@@ -6,7 +6,11 @@ import { LANG_COOKIE, type Lang } from '@/components/i18n/messages';
 import { ApiProvider } from '@/components/trpc';
 import './globals.css';
 
-export const metadata: Metadata = { title: 'CloudRouter', description: 'Cloud networking control plane' };
+export const metadata: Metadata = {
+  title: 'CloudRouter',
+  description: 'Cloud networking control plane',
+  icons: { icon: '/favicon.svg' },
+};
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const lang: Lang = (await cookies()).get(LANG_COOKIE)?.value === 'zh' ? 'zh' : 'en';

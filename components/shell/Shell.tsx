@@ -1,4 +1,5 @@
 'use client';
+import Image from 'next/image';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { useMutation } from '@tanstack/react-query';
@@ -105,7 +106,9 @@ export function Shell({ actor, children }: { actor: ActorInfo; children: ReactNo
       <div className="flex min-h-screen">
         <aside className="w-60 shrink-0 border-r border-slate-200 bg-slate-900 text-slate-200">
           <div className="px-4 py-4 text-lg font-semibold text-white">
-            <Link href="/">{t('app.title')}</Link>
+            <Link href="/" className="flex items-center gap-2">
+              <Image src="/logo.svg" alt={t('app.title')} width={165} height={30} unoptimized priority />
+            </Link>
           </div>
           <nav aria-label="main" className="space-y-4 px-2 pb-6 text-sm">
             {NAV.map((g) => (
