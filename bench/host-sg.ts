@@ -10,6 +10,7 @@ import { applySecurity } from '@/agent/apply/host';
 import type { HostConfig } from '@/agent/protocol/host';
 import { run } from '@/agent/apply/exec';
 import { SG_TABLE } from '@/agent/render/host-sg';
+import { restrictsEgress } from '@/server/domain/security/groups';
 import { labSupported, NetnsLab } from '@/lab/netns';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -83,7 +84,7 @@ export function securityConfig(ports: number, extraMembers = 50): HostConfig['se
       groupIds: [gid(Math.floor(i / NICS_PER_GROUP))],
       dns: ['10.255.0.1'],
     })),
-    groups,
+    groups: groups.map((g) => ({ ...g, egressRestricted: restrictsEgress(g) })),
     members,
   };
 }

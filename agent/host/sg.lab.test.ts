@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { defaultRules, type SgGroup, type SgRule } from '@/server/domain/security/groups';
 import { renderHostSg, type HostSgConfig } from '../render/host-sg';
 import { runCheck } from '../../lab/checks';
 import { NetnsLab } from '../../lab/netns';
@@ -13,6 +12,16 @@ import { labDescribe, randomLabName } from '../../lab/testing';
 const lab = new NetnsLab(randomLabName('sg'));
 const SG1 = '77777777-7777-4777-8777-777777777777';
 const ip = (n: number) => `192.168.10.1${n}`;
+type SgGroup = HostSgConfig['groups'][number];
+type SgRule = SgGroup['rules'][number];
+/** A group's two default rules (R-SG-2) as the server ships them. */
+const defaultRules = (groupId: string) =>
+  (['ingress', 'egress'] as const).map((direction) => ({
+    direction,
+    protocol: 'all' as const,
+    remoteGroupId: groupId,
+    isDefault: true,
+  }));
 const ingress: SgRule = { id: 'in-tcp', direction: 'ingress', protocol: 'tcp', portStart: 23, portEnd: 1024 };
 const egress: SgRule = { id: 'out-tcp', direction: 'egress', protocol: 'tcp', portStart: 23, portEnd: 1024 };
 const config = (rules: SgRule[]): HostSgConfig => {
@@ -20,6 +29,7 @@ const config = (rules: SgRule[]): HostSgConfig => {
     id: SG1,
     name: 'SG-1',
     rules: [...defaultRules(SG1).map((r, i) => ({ ...r, id: `d${i}` })), ...rules],
+    egressRestricted: rules.some((r) => r.direction === 'egress'),
   };
   return {
     ports: [1, 2, 3].map((n) => ({ port: `vp${n}`, ip: ip(n), groupIds: n === 1 ? [] : [SG1], dns: [] })),

@@ -73,7 +73,15 @@ export const SgRuleWire = z.object({
  */
 export const HostSecurity = z.object({
   ports: z.array(z.object({ port: IfName, ip: Ipv4, groupIds: z.array(Uuid).min(1), dns: z.array(Ipv4) })),
-  groups: z.array(z.object({ id: Uuid, name: z.string().max(128), rules: z.array(SgRuleWire) })),
+  groups: z.array(
+    z.object({
+      id: Uuid,
+      name: z.string().max(128),
+      rules: z.array(SgRuleWire),
+      /** R-SG-2, decided by the server: the group has an egress rule of its own, so its egress is a whitelist. */
+      egressRestricted: z.boolean(),
+    }),
+  ),
   members: z.record(z.string(), z.array(Ipv4)),
 });
 

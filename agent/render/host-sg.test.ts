@@ -1,8 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { defaultRules, type SgGroup } from '@/server/domain/security/groups';
 import { checkersOptedOut, golden, have } from './golden';
 import { renderHostSg, renderHostSgDelta, type HostSgConfig } from './host-sg';
+
+type SgGroup = HostSgConfig['groups'][number];
+/** A group's two default rules (R-SG-2) as the server ships them. */
+const defaultRules = (groupId: string) =>
+  (['ingress', 'egress'] as const).map((direction) => ({
+    direction,
+    protocol: 'all' as const,
+    remoteGroupId: groupId,
+    isDefault: true,
+  }));
 
 // S-SG (SPEC §5): VM-1 in no group; SG-1 (defaults + ingress TCP 23–1024 + egress TCP 23–1024) on VM-2 and VM-3.
 const SG1 = '77777777-7777-4777-8777-777777777777';
@@ -14,6 +23,7 @@ const group: SgGroup = {
     { id: 'in-tcp', direction: 'ingress', protocol: 'tcp', portStart: 23, portEnd: 1024 },
     { id: 'out-tcp', direction: 'egress', protocol: 'tcp', portStart: 23, portEnd: 1024 },
   ],
+  egressRestricted: true,
 };
 const S_SG_HOST: HostSgConfig = {
   ports: [
@@ -50,7 +60,10 @@ describe('host security-group ruleset (R-SG-2, R-SG-3)', () => {
     expect(renderHostSg(many).match(/tcp dport 23-1024 accept/g)).toHaveLength(2);
   });
   it('an egress-open group ends its profile’s egress chain with accept; one with an egress rule of its own ends with drop', () => {
-    const open = renderHostSg({ ...S_SG_HOST, groups: [{ ...group, rules: group.rules.filter((r) => r.id !== 'out-tcp') }] });
+    const open = renderHostSg({
+      ...S_SG_HOST,
+      groups: [{ ...group, rules: group.rules.filter((r) => r.id !== 'out-tcp'), egressRestricted: false }],
+    });
     expect(open).toContain('accept comment "egress not restricted (R-SG-2)"');
     expect(renderHostSg(S_SG_HOST)).not.toContain('egress not restricted');
   });

@@ -74,7 +74,7 @@ function profileChain(prof: Profile & { tag: number }, byId: Map<string, SgGroup
       ? ['udp dport 67 accept', ...prof.dns.map((d) => `ip daddr ${d} meta l4proto { tcp, udp } th dport 53 accept`)]
       : ['udp sport 67 udp dport 68 accept'];
   for (const g of groups) lines.push(`jump ${groupChain(g, direction)}`);
-  if (direction === 'egress' && groups.some((g) => !g.rules.some((r) => r.direction === 'egress' && !r.isDefault)))
+  if (direction === 'egress' && groups.some((g) => !g.egressRestricted))
     lines.push('accept comment "egress not restricted (R-SG-2)"');
   lines.push('drop');
   return [`\tchain ${direction === 'ingress' ? 'in' : 'out'}_${prof.tag} {`, ...lines.map((l) => `\t\t${l}`), `\t}`];

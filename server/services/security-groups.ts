@@ -6,7 +6,7 @@ import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { intToIp, ipToInt, isIpv4, parseCidr, subnetOf } from '@/lib/ipv4';
 import type { AddSgRule, CreateSecurityGroup, ListInput, SgRuleInput, WhyBlockedInput } from '../domain/schema';
-import { checkSgRule, defaultRules, whyBlocked, type Decision } from '../domain/security/groups';
+import { checkSgRule, defaultRules, egressOpen, whyBlocked, type Decision } from '../domain/security/groups';
 import { isRefusal } from '../domain/vrouter-services/rules';
 import { bumpAgents } from './agents';
 import { audit, getReadable, getWritable, listPage } from './scope';
@@ -372,7 +372,7 @@ export const securityGroupService = {
       groups: full.map((g) => ({ id: g.id, name: g.name })),
       rules: full.flatMap((g) => g.rules.map((r) => ({ ...r, groupId: g.id, groupName: g.name }))),
       filtered: full.length > 0,
-      egressOpen: full.length === 0 || full.some((g) => !g.rules.some((r) => r.direction === 'egress' && !r.isDefault)),
+      egressOpen: egressOpen(full),
     };
   },
   /**

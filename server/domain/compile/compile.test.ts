@@ -209,6 +209,21 @@ describe('compileHostConfig security groups (R-SG-3)', () => {
   });
   it('ships the rules of those groups and the de-duplicated members of each remote group they name', () => {
     expect(cfg.security.groups.map((g) => g.id)).toEqual([G1, G2].sort());
+    // R-SG-2 decided here, once: the agent's renderer and the console read the flag.
+    expect(Object.fromEntries(cfg.security.groups.map((g) => [g.name, g.egressRestricted]))).toEqual({
+      'SG-1': false,
+      'SG-2': false,
+    });
+    const withEgress = compileHostConfig({
+      ...HOST,
+      security: {
+        ...security,
+        groups: security.groups.map((g) =>
+          g.id === G2 ? { ...g, rules: [rule(3, { direction: 'egress', protocol: 'udp', portStart: 53, portEnd: 53 })] } : g,
+        ),
+      },
+    });
+    expect(withEgress.security.groups.find((g) => g.id === G2)!.egressRestricted).toBe(true);
     expect(cfg.security.members).toEqual({ [G1]: ['192.168.10.21', '192.168.20.31'], [G2]: ['10.1.1.1', '192.168.20.31'] });
     expect(HostConfigV1.safeParse(cfg).success).toBe(true);
   });

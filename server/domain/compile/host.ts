@@ -1,4 +1,5 @@
 import { deviceNames, type HostConfig } from '@/agent/protocol/host';
+import { restrictsEgress } from '../security/groups';
 import type { HostSnapshot } from './types';
 
 export class CompileError extends Error {
@@ -96,7 +97,10 @@ function compileSecurity(s: HostSnapshot, plugged: HostSnapshot['nics']): HostCo
     })
     .sort((a, b) => a.port.localeCompare(b.port));
   const used = new Set(ports.flatMap((p) => p.groupIds));
-  const groups = s.security.groups.filter((g) => used.has(g.id)).sort((a, b) => a.id.localeCompare(b.id));
+  const groups = s.security.groups
+    .filter((g) => used.has(g.id))
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((g) => ({ ...g, egressRestricted: restrictsEgress(g) }));
   const remote = [...new Set(groups.flatMap((g) => g.rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : []))))].sort();
   const members = Object.fromEntries(remote.map((g) => [g, [...new Set(s.security.members[g] ?? [])].sort()]));
   return { ports, groups, members };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSgRule, decide, defaultRules, whyBlocked, type SgGroup } from './groups';
+import { checkSgRule, decide, defaultRules, egressOpen, restrictsEgress, whyBlocked, type SgGroup } from './groups';
 
 const sg = (id: string, name: string, extra: SgGroup['rules'] = []): SgGroup => ({
   id,
@@ -91,6 +91,15 @@ describe('R-SG-2 semantics and "why blocked?"', () => {
       egress: { by: 'rule', ruleId: 'sg1-d1' },
       ingress: { by: 'rule', ruleId: 'sg1-d0' },
     });
+  });
+  it('R-SG-2: a group restricts egress only with an egress rule of its own; a NIC is open if any group is', () => {
+    const plain = sg('a', 'A');
+    const strict = sg('b', 'B', [{ id: 'e', direction: 'egress', protocol: 'tcp', portStart: 23, portEnd: 1024 }]);
+    expect(restrictsEgress(plain)).toBe(false);
+    expect(restrictsEgress(strict)).toBe(true);
+    expect(egressOpen([])).toBe(true);
+    expect(egressOpen([strict])).toBe(false);
+    expect(egressOpen([strict, plain])).toBe(true);
   });
   it('egress is open until the group has a user-defined egress rule', () => {
     expect(whyBlocked(vm2, vm1, { protocol: 'tcp', port: 21 })).toMatchObject({ allowed: true, egress: { by: 'egress-open' } });

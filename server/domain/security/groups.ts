@@ -87,6 +87,19 @@ export function defaultRules(groupId: string): Array<Omit<SgRule, 'id'>> {
   ];
 }
 
+/**
+ * R-SG-2: a group restricts egress once it has an egress rule of its own (its default rules do not
+ * count). Decided here only: the compiler ships it to the host agent, the console shows it.
+ */
+export function restrictsEgress(group: Pick<SgGroup, 'rules'>): boolean {
+  return group.rules.some((r) => r.direction === 'egress' && !r.isDefault);
+}
+
+/** A NIC's egress is open when it is in no group, or in any group that does not restrict egress. */
+export function egressOpen(groups: Array<Pick<SgGroup, 'rules'>>): boolean {
+  return groups.length === 0 || groups.some((g) => !restrictsEgress(g));
+}
+
 export interface Packet {
   protocol: 'tcp' | 'udp' | 'icmp';
   /** Destination port (TCP/UDP). */
@@ -162,7 +175,7 @@ export function decide(groups: SgGroup[], direction: SgDirection, packet: Packet
     }
   }
   if (direction === 'egress') {
-    const open = groups.find((g) => !g.rules.some((r) => r.direction === 'egress' && !r.isDefault));
+    const open = groups.find((g) => !restrictsEgress(g));
     if (open)
       return {
         allowed: true,
