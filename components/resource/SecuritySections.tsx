@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import type { z } from 'zod';
 import { AddSgRule, type SgRuleView, WhyBlockedInput } from '@/server/domain/schema';
+import { ruleProtocolText } from '@/server/domain/security/groups';
 import { useI18n } from '../i18n/context';
 import { useTRPC, useTRPCClient } from '../trpc';
 import { Alert, Badge, Button, Panel } from '../ui/primitives';
@@ -17,12 +18,6 @@ import type { FieldDef, FormValues, Row } from './types';
 /** R-SG-1..3 in the console: a group's rules, networks and NICs; a VM NIC's effective rules; "why blocked?". */
 type RuleRow = z.infer<typeof SgRuleView>;
 
-export const protocolText = (r: Pick<RuleRow, 'protocol' | 'portStart' | 'portEnd' | 'icmpType' | 'icmpCode'>) =>
-  r.protocol === 'all'
-    ? 'ALL'
-    : r.protocol === 'icmp'
-      ? `ICMP ${r.icmpType ?? -1}/${r.icmpCode ?? -1}`
-      : `${r.protocol.toUpperCase()} ${r.portStart === r.portEnd ? r.portStart : `${r.portStart}–${r.portEnd}`}`;
 const peerText = (r: RuleRow) =>
   [r.cidr, r.remoteGroupId ? `SG ${r.remoteGroupName ?? r.remoteGroupId}` : null].filter(Boolean).join(' ∩ ') || 'any';
 
@@ -88,9 +83,9 @@ function RuleTable({
       </thead>
       <tbody>
         {rules.map((r) => (
-          <tr key={r.id} className="border-t border-slate-100" data-rule={`${r.direction} ${protocolText(r)}`}>
+          <tr key={r.id} className="border-t border-slate-100" data-rule={`${r.direction} ${ruleProtocolText(r)}`}>
             <td className="py-1">{t(r.direction === 'ingress' ? 'field.ingress' : 'field.egress')}</td>
-            <td className="font-mono">{protocolText(r)}</td>
+            <td className="font-mono">{ruleProtocolText(r)}</td>
             <td className="font-mono">{peerText(r)}</td>
             <td>
               {r.description} {r.isDefault && <Badge>{t('sg.default')}</Badge>}
@@ -100,7 +95,7 @@ function RuleTable({
                 <ConfirmButton
                   label={t('common.delete')}
                   title={t('common.delete')}
-                  question={t('common.deleteConfirm', { name: `${r.direction} ${protocolText(r)} ${peerText(r)}` })}
+                  question={t('common.deleteConfirm', { name: `${r.direction} ${ruleProtocolText(r)} ${peerText(r)}` })}
                   onConfirm={() => onDelete(r)}
                 />
               )}

@@ -24,6 +24,7 @@ import type {
   SnapshotL3,
   SnapshotNic,
   SnapshotSecurity,
+  SnapshotSgRule,
   VRouterSnapshot,
 } from '../domain/compile/types';
 
@@ -99,6 +100,22 @@ async function nicsOnHosts(db: Executor, hostIds: string[]): Promise<Array<Snaps
   ];
 }
 
+/** A security-group rule row as the compiler (and the console's views) read it. */
+export function sgRuleFacts(r: typeof securityGroupRules.$inferSelect): SnapshotSgRule {
+  return {
+    id: r.id,
+    direction: r.direction,
+    protocol: r.protocol,
+    portStart: r.portStart,
+    portEnd: r.portEnd,
+    icmpType: r.icmpType,
+    icmpCode: r.icmpCode,
+    cidr: r.cidr,
+    remoteGroupId: r.remoteGroupId,
+    isDefault: r.isDefault,
+  };
+}
+
 /** The groups of these VM NICs, their rules, and the members of the groups the rules name (R-SG-3). */
 async function loadSecurity(db: Executor, nicIds: string[]): Promise<SnapshotSecurity> {
   const links = nicIds.length ? await db.select().from(securityGroupNics).where(inArray(securityGroupNics.nicId, nicIds)) : [];
@@ -129,20 +146,7 @@ async function loadSecurity(db: Executor, nicIds: string[]): Promise<SnapshotSec
     memberships,
     groups: groupRows.map((g) => ({
       ...g,
-      rules: rules
-        .filter((r) => r.groupId === g.id)
-        .map((r) => ({
-          id: r.id,
-          direction: r.direction,
-          protocol: r.protocol,
-          portStart: r.portStart,
-          portEnd: r.portEnd,
-          icmpType: r.icmpType,
-          icmpCode: r.icmpCode,
-          cidr: r.cidr,
-          remoteGroupId: r.remoteGroupId,
-          isDefault: r.isDefault,
-        })),
+      rules: rules.filter((r) => r.groupId === g.id).map(sgRuleFacts),
     })),
     members,
   };

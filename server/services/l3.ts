@@ -1,4 +1,4 @@
-import { and, eq, ne, or } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db, Executor } from '@/db/client';
 import { ipAllocations, ipRanges, l2Networks, l3Networks, vrouterOfferings, vxlanPools } from '@/db/schema';
@@ -10,7 +10,7 @@ import { checkL3Definition } from '../domain/network/l3';
 import { checkDhcpServerIp, checkRangeOverlap, parseRange, rangeFromCidr, type ParsedRange } from '../domain/network/ranges';
 import type { CreateL3, ListInput, RangeInput } from '../domain/schema';
 import { allocateIp, insertRange, ipUsage, parseIpField, rangeView, releaseIp } from './ipam';
-import { audit, getReadable, getWritable, listPage, refuseIfUsed } from './scope';
+import { audit, getReadable, getWritable, listPage, readable, refuseIfUsed } from './scope';
 
 type L3Row = typeof l3Networks.$inferSelect;
 
@@ -112,12 +112,7 @@ export const l3Service = {
       const l2 = await tx
         .select()
         .from(l2Networks)
-        .where(
-          and(
-            eq(l2Networks.id, input.l2Id),
-            actor.role === 'admin' ? undefined : or(eq(l2Networks.accountId, actor.accountId), eq(l2Networks.shared, true)),
-          ),
-        )
+        .where(and(eq(l2Networks.id, input.l2Id), readable(actor, l2Networks, l2Networks.shared)))
         .then((r) => r[0]);
       if (!l2) {
         const [pool] = await tx.select({ id: vxlanPools.id }).from(vxlanPools).where(eq(vxlanPools.id, input.l2Id));

@@ -8,6 +8,7 @@ import { intToIp, ipToInt, isIpv4, parseCidr, subnetOf } from '@/lib/ipv4';
 import type { AddSgRule, CreateSecurityGroup, ListInput, SgRuleInput, WhyBlockedInput } from '../domain/schema';
 import { checkSgRule, defaultRules, egressOpen, whyBlocked, type Decision } from '../domain/security/groups';
 import { isRefusal } from '../domain/vrouter-services/rules';
+import { sgRuleFacts } from '../desired/snapshot';
 import { bumpAgents } from './agents';
 import { audit, getReadable, getWritable, listPage } from './scope';
 
@@ -98,17 +99,8 @@ async function views(db: Executor, rows: GroupRow[]) {
 
 function ruleView(r: RuleRow, remoteNames: Map<string, string>) {
   return {
-    id: r.id,
-    direction: r.direction,
-    protocol: r.protocol,
-    portStart: r.portStart,
-    portEnd: r.portEnd,
-    icmpType: r.icmpType,
-    icmpCode: r.icmpCode,
-    cidr: r.cidr,
-    remoteGroupId: r.remoteGroupId,
+    ...sgRuleFacts(r),
     remoteGroupName: r.remoteGroupId ? (remoteNames.get(r.remoteGroupId) ?? null) : null,
-    isDefault: r.isDefault,
     description: r.description,
   };
 }

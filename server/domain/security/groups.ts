@@ -139,13 +139,15 @@ function matchesPeer(r: SgRule, peer: Peer): boolean {
   return true;
 }
 
+/** A rule's protocol and ports as people read them: `ALL`, `ICMP 8/-1`, `TCP 22`, `TCP 23–1024`. */
+export function ruleProtocolText(r: Pick<SgRule, 'protocol' | 'portStart' | 'portEnd' | 'icmpType' | 'icmpCode'>): string {
+  if (r.protocol === 'all') return 'ALL';
+  if (r.protocol === 'icmp') return `ICMP ${r.icmpType ?? -1}/${r.icmpCode ?? -1}`;
+  return `${r.protocol.toUpperCase()} ${r.portStart === r.portEnd ? r.portStart : `${r.portStart}–${r.portEnd}`}`;
+}
+
 const describeRule = (g: SgGroup, r: SgRule) => {
-  const proto =
-    r.protocol === 'all'
-      ? 'ALL'
-      : r.protocol === 'icmp'
-        ? `ICMP ${r.icmpType ?? -1}/${r.icmpCode ?? -1}`
-        : `${r.protocol.toUpperCase()} ${r.portStart}–${r.portEnd}`;
+  const proto = ruleProtocolText(r);
   const peer =
     [
       r.cidr,
