@@ -1,9 +1,7 @@
 import http from 'node:http';
 import { AgentError, AgentStatus } from './protocol/common';
-import { z } from 'zod';
-
-const StatusWithDrift = AgentStatus.extend({ appliedKernelHash: z.string(), drift: z.boolean() });
-export type AgentStatusView = z.infer<typeof StatusWithDrift>;
+import type { HostConfig } from './protocol/host';
+import type { VRouterConfig } from './protocol/vrouter';
 
 export class AgentCallError extends Error {
   constructor(
@@ -70,17 +68,17 @@ export class AgentClient {
     });
   }
 
-  async putConfig(cfg: unknown): Promise<AgentStatusView> {
-    return StatusWithDrift.parse(await this.call('PUT', '/v1/config', cfg));
+  async putConfig(cfg: HostConfig | VRouterConfig): Promise<AgentStatus> {
+    return AgentStatus.parse(await this.call('PUT', '/v1/config', cfg));
   }
   /** Sends raw text as the config body (tests of the refusal path). */
-  async putRaw(text: string): Promise<AgentStatusView> {
-    return StatusWithDrift.parse(await this.call('PUT', '/v1/config', text));
+  async putRaw(text: string): Promise<AgentStatus> {
+    return AgentStatus.parse(await this.call('PUT', '/v1/config', text));
   }
-  async status(): Promise<AgentStatusView> {
-    return StatusWithDrift.parse(await this.call('GET', '/v1/status'));
+  async status(): Promise<AgentStatus> {
+    return AgentStatus.parse(await this.call('GET', '/v1/status'));
   }
-  async resync(): Promise<AgentStatusView> {
-    return StatusWithDrift.parse(await this.call('POST', '/v1/resync'));
+  async resync(): Promise<AgentStatus> {
+    return AgentStatus.parse(await this.call('POST', '/v1/resync'));
   }
 }

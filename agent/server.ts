@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { AgentError, AgentErrorCode, AgentStatus } from './protocol/common';
+import { PROTOCOL_VERSION, type AgentError, type AgentErrorCode, type AgentStatus } from './protocol/common';
 
 export interface AgentSpec<C extends { generation: number }> {
   kind: 'host' | 'vrouter';
@@ -76,11 +76,12 @@ export class Agent<C extends { generation: number }> {
     return job;
   }
 
-  async status(): Promise<AgentStatus & { appliedKernelHash: string; drift: boolean }> {
+  async status(): Promise<AgentStatus> {
     const kernelHash = await this.spec.kernelHash(this.current);
     return {
       kind: this.spec.kind,
       id: this.spec.id,
+      protocolVersion: PROTOCOL_VERSION,
       appliedGeneration: this.current?.generation ?? 0,
       kernelHash,
       appliedKernelHash: this.appliedKernelHash,
@@ -91,10 +92,11 @@ export class Agent<C extends { generation: number }> {
   }
 
   /** The status right after an apply: the kernel hash was just taken, no need to read the kernel again. */
-  private appliedStatus(): AgentStatus & { appliedKernelHash: string; drift: boolean } {
+  private appliedStatus(): AgentStatus {
     return {
       kind: this.spec.kind,
       id: this.spec.id,
+      protocolVersion: PROTOCOL_VERSION,
       appliedGeneration: this.current?.generation ?? 0,
       kernelHash: this.appliedKernelHash,
       appliedKernelHash: this.appliedKernelHash,

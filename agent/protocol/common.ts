@@ -10,15 +10,25 @@ export const Ipv4Cidr = z.string().regex(new RegExp(`^${IPV4}/(3[0-2]|[12]?\\d)$
 export const Mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'a lower-case MAC address');
 export const Uuid = z.uuid();
 
-/** What an agent answers about itself. */
+/**
+ * The version of the configs and status this code speaks. A config carries it as `version`; an
+ * agent reports it in its status, and the reconciler refuses to push to an agent of another version.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** What an agent answers about itself (GET /v1/status, and after every PUT /v1/config or resync). */
 export const AgentStatus = z.object({
   kind: z.enum(['host', 'vrouter']),
   id: z.string(),
+  protocolVersion: z.number().int().positive(),
   /** Generation of the last config applied successfully; 0 when none yet. */
   appliedGeneration: z.number().int().nonnegative(),
   /** SHA-256 of what is really in the kernel for the parts the agent owns. */
   kernelHash: z.string(),
-  /** Hash of the desired state the agent last applied (compare with kernelHash via the agent's own view). */
+  /** The kernel hash taken right after the last apply: kernelHash differs from it when someone changed the kernel. */
+  appliedKernelHash: z.string(),
+  /** A config is applied and the kernel no longer matches it: the reconciler asks for a resync. */
+  drift: z.boolean(),
   lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).nullable(),
   startedAt: z.string(),
 });

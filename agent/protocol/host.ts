@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IfName, Ipv4, Ipv4Cidr, Mac, Uuid } from './common';
+import { IfName, Ipv4, Ipv4Cidr, Mac, PROTOCOL_VERSION, Uuid } from './common';
 
 /**
  * The full desired state of one host, version 1: a bridge per L2 that has VMs here (R-L2-3), the
@@ -87,7 +87,7 @@ export const HostSecurity = z.object({
 
 export const HostConfigV1 = z
   .object({
-    version: z.literal(1),
+    version: z.literal(PROTOCOL_VERSION),
     hostId: Uuid,
     generation: z.number().int().positive(),
     /** Names of the namespaces the agent creates for DHCP servers begin with this (the lab's prefix in the lab). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IfName, Ipv4, Ipv4Cidr, Mac, Uuid } from './common';
+import { IfName, Ipv4, Ipv4Cidr, Mac, PROTOCOL_VERSION, Uuid } from './common';
 
 const Port = z.number().int().min(1).max(65535);
 
@@ -21,7 +21,7 @@ export const VRouterNic = z.object({
 
 export const VRouterConfigV1 = z
   .object({
-    version: z.literal(1),
+    version: z.literal(PROTOCOL_VERSION),
     routerId: Uuid,
     generation: z.number().int().positive(),
     nics: z.array(VRouterNic).min(1),

@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { agents } from '@/db/schema';
 import { HostConfigV1 } from '@/agent/protocol/host';
 import { VRouterConfigV1 } from '@/agent/protocol/vrouter';
-import type { AgentStatusView } from '@/agent/client';
+import type { AgentStatus } from '@/agent/protocol/common';
 import { openHarness } from '../testing/harness';
 import { buildBasicDataCenter } from '../testing/basic-datacenter';
 import { Reconciler, type AgentLike } from './reconciler';
@@ -32,9 +32,10 @@ afterAll(async () => h?.close());
 function recordingTransport(spans: Array<{ agent: string; owner: string; start: number; end: number }>, owner: string) {
   const applied = new Map<string, number>();
   return (row: typeof agents.$inferSelect): AgentLike => {
-    const status = (): AgentStatusView => ({
+    const status = (): AgentStatus => ({
       kind: row.kind,
       id: row.id,
+      protocolVersion: 1,
       appliedGeneration: applied.get(row.id) ?? 0,
       kernelHash: 'k',
       appliedKernelHash: 'k',
@@ -98,6 +99,28 @@ describe('reconciler', () => {
       }
     }
     expect(spans.length).toBeGreaterThanOrEqual(rows.length * 5);
+  });
+
+  it('pushes nothing to an agent that speaks another protocol version, and says so', async () => {
+    await h.db.update(agents).set({ nextAttemptAt: sql`now()`, failures: 0, endpoint: 'unix:/nowhere', appliedGeneration: 0 });
+    // An agent of a later release: it applies what it is sent, but the answer names version 2.
+    const status = async (): Promise<AgentStatus> => ({
+      kind: 'host',
+      id: dc.host.id,
+      protocolVersion: 2,
+      appliedGeneration: 0,
+      kernelHash: 'k',
+      appliedKernelHash: 'k',
+      drift: false,
+      lastError: null,
+      startedAt: new Date().toISOString(),
+    });
+    const future: AgentLike = { putConfig: status, status, resync: status };
+    const r = new Reconciler(h.db, { clientFor: (row) => (row.id === dc.host.id ? future : null) });
+    await r.tick();
+    const [host] = await h.db.select().from(agents).where(eq(agents.id, dc.host.id));
+    expect(host!.lastError).toMatch(/protocol version 2, this console 1/);
+    expect(host!.appliedGeneration).toBe(0);
   });
 
   it('compiles the S-BASIC host and vRouter configs the agents accept', async () => {

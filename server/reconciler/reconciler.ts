@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { agents } from '@/db/schema';
-import { AgentCallError, AgentClient, type AgentStatusView } from '@/agent/client';
+import { AgentCallError, AgentClient } from '@/agent/client';
+import { PROTOCOL_VERSION, type AgentStatus } from '@/agent/protocol/common';
 import type { HostConfig } from '@/agent/protocol/host';
 import type { VRouterConfig } from '@/agent/protocol/vrouter';
 import { logger } from '@/lib/logger';
@@ -29,14 +30,24 @@ export interface ReconcilerOptions {
 }
 
 export interface AgentLike {
-  putConfig(cfg: unknown): Promise<AgentStatusView>;
-  status(): Promise<AgentStatusView>;
-  resync(): Promise<AgentStatusView>;
+  putConfig(cfg: HostConfig | VRouterConfig): Promise<AgentStatus>;
+  status(): Promise<AgentStatus>;
+  resync(): Promise<AgentStatus>;
 }
 
 export function defaultClientFor(agent: AgentRow): AgentLike | null {
   if (!agent.endpoint) return null;
   return AgentClient.fromEndpoint(agent.endpoint, agent.token);
+}
+
+/** An agent of another protocol version would misread our configs: say so rather than push. */
+function speaksOurProtocol(status: AgentStatus): AgentStatus {
+  if (status.protocolVersion !== PROTOCOL_VERSION) {
+    throw new Error(
+      `the agent speaks protocol version ${status.protocolVersion}, this console ${PROTOCOL_VERSION}: upgrade the agent to this console's`,
+    );
+  }
+  return status;
 }
 
 /**
@@ -114,11 +125,11 @@ export class Reconciler {
     const client = this.o.clientFor(agent);
     try {
       if (!client) throw new Error('the agent has no reachable endpoint yet');
-      let status: AgentStatusView;
+      let status: AgentStatus;
       if (agent.appliedGeneration < agent.desiredGeneration) {
-        status = await client.putConfig(await this.compile(agent));
+        status = speaksOurProtocol(await client.putConfig(await this.compile(agent)));
       } else {
-        status = await client.status();
+        status = speaksOurProtocol(await client.status());
         if (status.appliedGeneration < agent.desiredGeneration) {
           // The agent lost its state (reinstalled, wiped): full sync.
           status = await client.putConfig(await this.compile(agent));
