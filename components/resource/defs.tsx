@@ -18,12 +18,16 @@ import {
 } from '@/server/domain/schema';
 import { Badge } from '../ui/primitives';
 import { RefName } from './RefName';
-import type { ColumnDef, FieldDef, FormValues, ResourceDef } from './types';
+import type { ReactNode } from 'react';
+import type { ColumnDef, CreateInput, FieldDef, FormValues, ResourceDef, RouterKey, TypedResourceDef } from './types';
 
 const str = (v: FormValues, k: string) => String(v[k] ?? '').trim();
 const num = (v: FormValues, k: string) => (str(v, k) === '' ? NaN : Number(str(v, k)));
 const optStr = (v: FormValues, k: string) => str(v, k) || null;
 const optNum = (v: FormValues, k: string) => (str(v, k) === '' ? null : Number(str(v, k)));
+/** A select's value: one of its options (the first, the select's initial value, when unset). */
+const pick = <const T extends string>(v: FormValues, k: string, options: readonly [T, ...T[]]): T =>
+  options.find((o) => o === str(v, k)) ?? options[0];
 const csv = (v: FormValues, k: string) => (Array.isArray(v[k]) ? (v[k] as string[]) : []);
 const arr = csv;
 
@@ -35,29 +39,38 @@ export const SG_PROTOCOL_OPTIONS: NonNullable<FieldDef['options']> = [
   { value: 'icmp', text: 'ICMP' },
 ];
 
-const nameCol: ColumnDef = { key: 'name', label: 'field.name', sortable: true };
-const createdCol: ColumnDef = {
+/**
+ * A column several routers' lists share. It names the fields it reads (`R`), so it fits exactly the
+ * routers whose rows have them: TypeScript checks it against each list it is put in.
+ */
+const col = <Key extends string, R = { [P in Key]?: unknown }>(c: {
+  key: Key;
+  label: ColumnDef['label'];
+  sortable?: boolean;
+  render?: (row: R) => ReactNode;
+}) => c;
+
+const nameCol = col({ key: 'name', label: 'field.name', sortable: true });
+const createdCol = col({
   key: 'createdAt',
   label: 'field.createdAt',
   sortable: true,
-  render: (r) => new Date(String(r.createdAt)).toLocaleString(),
-};
-const ref = (key: string, label: ColumnDef['label'], router: Parameters<typeof RefName>[0]['router']): ColumnDef => ({
-  key,
-  label,
-  render: (r) => (r[key] ? <RefName router={router} id={String(r[key])} /> : '—'),
+  render: (r: { createdAt: string | Date }) => new Date(r.createdAt).toLocaleString(),
 });
+const ref = <Key extends string>(key: Key, label: ColumnDef['label'], router: Parameters<typeof RefName>[0]['router']) =>
+  col({
+    key,
+    label,
+    render: (r: { [P in Key]?: string | null }) => (r[key] ? <RefName router={router} id={String(r[key])} /> : '—'),
+  });
 /** An agent's sync status: applied generation, in sync or not, last error. */
-const syncCol: ColumnDef = {
+const syncCol = col({
   key: 'sync',
   label: 'field.sync',
-  render: (r) => {
-    const s = r.sync as {
-      inSync: boolean;
-      appliedGeneration: number;
-      desiredGeneration: number;
-      lastError: string | null;
-    } | null;
+  render: (r: {
+    sync: { inSync: boolean; appliedGeneration: number; desiredGeneration: number; lastError: string | null } | null;
+  }) => {
+    const s = r.sync;
     if (!s) return '—';
     return s.inSync ? (
       <Badge tone="green">✓ {s.appliedGeneration}</Badge>
@@ -69,12 +82,12 @@ const syncCol: ColumnDef = {
       </span>
     );
   },
-};
-const sharedCol: ColumnDef = {
+});
+const sharedCol = col({
   key: 'shared',
   label: 'field.shared',
-  render: (r) => (r.shared ? <Badge tone="sky">✓</Badge> : ''),
-};
+  render: (r: { shared: boolean }) => (r.shared ? <Badge tone="sky">✓</Badge> : ''),
+});
 
 const nameFields: FieldDef[] = [
   { name: 'name', label: 'field.name', kind: 'text' },
@@ -113,7 +126,7 @@ export function rangeInput(v: FormValues) {
 }
 export { rangeFields };
 
-function l3Def(slug: string, title: ResourceDef['title'], category: 'public' | 'system' | 'private'): ResourceDef {
+function l3Def(slug: string, title: ResourceDef['title'], category: 'public' | 'system' | 'private'): TypedResourceDef<'l3'> {
   const fields: FieldDef[] = [...nameFields, { name: 'l2Id', label: 'field.l2', kind: 'ref', ref: { router: 'l2' } }];
   if (category !== 'system') fields.push({ name: 'disableDhcp', label: 'field.disableDhcp', kind: 'checkbox', initial: false });
   if (category === 'private') {
@@ -147,7 +160,7 @@ function l3Def(slug: string, title: ResourceDef['title'], category: 'public' | '
       showIf: (v) => !v.disableDhcp,
     });
   fields.push({ name: 'dnsServers', label: 'field.dnsServers', kind: 'csv', optional: true, hint: 'field.dnsHint' });
-  return {
+  return define({
     slug,
     router: 'l3',
     title,
@@ -157,9 +170,9 @@ function l3Def(slug: string, title: ResourceDef['title'], category: 'public' | '
     columns: [
       nameCol,
       ref('l2Id', 'field.l2', 'l2'),
-      ...(category === 'private' ? [{ key: 'type', label: 'field.networkType' as const }] : []),
-      { key: 'dhcpServerIp', label: 'field.dhcpServerIp' },
-      { key: 'dnsServers', label: 'field.dnsServers', render: (r) => (r.dnsServers as string[]).join(', ') },
+      ...(category === 'private' ? [col({ key: 'type', label: 'field.networkType' })] : []),
+      col({ key: 'dhcpServerIp', label: 'field.dhcpServerIp' }),
+      col({ key: 'dnsServers', label: 'field.dnsServers', render: (r: { dnsServers: string[] }) => r.dnsServers.join(', ') }),
       ...(category === 'public' ? [sharedCol] : []),
       createdCol,
     ],
@@ -170,7 +183,7 @@ function l3Def(slug: string, title: ResourceDef['title'], category: 'public' | '
         ...naming(v),
         l2Id: str(v, 'l2Id'),
         category,
-        type: category === 'private' ? str(v, 'type') : null,
+        type: category === 'private' ? pick(v, 'type', ['vrouter', 'flat']) : null,
         dhcpEnabled: category === 'system' ? false : !v.disableDhcp,
         dhcpServerIp: category === 'system' || v.disableDhcp ? null : optStr(v, 'dhcpServerIp'),
         vrouterOfferingId: category === 'private' && v.type === 'vrouter' ? optStr(v, 'vrouterOfferingId') : null,
@@ -178,7 +191,7 @@ function l3Def(slug: string, title: ResourceDef['title'], category: 'public' | '
         range: rangeInput(v),
       }),
     },
-  };
+  });
 }
 
 const memoryFields: FieldDef[] = [
@@ -196,29 +209,60 @@ const memoryFields: FieldDef[] = [
     initial: 'G',
   },
 ];
-const memoryCols: ColumnDef[] = [
-  { key: 'cpu', label: 'field.cpu', sortable: true },
-  {
+const memoryCols = [
+  col({ key: 'cpu', label: 'field.cpu', sortable: true }),
+  col({
     key: 'memoryMb',
     label: 'field.memory',
     sortable: true,
-    render: (r) => {
-      const mb = Number(r.memoryMb);
-      return mb >= 1024 ? `${mb / 1024} G` : `${mb} M`;
-    },
-  },
+    render: (r: { memoryMb: number }) => (r.memoryMb >= 1024 ? `${r.memoryMb / 1024} G` : `${r.memoryMb} M`),
+  }),
 ];
 
-export const resources: ResourceDef[] = [
-  {
+/** Backup and primary storages share their page; each is checked against its own router. */
+const storage = (kind: 'backup' | 'primary') => ({
+  slug: `${kind}-storages`,
+  title: kind === 'backup' ? ('page.backupStorages' as const) : ('page.primaryStorages' as const),
+  adminWrites: true,
+  columns: [
+    nameCol,
+    ref('zoneId', 'field.zone', 'zone'),
+    col({ key: 'type', label: 'field.type' }),
+    col({ key: 'url', label: 'field.url' }),
+    createdCol,
+  ],
+  create: {
+    fields: [
+      ...nameFields,
+      { name: 'zoneId', label: 'field.zone', kind: 'ref', ref: { router: 'zone' } },
+      { name: 'url', label: 'field.url', kind: 'text' },
+    ] satisfies FieldDef[],
+    schema: CreateStorage,
+    toInput: (v: FormValues) => ({ ...naming(v), zoneId: str(v, 'zoneId'), url: str(v, 'url') }),
+  },
+});
+
+/** Keys of `I` that `T` does not have, each forbidden (a form may not send a field its procedure does not take). */
+type NoExtraKeys<I, T> = { [P in Exclude<keyof I, keyof T>]: never };
+
+/**
+ * Each page's definition, checked against its router: columns against its list rows, the form's
+ * input against its create schema — a missing field, and one the schema does not have, fail `tsc`.
+ */
+export const define = <K extends RouterKey, I extends CreateInput<K>>(
+  def: TypedResourceDef<K> & { create?: { toInput(v: FormValues): I & NoExtraKeys<I, CreateInput<K>> } },
+): TypedResourceDef<K> => def;
+
+const typedResources: ResourceDef[] = [
+  define({
     slug: 'zones',
     router: 'zone',
     title: 'page.zones',
     adminWrites: true,
     columns: [nameCol, { key: 'description', label: 'field.description' }, createdCol],
     create: { fields: nameFields, schema: CreateZone, toInput: naming },
-  },
-  {
+  }),
+  define({
     slug: 'clusters',
     router: 'cluster',
     title: 'page.clusters',
@@ -229,8 +273,8 @@ export const resources: ResourceDef[] = [
       schema: CreateCluster,
       toInput: (v) => ({ ...naming(v), zoneId: str(v, 'zoneId') }),
     },
-  },
-  {
+  }),
+  define({
     slug: 'hosts',
     router: 'host',
     title: 'page.hosts',
@@ -261,66 +305,48 @@ export const resources: ResourceDef[] = [
         vtepIp: optStr(v, 'vtepIp'),
       }),
     },
-  },
-  ...(['backup', 'primary'] as const).map((kind): ResourceDef => ({
-    slug: `${kind}-storages`,
-    router: kind === 'backup' ? 'backupStorage' : 'primaryStorage',
-    title: kind === 'backup' ? 'page.backupStorages' : 'page.primaryStorages',
-    adminWrites: true,
-    columns: [
-      nameCol,
-      ref('zoneId', 'field.zone', 'zone'),
-      { key: 'type', label: 'field.type' },
-      { key: 'url', label: 'field.url' },
-      createdCol,
-    ],
-    create: {
-      fields: [
-        ...nameFields,
-        { name: 'zoneId', label: 'field.zone', kind: 'ref', ref: { router: 'zone' } },
-        { name: 'url', label: 'field.url', kind: 'text' },
+  }),
+  define({ ...storage('backup'), router: 'backupStorage' }),
+  define({ ...storage('primary'), router: 'primaryStorage' }),
+  ...(['vm', 'vrouter'] as const).map((kind) =>
+    define({
+      slug: kind === 'vm' ? 'images' : 'vrouter-images',
+      router: 'image',
+      title: kind === 'vm' ? 'page.images' : 'page.vrouterImages',
+      filter: { kind },
+      adminWrites: true,
+      columns: [
+        nameCol,
+        ref('backupStorageId', 'field.backupStorage', 'backupStorage'),
+        { key: 'url', label: 'field.url' },
+        { key: 'format', label: 'field.format' },
+        sharedCol,
+        createdCol,
       ],
-      schema: CreateStorage,
-      toInput: (v) => ({ ...naming(v), zoneId: str(v, 'zoneId'), url: str(v, 'url') }),
-    },
-  })),
-  ...(['vm', 'vrouter'] as const).map((kind): ResourceDef => ({
-    slug: kind === 'vm' ? 'images' : 'vrouter-images',
-    router: 'image',
-    title: kind === 'vm' ? 'page.images' : 'page.vrouterImages',
-    filter: { kind },
-    adminWrites: true,
-    columns: [
-      nameCol,
-      ref('backupStorageId', 'field.backupStorage', 'backupStorage'),
-      { key: 'url', label: 'field.url' },
-      { key: 'format', label: 'field.format' },
-      sharedCol,
-      createdCol,
-    ],
-    create: {
-      fields: [
-        ...nameFields,
-        { name: 'backupStorageId', label: 'field.backupStorage', kind: 'ref', ref: { router: 'backupStorage' } },
-        {
-          name: 'url',
-          label: 'field.url',
-          kind: 'text',
-          placeholder: kind === 'vrouter' ? 'http://…/zstack-vrouter-3.10.0.qcow2' : undefined,
-        },
-        { name: 'shared', label: 'common.share', kind: 'checkbox', initial: false },
-      ],
-      schema: CreateImage,
-      toInput: (v) => ({
-        ...naming(v),
-        kind,
-        backupStorageId: str(v, 'backupStorageId'),
-        url: str(v, 'url'),
-        shared: Boolean(v.shared),
-      }),
-    },
-  })),
-  {
+      create: {
+        fields: [
+          ...nameFields,
+          { name: 'backupStorageId', label: 'field.backupStorage', kind: 'ref', ref: { router: 'backupStorage' } },
+          {
+            name: 'url',
+            label: 'field.url',
+            kind: 'text',
+            placeholder: kind === 'vrouter' ? 'http://…/zstack-vrouter-3.10.0.qcow2' : undefined,
+          },
+          { name: 'shared', label: 'common.share', kind: 'checkbox', initial: false },
+        ],
+        schema: CreateImage,
+        toInput: (v) => ({
+          ...naming(v),
+          kind,
+          backupStorageId: str(v, 'backupStorageId'),
+          url: str(v, 'url'),
+          shared: Boolean(v.shared),
+        }),
+      },
+    }),
+  ),
+  define({
     slug: 'instance-offerings',
     router: 'instanceOffering',
     title: 'page.instanceOfferings',
@@ -333,12 +359,12 @@ export const resources: ResourceDef[] = [
         ...naming(v),
         cpu: num(v, 'cpu'),
         memory: num(v, 'memory'),
-        memoryUnit: str(v, 'memoryUnit'),
+        memoryUnit: pick(v, 'memoryUnit', ['G', 'M', 'T']),
         shared: Boolean(v.shared),
       }),
     },
-  },
-  {
+  }),
+  define({
     slug: 'vrouter-offerings',
     router: 'vrouterOffering',
     title: 'page.vrouterOfferings',
@@ -372,15 +398,15 @@ export const resources: ResourceDef[] = [
         zoneId: str(v, 'zoneId'),
         cpu: num(v, 'cpu'),
         memory: num(v, 'memory'),
-        memoryUnit: str(v, 'memoryUnit'),
+        memoryUnit: pick(v, 'memoryUnit', ['G', 'M', 'T']),
         imageId: str(v, 'imageId'),
         managementL3Id: str(v, 'managementL3Id'),
         publicL3Id: str(v, 'publicL3Id'),
         shared: Boolean(v.shared),
       }),
     },
-  },
-  {
+  }),
+  define({
     slug: 'l2-networks',
     router: 'l2',
     title: 'page.l2Networks',
@@ -418,15 +444,15 @@ export const resources: ResourceDef[] = [
       toInput: (v) => ({
         ...naming(v),
         zoneId: str(v, 'zoneId'),
-        type: str(v, 'type'),
+        type: pick(v, 'type', ['novlan', 'vlan']),
         vlanId: v.type === 'vlan' ? optNum(v, 'vlanId') : null,
         physicalNic: str(v, 'physicalNic'),
         sriov: Boolean(v.sriov),
         clusterIds: arr(v, 'clusterIds'),
       }),
     },
-  },
-  {
+  }),
+  define({
     slug: 'vxlan-pools',
     router: 'vxlanPool',
     title: 'page.vxlanPools',
@@ -457,26 +483,26 @@ export const resources: ResourceDef[] = [
         shared: Boolean(v.shared),
       }),
     },
-  },
+  }),
   l3Def('public-networks', 'page.publicNetworks', 'public'),
   l3Def('system-networks', 'page.systemNetworks', 'system'),
   l3Def('private-networks', 'page.privateNetworks', 'private'),
 ];
 
-const nicsCol: ColumnDef = {
+const nicsCol = col({
   key: 'nics',
   label: 'field.ips',
-  render: (r) => (r.nics as Array<{ ip: string; role: string }>).map((n) => n.ip).join(', '),
-};
-const stateCol: ColumnDef = {
+  render: (r: { nics: Array<{ ip: string }> }) => r.nics.map((n) => n.ip).join(', '),
+});
+const stateCol = col({
   key: 'state',
   label: 'field.state',
   sortable: true,
-  render: (r) => <Badge tone={r.state === 'running' ? 'green' : 'slate'}>{String(r.state)}</Badge>,
-};
+  render: (r: { state: string }) => <Badge tone={r.state === 'running' ? 'green' : 'slate'}>{r.state}</Badge>,
+});
 
-resources.push(
-  {
+typedResources.push(
+  define({
     slug: 'vms',
     router: 'vm',
     title: 'page.vms',
@@ -505,8 +531,8 @@ resources.push(
         };
       },
     },
-  },
-  {
+  }),
+  define({
     slug: 'vrouters',
     router: 'vrouter',
     title: 'page.vrouters',
@@ -514,7 +540,7 @@ resources.push(
     readOnly: true,
     detail: 'vrouter',
     columns: [nameCol, stateCol, nicsCol, ref('hostId', 'field.host', 'host'), syncCol],
-  },
+  }),
 );
 
 // ── vRouter services (R-EIP-1..3, R-PF-1/2, R-RT-1) ──────────────────────────
@@ -555,15 +581,16 @@ const vipChoiceFields = (existingFilter?: Record<string, unknown>): FieldDef[] =
 ];
 const vipChoice = (v: FormValues) =>
   v.vipMode === 'existing' ? { vipId: optStr(v, 'vipId') } : { l3Id: optStr(v, 'l3Id'), ip: optStr(v, 'ip') };
-const boundCol: ColumnDef = {
+const boundCol = col({
   key: 'vmName',
   label: 'field.boundTo',
-  render: (r) => (r.vmId ? `${String(r.vmName)} (${String(r.nicIp)})` : <Badge tone="slate">—</Badge>),
-};
-const vipIpCol: ColumnDef = { key: 'vip', label: 'field.vip' };
+  render: (r: { vmId: string | null; vmName: string | null; nicIp: string | null }) =>
+    r.vmId ? `${r.vmName} (${r.nicIp})` : <Badge tone="slate">—</Badge>,
+});
+const vipIpCol = col({ key: 'vip', label: 'field.vip' });
 
-resources.push(
-  {
+typedResources.push(
+  define({
     slug: 'vips',
     router: 'vip',
     title: 'page.vips',
@@ -590,8 +617,8 @@ resources.push(
       schema: CreateVip,
       toInput: (v) => ({ ...naming(v), l3Id: str(v, 'l3Id'), ip: optStr(v, 'ip') }),
     },
-  },
-  {
+  }),
+  define({
     slug: 'eips',
     router: 'eip',
     title: 'page.eips',
@@ -604,8 +631,8 @@ resources.push(
       preview: true,
       toInput: (v) => ({ ...naming(v), ...vipChoice(v), nicId: optStr(v, 'nicId') }),
     },
-  },
-  {
+  }),
+  define({
     slug: 'port-forwards',
     router: 'portForward',
     title: 'page.portForwards',
@@ -667,8 +694,8 @@ resources.push(
       toInput: (v) => ({
         ...naming(v),
         ...vipChoice(v),
-        protocol: str(v, 'protocol'),
-        mode: str(v, 'mode'),
+        protocol: pick(v, 'protocol', ['tcp', 'udp']),
+        mode: pick(v, 'mode', ['single', 'range']),
         vipPortStart: num(v, 'vipPortStart'),
         vipPortEnd: v.mode === 'range' ? optNum(v, 'vipPortEnd') : null,
         vmPortStart: optNum(v, 'vmPortStart'),
@@ -677,8 +704,8 @@ resources.push(
         nicId: optStr(v, 'nicId'),
       }),
     },
-  },
-  {
+  }),
+  define({
     slug: 'route-tables',
     router: 'routeTable',
     title: 'page.routeTables',
@@ -705,8 +732,8 @@ resources.push(
       schema: CreateRouteTable,
       toInput: (v) => ({ ...naming(v), vrouterIds: arr(v, 'vrouterIds') }),
     },
-  },
-  {
+  }),
+  define({
     slug: 'security-groups',
     router: 'securityGroup',
     title: 'page.securityGroups',
@@ -770,8 +797,8 @@ resources.push(
         const rules = v.ruleDirection
           ? [
               {
-                direction: v.ruleDirection,
-                protocol: v.ruleProtocol,
+                direction: pick(v, 'ruleDirection', ['ingress', 'egress']),
+                protocol: pick(v, 'ruleProtocol', ['all', 'tcp', 'udp', 'icmp']),
                 portStart: ported ? optNum(v, 'rulePortStart') : null,
                 portEnd: ported ? optNum(v, 'rulePortEnd') : null,
               },
@@ -780,7 +807,9 @@ resources.push(
         return { ...naming(v), l3Ids: arr(v, 'l3Ids'), rules, nicIds: arr(v, 'nicIds') };
       },
     },
-  },
+  }),
 );
 
+/** Every typed definition is a ResourceDef (checked here, per router) for the generic pages. */
+export const resources: ResourceDef[] = typedResources;
 export const resourceBySlug = (slug: string) => resources.find((r) => r.slug === slug);

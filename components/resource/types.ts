@@ -1,5 +1,7 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { ReactNode } from 'react';
 import type { z } from 'zod';
+import type { AppRouter } from '@/server/trpc/router';
 import type { MessageKey } from '../i18n/messages';
 
 /** Keys of the tRPC routers that the generic resource pages drive. */
@@ -46,9 +48,23 @@ export interface ColumnDef {
   key: string;
   label: MessageKey;
   sortable?: boolean;
-  render?: (row: Row) => ReactNode;
+  render?(row: Row): ReactNode;
 }
 
+type Inputs = inferRouterInputs<AppRouter>;
+type Outputs = inferRouterOutputs<AppRouter>;
+/** What a router's `create` procedure takes (its zod schema's input). */
+export type CreateInput<K extends RouterKey> = Inputs[K] extends { create: infer I } ? I : never;
+/** One row of a router's `list` output. */
+export type ListItem<K extends RouterKey> = Outputs[K] extends { list: { items: Array<infer R> } } ? R : never;
+
+/** A column of router K's list: its key is a field of that router's rows, `render` gets such a row. */
+export interface TypedColumnDef<K extends RouterKey> extends Omit<ColumnDef, 'key' | 'render'> {
+  key: keyof ListItem<K> & string;
+  render?(row: ListItem<K>): ReactNode;
+}
+
+/** A resource page as the generic list, form and detail components read it. */
 export interface ResourceDef {
   /** URL segment under the console, e.g. "zones". */
   slug: string;
@@ -72,3 +88,23 @@ export interface ResourceDef {
   /** No create, update or delete from the console (e.g. vRouters, made by the system). */
   readOnly?: boolean;
 }
+
+/**
+ * A resource page as written in `defs.tsx`: typed by its router, so a field renamed in the
+ * procedure's create schema or list output is a compile error in its form or column. The generic
+ * pages read it as a `ResourceDef` (every typed definition is one).
+ */
+export interface TypedResourceDef<K extends RouterKey> extends Omit<ResourceDef, 'router' | 'columns' | 'create'> {
+  router: K;
+  columns: Array<TypedColumnDef<K>>;
+  create?: {
+    fields: FieldDef[];
+    /** The procedure's own schema (its input type must be the router's). */
+    schema: z.ZodType<unknown, CreateInput<K>>;
+    toInput(v: FormValues): CreateInput<K>;
+    preview?: boolean;
+  };
+}
+
+/** Any router's typed definition: the `router` key picks which, so each literal is checked against its own router. */
+export type AnyTypedResourceDef = { [K in RouterKey]: TypedResourceDef<K> }[RouterKey];
