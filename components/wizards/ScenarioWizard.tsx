@@ -9,24 +9,29 @@ import { StepList, VerifyTable, type StepView, type VerifyRowView } from './fram
 
 export type Client = ReturnType<typeof useTRPCClient>;
 export type CheckResult = { ok: boolean; summary: string; ms: number };
+/**
+ * What a wizard shows: data as it is (names, addresses), or a message of the catalogue with its
+ * parameters (which may be messages too), translated when shown.
+ */
+export type Text = string | { key: MessageKey; params?: Record<string, string | number | Text> };
 
 /** What a scenario's build and verification get: the API client, the plan, and the step/row reporters. */
 export interface ScenarioContext<P extends Record<string, string>> {
   client: Client;
   plan: P;
   /** One build step, shown live with its outcome. */
-  step<T>(label: string, fn: () => Promise<T>): Promise<T>;
+  step<T>(label: Text, fn: () => Promise<T>): Promise<T>;
   /** One verification row: a real check, compared with the expectation of SPEC §5. */
-  verify(row: { from: string; to: string; check: string; expected: boolean }, run: () => Promise<CheckResult>): Promise<boolean>;
+  verify(row: { from: Text; to: Text; check: string; expected: boolean }, run: () => Promise<CheckResult>): Promise<boolean>;
   /** An action between checks (unbind, bind, add route entries…), shown as a row without a check. */
-  act(label: string, fn: () => Promise<unknown>): Promise<void>;
+  act(label: Text, fn: () => Promise<unknown>): Promise<void>;
 }
 
 export interface Scenario<P extends Record<string, string>> {
   title: MessageKey;
   intro: MessageKey;
   plan: P;
-  labels: Record<keyof P, string>;
+  labels: Record<keyof P, MessageKey>;
   build(ctx: ScenarioContext<P>): Promise<unknown>;
   verify(ctx: ScenarioContext<P>, built: unknown): Promise<void>;
 }
@@ -51,7 +56,15 @@ export function ScenarioWizard<P extends Record<string, string>>({ scenario }: {
     setPhase('build');
     const log: StepView[] = [];
     const view: VerifyRowView[] = [];
-    const step = async <T,>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const say = (x: Text): string =>
+      typeof x === 'string'
+        ? x
+        : t(
+            x.key,
+            x.params && Object.fromEntries(Object.entries(x.params).map(([k, v]) => [k, typeof v === 'number' ? v : say(v)])),
+          );
+    const step = async <T,>(text: Text, fn: () => Promise<T>): Promise<T> => {
+      const label = say(text);
       log.push({ label, state: 'running' });
       setSteps([...log]);
       try {
@@ -67,7 +80,7 @@ export function ScenarioWizard<P extends Record<string, string>>({ scenario }: {
     };
     let allPass = true;
     const verify: ScenarioContext<P>['verify'] = async (row, fn) => {
-      const i = view.push({ ...row }) - 1;
+      const i = view.push({ ...row, from: say(row.from), to: say(row.to) }) - 1;
       setRows([...view]);
       const out = await fn().catch((err: unknown) => ({ ok: false, summary: describeError(err).message, ms: 0 }));
       view[i] = { ...view[i]!, observed: out.ok, summary: out.summary, ms: out.ms };
@@ -76,10 +89,10 @@ export function ScenarioWizard<P extends Record<string, string>>({ scenario }: {
       return out.ok;
     };
     const act: ScenarioContext<P>['act'] = async (label, fn) => {
-      const i = view.push({ from: '—', to: label, check: 'action', expected: true }) - 1;
+      const i = view.push({ from: '—', to: say(label), check: 'action', expected: true }) - 1;
       setRows([...view]);
       await fn();
-      view[i] = { ...view[i]!, observed: true, summary: 'done' };
+      view[i] = { ...view[i]!, observed: true, summary: t('wizard.act.done') };
       setRows([...view]);
     };
     const ctx: ScenarioContext<P> = { client, plan, step, verify, act };
@@ -105,7 +118,7 @@ export function ScenarioWizard<P extends Record<string, string>>({ scenario }: {
         <h2 className="mb-3 font-semibold">1. {t('wizard.plan')}</h2>
         <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
           {(Object.keys(scenario.plan) as Array<keyof P & string>).map((k) => (
-            <FieldRow key={k} id={`plan-${k}`} label={scenario.labels[k]}>
+            <FieldRow key={k} id={`plan-${k}`} label={t(scenario.labels[k])}>
               <TextInput
                 id={`plan-${k}`}
                 value={plan[k]}

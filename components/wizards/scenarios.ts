@@ -1,6 +1,7 @@
 'use client';
 import { addressToReach, LAB_DNS, MGMT_29, PUBLIC_12, S_3TIER, S_EIP, S_PF, S_SG, S_TENANT } from '@/lib/seed-plans';
-import type { Client, Scenario, ScenarioContext } from './ScenarioWizard';
+import type { MessageKey } from '../i18n/messages';
+import type { Client, Scenario, ScenarioContext, Text } from './ScenarioWizard';
 
 /**
  * The scenarios of SPEC §5 as wizards, prefilled with the seed's tables. Each builds in its own
@@ -8,6 +9,8 @@ import type { Client, Scenario, ScenarioContext } from './ScenarioWizard';
  * before when run again.
  */
 const INTERNET_WEB = '198.51.100.10';
+/** The lab internet's client as a row's origin. */
+const INTERNET: Text = { key: 'wizard.row.internet' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Named = { id: string; name: string };
@@ -25,28 +28,28 @@ const BASE_PLAN = {
   dns: LAB_DNS,
 };
 type BasePlan = typeof BASE_PLAN;
-const BASE_LABELS: Record<keyof BasePlan, string> = {
-  hostIp: 'Host management IP',
-  publicStart: 'Public start IP (table 5/10)',
-  publicEnd: 'Public end IP',
-  publicMask: 'Public netmask',
-  publicGateway: 'Public gateway',
-  publicDhcp: 'Public DHCP server IP (optional)',
-  dns: 'DNS (lab internet)',
+const BASE_LABELS: Record<keyof BasePlan, MessageKey> = {
+  hostIp: 'wizard.f.hostIp',
+  publicStart: 'wizard.f.publicStart',
+  publicEnd: 'wizard.f.publicEnd',
+  publicMask: 'wizard.f.publicMask',
+  publicGateway: 'wizard.f.publicGateway',
+  publicDhcp: 'wizard.f.publicDhcp',
+  dns: 'wizard.f.dns',
 };
 
 async function buildBase(prefix: string, { client, plan, step }: ScenarioContext<BasePlan>) {
-  const zone = await step('Zone', () =>
+  const zone = await step({ key: 'wizard.step.zone' }, () =>
     findOr(client.zone.list.query({ search: `${prefix}-zone` }), `${prefix}-zone`, () =>
       client.zone.create.mutate({ name: `${prefix}-zone` }),
     ),
   );
-  const cluster = await step('Cluster', () =>
+  const cluster = await step({ key: 'wizard.step.cluster' }, () =>
     findOr(client.cluster.list.query({ search: `${prefix}-cluster` }), `${prefix}-cluster`, () =>
       client.cluster.create.mutate({ name: `${prefix}-cluster`, zoneId: zone.id }),
     ),
   );
-  await step('Host', async () => {
+  await step({ key: 'wizard.step.host' }, async () => {
     const hosts = await client.host.list.query({ search: plan.hostIp });
     const found = hosts.items.find((h) => h.managementIp === plan.hostIp);
     if (found && found.clusterId !== cluster.id)
@@ -63,19 +66,21 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
       })
     );
   });
-  const bs = await step('Backup storage', () =>
+  const bs = await step({ key: 'wizard.step.backupStorage' }, () =>
     findOr(client.backupStorage.list.query({ search: `${prefix}-bs` }), `${prefix}-bs`, () =>
       client.backupStorage.create.mutate({ name: `${prefix}-bs`, zoneId: zone.id, url: '/zstack_bs' }),
     ),
   );
   const l2 = (name: string, input: { type: 'novlan' | 'vlan'; physicalNic: string; vlanId?: number }) =>
-    step(`L2 network ${name}`, () =>
+    step({ key: 'wizard.step.l2', params: { name } }, () =>
       findOr(client.l2.list.query({ search: name }), name, () =>
         client.l2.create.mutate({ name, zoneId: zone.id, clusterIds: [cluster.id], ...input }),
       ),
     );
   const l3 = (name: string, input: Parameters<Client['l3']['create']['mutate']>[0]) =>
-    step(`L3 network ${name}`, () => findOr(client.l3.list.query({ search: name }), name, () => client.l3.create.mutate(input)));
+    step({ key: 'wizard.step.l3', params: { name } }, () =>
+      findOr(client.l3.list.query({ search: name }), name, () => client.l3.create.mutate(input)),
+    );
   const pubL2 = await l2(`${prefix}-L2-public`, { type: 'novlan', physicalNic: PUBLIC_12.nic });
   const pubL3 = await l3(`${prefix}-L3-public`, {
     name: `${prefix}-L3-public`,
@@ -100,7 +105,7 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
     dhcpEnabled: false,
     range: MGMT_29.range,
   });
-  const image = await step('vRouter image', () =>
+  const image = await step({ key: 'wizard.step.vrouterImage' }, () =>
     findOr(client.image.list.query({ search: `${prefix}-vrouter-image` }), `${prefix}-vrouter-image`, () =>
       client.image.create.mutate({
         name: `${prefix}-vrouter-image`,
@@ -111,7 +116,7 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
       }),
     ),
   );
-  const offering = await step('vRouter offering', () =>
+  const offering = await step({ key: 'wizard.step.vrouterOffering' }, () =>
     findOr(client.vrouterOffering.list.query({ search: `${prefix}-vrouter-offering` }), `${prefix}-vrouter-offering`, () =>
       client.vrouterOffering.create.mutate({
         name: `${prefix}-vrouter-offering`,
@@ -126,12 +131,12 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
       }),
     ),
   );
-  const inst = await step('Instance offering', () =>
+  const inst = await step({ key: 'wizard.step.instanceOffering' }, () =>
     findOr(client.instanceOffering.list.query({ search: `${prefix}-small` }), `${prefix}-small`, () =>
       client.instanceOffering.create.mutate({ name: `${prefix}-small`, cpu: 1, memory: 1, memoryUnit: 'G', shared: true }),
     ),
   );
-  const vmImage = await step('VM image', () =>
+  const vmImage = await step({ key: 'wizard.step.vmImage' }, () =>
     findOr(client.image.list.query({ search: `${prefix}-vm-image`, kind: 'vm' }), `${prefix}-vm-image`, () =>
       client.image.create.mutate({
         name: `${prefix}-vm-image`,
@@ -153,9 +158,9 @@ async function vmOn(
   base: Awaited<ReturnType<typeof buildBase>>,
   name: string,
   l3Ids: string[],
-  note = '',
+  note?: Text,
 ): Promise<Vm> {
-  return ctx.step(`${name}${note ? ` (${note})` : ''}`, async () => {
+  return ctx.step(note ? { key: 'wizard.step.vmNote', params: { name, note } } : name, async () => {
     const existing = (await ctx.client.vm.list.query({ search: name })).items.find(
       (v) => v.name === name && v.nics[0]?.l3Id === l3Ids[0],
     );
@@ -168,7 +173,7 @@ async function vmOn(
 
 /** Waits until each VM answers a ping to each of its gateways (DHCP done, agents applied). */
 async function waitForVms(ctx: ScenarioContext<BasePlan>, vms: Vm[]) {
-  await ctx.step('Waiting for the VMs to get their addresses', async () => {
+  await ctx.step({ key: 'wizard.step.waitVms' }, async () => {
     for (const v of vms) {
       const ranges = await Promise.all(v.nics.filter((n) => n.active).map((n) => ctx.client.l3.ranges.query({ id: n.l3Id })));
       for (const r of ranges) {
@@ -222,7 +227,7 @@ async function buildServices(ctx: ScenarioContext<ServicesPlan>) {
     vrouterOfferingId: base.offering.id,
     range: { method: 'cidr', cidr: ctx.plan.privateCidr },
   });
-  const vm1 = await vmOn(c, base, 'svc-VM-1', [l3.id], 'creates the vRouter');
+  const vm1 = await vmOn(c, base, 'svc-VM-1', [l3.id], { key: 'wizard.note.createsVrouter' });
   const vm2 = await vmOn(c, base, 'svc-VM-2', [l3.id]);
   return { base, vm1, vm2 };
 }
@@ -234,15 +239,15 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
   plan: EIP_PLAN,
   labels: {
     ...BASE_LABELS,
-    privateVlan: 'Private VLAN ID',
-    privateCidr: 'Private CIDR',
-    vip: 'EIP-1 VIP (4.5)',
-    port: 'Port checked (SSH)',
+    privateVlan: 'wizard.f.privateVlan',
+    privateCidr: 'wizard.f.privateCidr',
+    vip: 'wizard.f.vip',
+    port: 'wizard.f.port',
   },
   async build(ctx) {
     const c = ctx as unknown as ScenarioContext<ServicesPlan>;
     const { base, vm1, vm2 } = await buildServices(c);
-    const eip = await ctx.step(`EIP-1 on ${ctx.plan.vip}`, async () => {
+    const eip = await ctx.step({ key: 'wizard.step.eipOn', params: { vip: ctx.plan.vip } }, async () => {
       const found = (await ctx.client.eip.list.query({ search: 'EIP-1' })).items.find(
         (e) => e.name === 'EIP-1' && e.vip === ctx.plan.vip,
       );
@@ -261,19 +266,22 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
     for (const vm of [vm1, vm2])
       await c.vm.check.mutate({ vmId: vm.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
     await ctx.verify(
-      { from: 'internet', to: `${eip.vip}:${port} → svc-VM-1`, check: 'tcp', expected: true },
+      { from: INTERNET, to: `${eip.vip}:${port} → svc-VM-1`, check: 'tcp', expected: true },
       settled(fromInternetTcp(c, eip.vip, port, 'svc-VM-1')),
     );
-    await ctx.verify({ from: 'svc-VM-1', to: `internet sees ${eip.vip}`, check: 'http', expected: true }, async () => {
-      const r = await c.vm.check.mutate({ vmId: vm1.id, check: { kind: 'http', url: 'http://example.com/' } });
-      return { ...r, ok: r.ok && r.summary.includes(`seen as ${eip.vip}`) };
-    });
-    await ctx.act('unbind EIP-1, bind it to svc-VM-2 (R-EIP-3)', async () => {
+    await ctx.verify(
+      { from: 'svc-VM-1', to: { key: 'wizard.row.internetSees', params: { ip: eip.vip } }, check: 'http', expected: true },
+      async () => {
+        const r = await c.vm.check.mutate({ vmId: vm1.id, check: { kind: 'http', url: 'http://example.com/' } });
+        return { ...r, ok: r.ok && r.summary.includes(`seen as ${eip.vip}`) };
+      },
+    );
+    await ctx.act({ key: 'wizard.act.rebindEip' }, async () => {
       await c.eip.unbind.mutate({ id: eip.id });
       await c.eip.bind.mutate({ id: eip.id, nicId: vm2.nics[0]!.id });
     });
     await ctx.verify(
-      { from: 'internet', to: `${eip.vip}:${port} → svc-VM-2`, check: 'tcp', expected: true },
+      { from: INTERNET, to: `${eip.vip}:${port} → svc-VM-2`, check: 'tcp', expected: true },
       settled(fromInternetTcp(c, eip.vip, port, 'svc-VM-2')),
     );
   },
@@ -293,12 +301,12 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
   plan: PF_PLAN,
   labels: {
     ...BASE_LABELS,
-    privateVlan: 'Private VLAN ID',
-    privateCidr: 'Private CIDR',
-    pf1VipPort: 'PF-1 source port',
-    pf1VmPort: 'PF-1 VM port',
-    pf2Start: 'PF-2 source start port',
-    pf2End: 'PF-2 source end port',
+    privateVlan: 'wizard.f.privateVlan',
+    privateCidr: 'wizard.f.privateCidr',
+    pf1VipPort: 'wizard.f.pf1VipPort',
+    pf1VmPort: 'wizard.f.pf1VmPort',
+    pf2Start: 'wizard.f.pf2Start',
+    pf2End: 'wizard.f.pf2End',
   },
   async build(ctx) {
     const c = ctx as unknown as ScenarioContext<ServicesPlan>;
@@ -331,18 +339,18 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
       for (const port of [Number(p.pf1VmPort), Number(p.pf2Start), Number(p.pf2End)])
         await c.vm.check.mutate({ vmId: vm.id, check: { kind: 'listen', port, protocol: 'tcp', seconds: 300 } });
     await ctx.verify(
-      { from: 'internet', to: `${pf1.vip}:${p.pf1VipPort} → svc-VM-1:${p.pf1VmPort}`, check: 'tcp', expected: true },
+      { from: INTERNET, to: `${pf1.vip}:${p.pf1VipPort} → svc-VM-1:${p.pf1VmPort}`, check: 'tcp', expected: true },
       settled(fromInternetTcp(c, pf1.vip, Number(p.pf1VipPort), 'svc-VM-1')),
     );
-    await ctx.act('unbind PF-1, bind it to svc-VM-2', async () => {
+    await ctx.act({ key: 'wizard.act.rebindPf' }, async () => {
       await c.portForward.unbind.mutate({ id: pf1.id });
       await c.portForward.bind.mutate({ id: pf1.id, nicId: vm2.nics[0]!.id });
     });
     await ctx.verify(
-      { from: 'internet', to: `${pf1.vip}:${p.pf1VipPort} → svc-VM-2:${p.pf1VmPort}`, check: 'tcp', expected: true },
+      { from: INTERNET, to: `${pf1.vip}:${p.pf1VipPort} → svc-VM-2:${p.pf1VmPort}`, check: 'tcp', expected: true },
       settled(fromInternetTcp(c, pf1.vip, Number(p.pf1VipPort), 'svc-VM-2')),
     );
-    await ctx.act(`PF-2 on the same VIP: ${p.pf2Start}–${p.pf2End} → svc-VM-1`, async () => {
+    await ctx.act({ key: 'wizard.act.pf2', params: { start: p.pf2Start, end: p.pf2End } }, async () => {
       const existing = (await c.portForward.list.query({ vipId: pf1.vipId })).items.find((x) => x.name === 'PF-2');
       if (!existing)
         await c.portForward.create.mutate({
@@ -357,7 +365,7 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
     });
     for (const port of [Number(p.pf2Start), Number(p.pf2End)]) {
       await ctx.verify(
-        { from: 'internet', to: `${pf1.vip}:${port} → svc-VM-1:${port}`, check: 'tcp', expected: true },
+        { from: INTERNET, to: `${pf1.vip}:${port} → svc-VM-1:${port}`, check: 'tcp', expected: true },
         settled(fromInternetTcp(c, pf1.vip, port, 'svc-VM-1')),
       );
     }
@@ -380,11 +388,11 @@ export const sgScenario: Scenario<typeof SG_PLAN> = {
   plan: SG_PLAN,
   labels: {
     ...BASE_LABELS,
-    privateVlan: 'Private VLAN ID',
-    privateCidr: 'Private CIDR',
-    group: 'Security group name (4.4)',
-    portStart: 'Rule start port (开始端口)',
-    portEnd: 'Rule end port (结束端口)',
+    privateVlan: 'wizard.f.privateVlan',
+    privateCidr: 'wizard.f.privateCidr',
+    group: 'wizard.f.group',
+    portStart: 'wizard.f.portStart',
+    portEnd: 'wizard.f.portEnd',
   },
   async build(ctx) {
     const c = ctx as unknown as ScenarioContext<BasePlan>;
@@ -399,14 +407,15 @@ export const sgScenario: Scenario<typeof SG_PLAN> = {
       range: { method: 'cidr', cidr: ctx.plan.privateCidr },
     });
     const vms: Vm[] = [];
-    for (const n of [1, 2, 3]) vms.push(await vmOn(c, base, `sg-VM-${n}`, [l3.id], n === 1 ? 'creates the vRouter' : ''));
+    for (const n of [1, 2, 3])
+      vms.push(await vmOn(c, base, `sg-VM-${n}`, [l3.id], n === 1 ? { key: 'wizard.note.createsVrouter' } : undefined));
     // A rerun starts with VM-2 and VM-3 outside the group, as section 4.4 does (their egress
     // whitelist would also stop the gateway ping below).
     const group = (await ctx.client.securityGroup.list.query({ search: ctx.plan.group })).items.find(
       (g) => g.name === ctx.plan.group,
     );
     if (group?.members.length)
-      await ctx.step(`${group.name} without members`, () =>
+      await ctx.step({ key: 'wizard.step.groupEmptied', params: { group: group.name } }, () =>
         Promise.all(group.members.map((m) => ctx.client.securityGroup.removeNic.mutate({ id: group.id, nicId: m.nicId }))),
       );
     await waitForVms(c, vms);
@@ -445,7 +454,7 @@ export const sgScenario: Scenario<typeof SG_PLAN> = {
     const before = (await c.securityGroup.list.query({ search: p.group })).items.find((g) => g.name === p.group);
     await tcp(['VM-1', 'VM-2', 22, true]);
     let groupId = before?.id ?? '';
-    await ctx.act(`${p.group}: ingress TCP ${p.portStart}–${p.portEnd}; sg-VM-2 and sg-VM-3 join (R-SG-1, R-SG-3)`, async () => {
+    await ctx.act({ key: 'wizard.act.sgIngress', params: { group: p.group, start: p.portStart, end: p.portEnd } }, async () => {
       const g = before ?? (await c.securityGroup.create.mutate({ name: p.group, l3Ids: [l3Id] }));
       groupId = g.id;
       if (!g.l3Ids.includes(l3Id)) await c.securityGroup.attachL3.mutate({ id: g.id, l3Id });
@@ -454,7 +463,7 @@ export const sgScenario: Scenario<typeof SG_PLAN> = {
     });
     for (const row of S_SG.ingressChecks) await tcp(row);
     await tcp(['VM-1', 'VM-3', 22, false]);
-    await ctx.act(`${p.group}: egress TCP ${p.portStart}–${p.portEnd} (R-SG-2: egress becomes a whitelist)`, () =>
+    await ctx.act({ key: 'wizard.act.sgEgress', params: { group: p.group, start: p.portStart, end: p.portEnd } }, () =>
       ensureRule(groupId, 'egress'),
     );
     for (const row of S_SG.egressChecks) await tcp(row);
@@ -481,21 +490,21 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
   plan: TENANT_PLAN,
   labels: {
     ...BASE_LABELS,
-    vniStart: 'VNI range start (table 7)',
-    vniEnd: 'VNI range end',
-    vtepCidr: 'VTEP CIDR',
-    vni1: 'Network 1 VNI (table 8)',
-    cidr1: 'Network 1 CIDR',
-    dhcp1: 'Network 1 DHCP server IP',
-    vni2: 'Network 2 VNI (table 9)',
-    cidr2: 'Network 2 CIDR',
-    dhcp2: 'Network 2 DHCP server IP',
+    vniStart: 'wizard.f.vniStart',
+    vniEnd: 'wizard.f.vniEnd',
+    vtepCidr: 'wizard.f.vtepCidr',
+    vni1: 'wizard.f.vni1',
+    cidr1: 'wizard.f.cidr1',
+    dhcp1: 'wizard.f.dhcp1',
+    vni2: 'wizard.f.vni2',
+    cidr2: 'wizard.f.cidr2',
+    dhcp2: 'wizard.f.dhcp2',
   },
   async build(ctx) {
     const c = ctx as unknown as ScenarioContext<BasePlan>;
     const base = await buildBase('tenant', c);
     const p = ctx.plan;
-    const pool = await ctx.step('VXLAN pool', async () => {
+    const pool = await ctx.step({ key: 'wizard.step.vxlanPool' }, async () => {
       const found = (await ctx.client.vxlanPool.list.query({ search: 'tenant-vxlan-pool' })).items.find(
         (x) => x.name === 'tenant-vxlan-pool',
       );
@@ -515,7 +524,7 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
       [1, { vni: p.vni1, cidr: p.cidr1, dhcp: p.dhcp1 }],
       [2, { vni: p.vni2, cidr: p.cidr2, dhcp: p.dhcp2 }],
     ] as const) {
-      const l2 = await ctx.step(`VXLAN network VNI ${n.vni}`, () =>
+      const l2 = await ctx.step({ key: 'wizard.step.vxlanNetwork', params: { vni: n.vni } }, () =>
         findOr(ctx.client.l2.list.query({ search: `tenant-L2-VXLAN-${n.vni}` }), `tenant-L2-VXLAN-${n.vni}`, () =>
           ctx.client.l2.createVxlan.mutate({ name: `tenant-L2-VXLAN-${n.vni}`, poolId: pool.id, vni: Number(n.vni) }),
         ),
@@ -529,7 +538,7 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
         dhcpServerIp: n.dhcp,
         range: { method: 'cidr', cidr: n.cidr },
       });
-      vms.push(await vmOn(c, base, `tenant-VM-${i}`, [l3.id], 'creates its vRouter'));
+      vms.push(await vmOn(c, base, `tenant-VM-${i}`, [l3.id], { key: 'wizard.note.createsItsVrouter' }));
     }
     await waitForVms(c, vms);
     const routers = (await ctx.client.vrouter.list.query({ pageSize: 200 })).items;
@@ -548,11 +557,21 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
     for (const t of (await c.routeTable.list.query({ search: 'tenant-RT' })).items)
       await c.routeTable.delete.mutate({ id: t.id });
     await ctx.verify(
-      { from: 'tenant-VM-1', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true },
+      {
+        from: 'tenant-VM-1',
+        to: { key: 'wizard.row.internetAt', params: { target: INTERNET_WEB } },
+        check: 'ping',
+        expected: true,
+      },
       settled(ping(c, vm1.id, INTERNET_WEB)),
     );
     await ctx.verify(
-      { from: 'tenant-VM-2', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true },
+      {
+        from: 'tenant-VM-2',
+        to: { key: 'wizard.row.internetAt', params: { target: INTERNET_WEB } },
+        check: 'ping',
+        expected: true,
+      },
       settled(ping(c, vm2.id, INTERNET_WEB)),
     );
     await ctx.verify(
@@ -610,12 +629,12 @@ export const threeTierScenario: Scenario<typeof TIER_PLAN> = {
   plan: TIER_PLAN,
   labels: {
     ...BASE_LABELS,
-    webVlan: 'Web VLAN ID (table 12)',
-    webCidr: 'Web CIDR',
-    appVlan: 'Application VLAN ID (table 13)',
-    appCidr: 'Application CIDR',
-    dbVlan: 'Database VLAN ID (table 14)',
-    dbCidr: 'Database CIDR',
+    webVlan: 'wizard.f.webVlan',
+    webCidr: 'wizard.f.webCidr',
+    appVlan: 'wizard.f.appVlan',
+    appCidr: 'wizard.f.appCidr',
+    dbVlan: 'wizard.f.dbVlan',
+    dbCidr: 'wizard.f.dbCidr',
   },
   async build(ctx) {
     const c = ctx as unknown as ScenarioContext<BasePlan>;
@@ -659,7 +678,7 @@ export const threeTierScenario: Scenario<typeof TIER_PLAN> = {
       await ctx.verify(
         {
           from: `3tier-${from}`,
-          to: to === 'internet' ? `internet ${target}` : `3tier-${to} ${target}`,
+          to: to === 'internet' ? { key: 'wizard.row.internetAt', params: { target } } : `3tier-${to} ${target}`,
           check: 'ping',
           expected,
         },
@@ -690,10 +709,10 @@ export const basicScenario: Scenario<typeof BASIC_PLAN> = {
   plan: BASIC_PLAN,
   labels: {
     ...BASE_LABELS,
-    publicStart: 'Public start IP (table 1)',
-    privateVlan: 'Private VLAN ID',
-    privateCidr: 'Private CIDR',
-    privateDhcp: 'Private DHCP server IP',
+    publicStart: 'wizard.f.publicStartBasic',
+    privateVlan: 'wizard.f.privateVlan',
+    privateCidr: 'wizard.f.privateCidr',
+    privateDhcp: 'wizard.f.privateDhcp',
   },
   async build(ctx) {
     const c = ctx as unknown as ScenarioContext<BasePlan>;
@@ -708,8 +727,8 @@ export const basicScenario: Scenario<typeof BASIC_PLAN> = {
       dhcpServerIp: ctx.plan.privateDhcp || null,
       range: { method: 'cidr', cidr: ctx.plan.privateCidr },
     });
-    const vm1 = await vmOn(c, base, 'VM-1', [l3.id], 'the first VM creates the vRouter, R-VM-2');
-    const vm2 = await vmOn(c, base, 'VM-2', [l3.id], 'reuses the vRouter');
+    const vm1 = await vmOn(c, base, 'VM-1', [l3.id], { key: 'wizard.note.firstVm' });
+    const vm2 = await vmOn(c, base, 'VM-2', [l3.id], { key: 'wizard.note.reusesVrouter' });
     await waitForVms(c, [vm1, vm2]);
     return [vm1, vm2];
   },
@@ -718,12 +737,12 @@ export const basicScenario: Scenario<typeof BASIC_PLAN> = {
     const c = ctx.client;
     const http = (vmId: string) => () => c.vm.check.mutate({ vmId, check: { kind: 'http', url: 'http://example.com/' } });
     await ctx.verify(
-      { from: 'VM-1', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true },
+      { from: 'VM-1', to: { key: 'wizard.row.internetAt', params: { target: INTERNET_WEB } }, check: 'ping', expected: true },
       ping(c, vm1.id, INTERNET_WEB),
     );
     await ctx.verify({ from: 'VM-1', to: 'http://example.com/', check: 'http', expected: true }, http(vm1.id));
     await ctx.verify(
-      { from: 'VM-2', to: `internet ${INTERNET_WEB}`, check: 'ping', expected: true },
+      { from: 'VM-2', to: { key: 'wizard.row.internetAt', params: { target: INTERNET_WEB } }, check: 'ping', expected: true },
       ping(c, vm2.id, INTERNET_WEB),
     );
     await ctx.verify({ from: 'VM-2', to: 'http://example.com/', check: 'http', expected: true }, http(vm2.id));

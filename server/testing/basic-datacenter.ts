@@ -28,13 +28,7 @@ export const BASIC = {
   mgmtL2: { name: 'L2-management', type: 'novlan' as const, physicalNic: 'em02' },
   mgmtL3: {
     name: 'L3-management',
-    range: {
-      method: 'bounds' as const,
-      startIp: '192.168.29.30',
-      endIp: '192.168.29.40',
-      netmask: '255.255.255.0',
-      gateway: '192.168.29.1',
-    },
+    range: MGMT_29.range,
   },
   image: { name: 'vrouter-image', url: 'http://192.0.2.10/zstack-vrouter-3.10.0.qcow2' },
   offering: { name: 'vrouter-offering', cpu: 8, memory: 8, memoryUnit: 'G' as const },
