@@ -1,5 +1,6 @@
 import type { HostConfig } from '../protocol/host';
 import { deviceNames } from '../protocol/host';
+import { chainDecl, element, replaceTable, setDecl } from './nft';
 
 export const HOST_TABLE = 'cr_host';
 
@@ -17,27 +18,34 @@ export function uplinkDevice(b: HostConfig['bridges'][number]): string {
 export function renderHostNft(cfg: HostConfig): string {
   const uplinks = [...new Set(cfg.bridges.map(uplinkDevice))];
   const dhcpIps = [...new Set(cfg.dhcp.map((d) => d.serverIp))];
-  const elements = (xs: string[], quote: boolean) =>
-    xs.length ? ` elements = { ${xs.map((x) => (quote ? `"${x}"` : x)).join(', ')} }` : '';
   return [
     `# host ${cfg.hostId} generation ${cfg.generation}`,
-    `table bridge ${HOST_TABLE} {}`,
-    `delete table bridge ${HOST_TABLE}`,
-    `table bridge ${HOST_TABLE} {`,
-    `\tset uplinks {`,
-    `\t\ttype ifname;${elements(uplinks, true)}`,
-    `\t}`,
-    `\tset dhcp_servers {`,
-    `\t\ttype ipv4_addr;${elements(dhcpIps, false)}`,
-    `\t}`,
-    `\tchain forward {`,
-    `\t\ttype filter hook forward priority filter; policy accept;`,
-    `\t\toifname @uplinks udp sport 67 udp dport 68 drop comment "local DHCP replies stay on this host"`,
-    `\t\tiifname @uplinks udp sport 68 udp dport 67 drop comment "other hosts' DHCP requests"`,
-    `\t\toifname @uplinks arp operation reply arp saddr ip @dhcp_servers drop comment "DHCP server ARP stays local"`,
-    `\t\tiifname @uplinks arp operation request arp daddr ip @dhcp_servers drop comment "remote ARP for a DHCP server"`,
-    `\t}`,
-    `}`,
+    ...replaceTable({ family: 'bridge', name: HOST_TABLE }, [
+      ...setDecl(
+        'set',
+        'uplinks',
+        'ifname',
+        uplinks.map((ifname) => element({ ifname })),
+        { multiline: true },
+      ),
+      ...setDecl(
+        'set',
+        'dhcp_servers',
+        'ipv4_addr',
+        dhcpIps.map((ip) => element(ip)),
+        { multiline: true },
+      ),
+      ...chainDecl(
+        'forward',
+        [
+          'oifname @uplinks udp sport 67 udp dport 68 drop comment "local DHCP replies stay on this host"',
+          `iifname @uplinks udp sport 68 udp dport 67 drop comment "other hosts' DHCP requests"`,
+          'oifname @uplinks arp operation reply arp saddr ip @dhcp_servers drop comment "DHCP server ARP stays local"',
+          'iifname @uplinks arp operation request arp daddr ip @dhcp_servers drop comment "remote ARP for a DHCP server"',
+        ],
+        'type filter hook forward priority filter; policy accept;',
+      ),
+    ]),
     '',
   ].join('\n');
 }

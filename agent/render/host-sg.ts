@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { HostSecurity } from '../protocol/host';
+import { chainDecl, element, elementCommand, replaceTable, setDecl, type TableRef } from './nft';
 
 /**
  * Security groups enforced on a host for its own VM ports (R-SG-3), as one nftables ruleset.
@@ -77,10 +78,11 @@ function profileChain(prof: Profile & { tag: number }, byId: Map<string, SgGroup
   if (direction === 'egress' && groups.some((g) => !g.egressRestricted))
     lines.push('accept comment "egress not restricted (R-SG-2)"');
   lines.push('drop');
-  return [`\tchain ${direction === 'ingress' ? 'in' : 'out'}_${prof.tag} {`, ...lines.map((l) => `\t\t${l}`), `\t}`];
+  return chainDecl(`${direction === 'ingress' ? 'in' : 'out'}_${prof.tag}`, lines);
 }
 
-const elements = (list: string[]) => (list.length ? ` elements = { ${list.join(', ')} }` : '');
+const BRIDGE: TableRef = { family: 'bridge', name: SG_TABLE };
+const INET: TableRef = { family: 'inet', name: SG_TABLE };
 
 /** The host's whole security-group ruleset (both tables replaced in one transaction). */
 export function renderHostSg(cfg: HostSgConfig): string {
@@ -93,53 +95,70 @@ export function renderHostSg(cfg: HostSgConfig): string {
     .map((id) => byId.get(id))
     .filter((g): g is SgGroup => !!g);
   return [
-    `table bridge ${SG_TABLE} {}`,
-    `delete table bridge ${SG_TABLE}`,
-    `table bridge ${SG_TABLE} {`,
-    `\tmap port_in { type ifname : mark;${elements(ports.map((p) => `"${p.port}" : ${mark(tagOf(p))}`))} }`,
-    `\tmap port_out { type ifname : classid;${elements(ports.map((p) => `"${p.port}" : ${classid(tagOf(p))}`))} }`,
-    `\tchain tag {`,
-    `\t\ttype filter hook forward priority -200; policy accept;`,
-    // Two rules: a lookup that misses (a port in no group) ends its rule, and must not skip the other tag.
-    `\t\tmeta mark set iifname map @port_in`,
-    `\t\tmeta priority set oifname map @port_out`,
-    `\t}`,
-    `}`,
-    `table inet ${SG_TABLE} {}`,
-    `delete table inet ${SG_TABLE}`,
-    `table inet ${SG_TABLE} {`,
-    ...[...referencedGroups(cfg)]
-      .sort()
-      .map((g) => `\tset ${setName(g)} { type ipv4_addr;${elements([...(cfg.members[g] ?? [])].sort())} }`),
-    ...used.flatMap((g) =>
-      (['egress', 'ingress'] as const).flatMap((direction) => [
-        `\tchain ${groupChain(g, direction)} {`,
-        ...g.rules
-          .filter((r) => r.direction === direction)
-          .map((r) => `\t\t${`${match(r)} accept`.trimStart()} comment "sg=${g.id} rule=${r.id}"`),
-        `\t}`,
+    ...replaceTable(BRIDGE, [
+      ...setDecl(
+        'map',
+        'port_in',
+        'ifname : mark',
+        ports.map((p) => element({ ifname: p.port }, mark(tagOf(p)))),
+      ),
+      ...setDecl(
+        'map',
+        'port_out',
+        'ifname : classid',
+        ports.map((p) => element({ ifname: p.port }, classid(tagOf(p)))),
+      ),
+      // Two rules: a lookup that misses (a port in no group) ends its rule, and must not skip the other tag.
+      ...chainDecl(
+        'tag',
+        ['meta mark set iifname map @port_in', 'meta priority set oifname map @port_out'],
+        'type filter hook forward priority -200; policy accept;',
+      ),
+    ]),
+    ...replaceTable(INET, [
+      ...[...referencedGroups(cfg)]
+        .sort()
+        .flatMap((g) => setDecl('set', setName(g), 'ipv4_addr', [...(cfg.members[g] ?? [])].sort())),
+      ...used.flatMap((g) =>
+        (['egress', 'ingress'] as const).flatMap((direction) =>
+          chainDecl(
+            groupChain(g, direction),
+            g.rules
+              .filter((r) => r.direction === direction)
+              .map((r) => `${`${match(r)} accept`.trimStart()} comment "sg=${g.id} rule=${r.id}"`),
+          ),
+        ),
+      ),
+      ...[...profiles.values()].flatMap((prof) => [
+        ...profileChain(prof, byId, 'egress'),
+        ...profileChain(prof, byId, 'ingress'),
       ]),
-    ),
-    ...[...profiles.values()].flatMap((prof) => [...profileChain(prof, byId, 'egress'), ...profileChain(prof, byId, 'ingress')]),
-    `\tchain egress {`,
-    `\t\ttype filter hook forward priority 0; policy accept;`,
-    `\t\tct state established,related accept`,
-    ...(profiles.size
-      ? [`\t\tmeta mark vmap { ${[...profiles.values()].map((p) => `${mark(p.tag)} : jump out_${p.tag}`).join(', ')} }`]
-      : []),
-    `\t}`,
-    `\tchain ingress {`,
-    `\t\ttype filter hook forward priority 10; policy accept;`,
-    `\t\tct state established,related accept`,
-    ...(profiles.size
-      ? [`\t\tmeta priority vmap { ${[...profiles.values()].map((p) => `${classid(p.tag)} : jump in_${p.tag}`).join(', ')} }`]
-      : []),
-    `\t}`,
-    `\tchain untag {`,
-    `\t\ttype filter hook forward priority 20; policy accept;`,
-    `\t\tmeta mark & 0xffff0000 == 0x${(MARK_SPACE >>> 16).toString(16)}0000 meta mark set 0x0`,
-    `\t}`,
-    `}`,
+      ...chainDecl(
+        'egress',
+        [
+          'ct state established,related accept',
+          ...(profiles.size
+            ? [`meta mark vmap { ${[...profiles.values()].map((p) => `${mark(p.tag)} : jump out_${p.tag}`).join(', ')} }`]
+            : []),
+        ],
+        'type filter hook forward priority 0; policy accept;',
+      ),
+      ...chainDecl(
+        'ingress',
+        [
+          'ct state established,related accept',
+          ...(profiles.size
+            ? [`meta priority vmap { ${[...profiles.values()].map((p) => `${classid(p.tag)} : jump in_${p.tag}`).join(', ')} }`]
+            : []),
+        ],
+        'type filter hook forward priority 10; policy accept;',
+      ),
+      ...chainDecl(
+        'untag',
+        [`meta mark & 0xffff0000 == 0x${(MARK_SPACE >>> 16).toString(16)}0000 meta mark set 0x0`],
+        'type filter hook forward priority 20; policy accept;',
+      ),
+    ]),
     '',
   ].join('\n');
 }
@@ -182,23 +201,32 @@ export function renderHostSgDelta(prev: HostSgConfig, next: HostSgConfig): strin
     .filter(([port, tag]) => before.get(port) !== tag)
     .map(([port]) => port)
     .sort();
-  if (changed.length) {
-    lines.push(`delete element bridge ${SG_TABLE} port_in { ${changed.map((x) => `"${x}"`).join(', ')} }`);
-    lines.push(`delete element bridge ${SG_TABLE} port_out { ${changed.map((x) => `"${x}"`).join(', ')} }`);
-  }
-  if (added.length) {
-    lines.push(`add element bridge ${SG_TABLE} port_in { ${added.map((x) => `"${x}" : ${mark(after.get(x)!)}`).join(', ')} }`);
-    lines.push(
-      `add element bridge ${SG_TABLE} port_out { ${added.map((x) => `"${x}" : ${classid(after.get(x)!)}`).join(', ')} }`,
-    );
-  }
+  const removedKeys = changed.map((port) => element({ ifname: port }));
+  lines.push(
+    ...[
+      elementCommand('delete', BRIDGE, 'port_in', removedKeys),
+      elementCommand('delete', BRIDGE, 'port_out', removedKeys),
+      elementCommand(
+        'add',
+        BRIDGE,
+        'port_in',
+        added.map((port) => element({ ifname: port }, mark(after.get(port)!))),
+      ),
+      elementCommand(
+        'add',
+        BRIDGE,
+        'port_out',
+        added.map((port) => element({ ifname: port }, classid(after.get(port)!))),
+      ),
+    ].filter((l): l is string => l !== null),
+  );
   for (const g of [...referencedGroups(next)].sort()) {
     const was = new Set(prev.members[g] ?? []);
     const now = new Set(next.members[g] ?? []);
     const gone = [...was].filter((ip) => !now.has(ip)).sort();
     const joined = [...now].filter((ip) => !was.has(ip)).sort();
-    if (gone.length) lines.push(`delete element inet ${SG_TABLE} ${setName(g)} { ${gone.join(', ')} }`);
-    if (joined.length) lines.push(`add element inet ${SG_TABLE} ${setName(g)} { ${joined.join(', ')} }`);
+    for (const l of [elementCommand('delete', INET, setName(g), gone), elementCommand('add', INET, setName(g), joined)])
+      if (l) lines.push(l);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }

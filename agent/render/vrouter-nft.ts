@@ -1,9 +1,12 @@
+import { atom, chainDecl, concat, element, elementCommand, setDecl, type TableRef } from './nft';
 import type { VRouterConfig } from '../protocol/vrouter';
 
 export const VROUTER_TABLE = 'cr_vrouter';
+const NAT: TableRef = { family: 'ip', name: VROUTER_TABLE };
 const T = `ip ${VROUTER_TABLE}`;
 /** The ARP responder for VIPs: a netdev table with one ingress chain and one VIP set per public NIC. */
 export const VROUTER_ARP_TABLE = 'cr_vrouter_arp';
+const ARP: TableRef = { family: 'netdev', name: VROUTER_ARP_TABLE };
 const A = `netdev ${VROUTER_ARP_TABLE}`;
 export const vipSetName = (nic: string) => `vips_${nic}`;
 
@@ -64,8 +67,8 @@ type Pf = VRouterConfig['portForwards'][number];
 /** One element per EIP direction (R-EIP-2). */
 function eipElements(e: Eip): Array<[map: string, key: string, value: string]> {
   return [
-    [mapName.eipDnat, e.vip, e.target],
-    [mapName.eipSnat(e.nic), e.target, e.vip],
+    [mapName.eipDnat, atom(e.vip), atom(e.target)],
+    [mapName.eipSnat(e.nic), atom(e.target), atom(e.vip)],
   ];
 }
 
@@ -73,7 +76,7 @@ function eipElements(e: Eip): Array<[map: string, key: string, value: string]> {
 function pfElements(pf: Pf): Array<[map: string, key: string, value: string]> {
   const out: Array<[string, string, string]> = [];
   for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++)
-    out.push([mapName.pf(pf.protocol), `${pf.vip} . ${p}`, `${pf.target} . ${pf.targetPortStart + (p - pf.vipPortStart)}`]);
+    out.push([mapName.pf(pf.protocol), concat(pf.vip, p), concat(pf.target, pf.targetPortStart + (p - pf.vipPortStart))]);
   return out;
 }
 
@@ -116,25 +119,23 @@ export function nftSkeleton(cfg: VRouterConfig): string[] {
   const r = chainRules(cfg);
   return [
     `table ${A} {`,
-    ...publicNics(cfg).flatMap((n) => [`\tset ${vipSetName(n.name)} { type ipv4_addr; }`, ...arpChain(n)]),
+    ...publicNics(cfg).flatMap((n) => [...setDecl('set', vipSetName(n.name), 'ipv4_addr'), ...arpChain(n)]),
     `}`,
     `table ${T} {`,
-    ...mapsOf(cfg).map(([m, type]) => `\tmap ${m} { type ${type}; }`),
-    `\tset no_snat { type ipv4_addr; flags interval;${r.routed.length ? ` elements = { ${r.routed.join(', ')} }` : ''} }`,
-    ...(Object.keys(CHAINS) as Array<keyof typeof CHAINS>).flatMap((c) => [
-      `\tchain ${c} {`,
-      `\t\t${CHAINS[c]}`,
-      ...r[c].map((l) => `\t\t${l}`),
-      `\t}`,
-    ]),
+    ...mapsOf(cfg).flatMap(([m, type]) => setDecl('map', m, type)),
+    ...setDecl('set', 'no_snat', 'ipv4_addr', r.routed, { flags: 'interval' }),
+    ...(Object.keys(CHAINS) as Array<keyof typeof CHAINS>).flatMap((c) => chainDecl(c, r[c], CHAINS[c])),
     `}`,
   ];
 }
 
-const addElements = (m: string, entries: Iterable<[string, string]>) => {
-  const list = [...entries].map(([k, v]) => `${k} : ${v}`);
-  return list.length ? `add element ${T} ${m} { ${list.join(', ')} }` : null;
-};
+const addElements = (m: string, entries: Iterable<[string, string]>) =>
+  elementCommand(
+    'add',
+    NAT,
+    m,
+    [...entries].map(([k, v]) => element(k, v)),
+  );
 
 /** The skeleton as one `nft -f` text: replaces the table in one transaction, maps empty. */
 export function renderVRouterNftSkeleton(cfg: VRouterConfig): string {
@@ -160,28 +161,28 @@ export function renderVRouterNftElements(cfg: VRouterConfig, chunk = Infinity): 
     if (!list) byMap.set(m, (list = []));
     list.push(el);
   };
-  // Written out, not through eipElements/pfElements (same encoding, which the deltas delete by
+  // Not through eipElements/pfElements' tuples (the same ./nft encoding, which the deltas delete by
   // key): this is the hot path of a full load, and the tuples cost ~40 ms at 10k + 10k (measured).
   for (const e of cfg.eips) {
-    push(mapName.eipDnat, `${e.vip} : ${e.target}`);
-    push(mapName.eipSnat(e.nic), `${e.target} : ${e.vip}`);
+    push(mapName.eipDnat, element(e.vip, e.target));
+    push(mapName.eipSnat(e.nic), element(e.target, e.vip));
   }
   for (const pf of cfg.portForwards) {
     const m = mapName.pf(pf.protocol);
     for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++)
-      push(m, `${pf.vip} . ${p} : ${pf.target} . ${pf.targetPortStart + (p - pf.vipPortStart)}`);
+      push(m, element(concat(pf.vip, p), concat(pf.target, pf.targetPortStart + (p - pf.vipPortStart))));
   }
   const out: string[] = [];
   for (const [m, els] of byMap) {
     for (let i = 0; i < els.length; i += Math.min(chunk, els.length))
-      out.push(`add element ${T} ${m} { ${els.slice(i, i + chunk).join(', ')} }\n`);
+      out.push(`${elementCommand('add', NAT, m, els.slice(i, i + chunk))}\n`);
   }
   const vips = new Map<string, string[]>();
   const answering = new Set(publicNics(cfg).map((n) => n.name));
   for (const v of cfg.vips) if (answering.has(v.nic)) (vips.get(v.nic) ?? vips.set(v.nic, []).get(v.nic)!).push(v.ip);
   for (const [nic, ips] of vips) {
     for (let i = 0; i < ips.length; i += Math.min(chunk, ips.length))
-      out.push(`add element ${A} ${vipSetName(nic)} { ${ips.slice(i, i + chunk).join(', ')} }\n`);
+      out.push(`${elementCommand('add', ARP, vipSetName(nic), ips.slice(i, i + chunk))}\n`);
   }
   return out;
 }
@@ -287,10 +288,11 @@ export function renderVRouterNftDelta(prev: VRouterConfig, next: VRouterConfig):
   }
   if (a.routed.join() !== b.routed.join()) {
     lines.push(`flush set ${T} no_snat`);
-    if (b.routed.length) lines.push(`add element ${T} no_snat { ${b.routed.join(', ')} }`);
+    const routed = elementCommand('add', NAT, 'no_snat', b.routed);
+    if (routed) lines.push(routed);
   }
   const { changed, added } = elementChanges(prev, next);
-  for (const [m, keys] of changed) if (mapsB.has(m)) lines.push(`delete element ${T} ${m} { ${keys.join(', ')} }`);
+  for (const [m, keys] of changed) if (mapsB.has(m)) lines.push(elementCommand('delete', NAT, m, keys)!);
   for (const [m] of mapsA) if (!mapsB.has(m)) lines.push(`delete map ${T} ${m}`);
   for (const [m, els] of added) {
     const line = addElements(m, els);
@@ -309,12 +311,11 @@ export function renderVRouterNftDelta(prev: VRouterConfig, next: VRouterConfig):
     );
   }
   const vips = vipChanges(prev, next);
-  for (const [nic, ips] of vips.gone)
-    if (arpB.has(nic)) lines.push(`delete element ${A} ${vipSetName(nic)} { ${ips.join(', ')} }`);
+  for (const [nic, ips] of vips.gone) if (arpB.has(nic)) lines.push(elementCommand('delete', ARP, vipSetName(nic), ips)!);
   for (const nic of arpA.keys())
     if (!arpB.has(nic))
       lines.push(`flush chain ${A} arp_${nic}`, `delete chain ${A} arp_${nic}`, `delete set ${A} ${vipSetName(nic)}`);
-  for (const [nic, ips] of vips.added) if (arpB.has(nic)) lines.push(`add element ${A} ${vipSetName(nic)} { ${ips.join(', ')} }`);
+  for (const [nic, ips] of vips.added) if (arpB.has(nic)) lines.push(elementCommand('add', ARP, vipSetName(nic), ips)!);
   return {
     text: lines.length ? lines.join('\n') + '\n' : '',
     changed,
