@@ -216,7 +216,7 @@ const settled =
 const SERVICES_PLAN = { ...BASE_PLAN, hostIp: '192.168.29.53', privateVlan: '2750', privateCidr: '192.168.10.0/24' };
 type ServicesPlan = typeof SERVICES_PLAN;
 async function buildServices(ctx: ScenarioContext<ServicesPlan>) {
-  const c = ctx as unknown as ScenarioContext<BasePlan>;
+  const c = ctx;
   const base = await buildBase('svc', c);
   const l2 = await base.l2('svc-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
   const l3 = await base.l3('svc-L3-private', {
@@ -245,7 +245,7 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
     port: 'wizard.f.port',
   },
   async build(ctx) {
-    const c = ctx as unknown as ScenarioContext<ServicesPlan>;
+    const c = ctx;
     const { base, vm1, vm2 } = await buildServices(c);
     const eip = await ctx.step({ key: 'wizard.step.eipOn', params: { vip: ctx.plan.vip } }, async () => {
       const found = (await ctx.client.eip.list.query({ search: 'EIP-1' })).items.find(
@@ -255,7 +255,7 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
       if (e.nicId && e.nicId !== vm1.nics[0]!.id) await ctx.client.eip.unbind.mutate({ id: e.id });
       return e.nicId === vm1.nics[0]!.id ? e : ctx.client.eip.bind.mutate({ id: e.id, nicId: vm1.nics[0]!.id });
     });
-    await waitForVms(c as unknown as ScenarioContext<BasePlan>, [vm1, vm2]);
+    await waitForVms(c, [vm1, vm2]);
     return { vm1, vm2, eip };
   },
   async verify(ctx, built) {
@@ -309,7 +309,7 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
     pf2End: 'wizard.f.pf2End',
   },
   async build(ctx) {
-    const c = ctx as unknown as ScenarioContext<ServicesPlan>;
+    const c = ctx;
     const { base, vm1, vm2 } = await buildServices(c);
     const pf1 = await ctx.step('PF-1', async () => {
       const found = (await ctx.client.portForward.list.query({ search: 'PF-1' })).items.find(
@@ -328,7 +328,7 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
       if (p.nicId && p.nicId !== vm1.nics[0]!.id) await ctx.client.portForward.unbind.mutate({ id: p.id });
       return p.nicId === vm1.nics[0]!.id ? p : ctx.client.portForward.bind.mutate({ id: p.id, nicId: vm1.nics[0]!.id });
     });
-    await waitForVms(c as unknown as ScenarioContext<BasePlan>, [vm1, vm2]);
+    await waitForVms(c, [vm1, vm2]);
     return { vm1, vm2, pf1 };
   },
   async verify(ctx, built) {
@@ -395,7 +395,7 @@ export const sgScenario: Scenario<typeof SG_PLAN> = {
     portEnd: 'wizard.f.portEnd',
   },
   async build(ctx) {
-    const c = ctx as unknown as ScenarioContext<BasePlan>;
+    const c = ctx;
     const base = await buildBase('sg', c);
     const l2 = await base.l2('sg-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
     const l3 = await base.l3('sg-L3-private', {
@@ -501,7 +501,7 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
     dhcp2: 'wizard.f.dhcp2',
   },
   async build(ctx) {
-    const c = ctx as unknown as ScenarioContext<BasePlan>;
+    const c = ctx;
     const base = await buildBase('tenant', c);
     const p = ctx.plan;
     const pool = await ctx.step({ key: 'wizard.step.vxlanPool' }, async () => {
@@ -637,7 +637,7 @@ export const threeTierScenario: Scenario<typeof TIER_PLAN> = {
     dbCidr: 'wizard.f.dbCidr',
   },
   async build(ctx) {
-    const c = ctx as unknown as ScenarioContext<BasePlan>;
+    const c = ctx;
     const base = await buildBase('3tier', c);
     const p = ctx.plan;
     const l3Of: Record<string, string> = {};
@@ -715,7 +715,7 @@ export const basicScenario: Scenario<typeof BASIC_PLAN> = {
     privateDhcp: 'wizard.f.privateDhcp',
   },
   async build(ctx) {
-    const c = ctx as unknown as ScenarioContext<BasePlan>;
+    const c = ctx;
     const base = await buildBase('basic', c);
     const l2 = await base.l2('basic-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
     const l3 = await base.l3('basic-L3-private', {

@@ -20,7 +20,7 @@ export const security: ResourceDef[] = [
     detail: 'securityGroup',
     columns: [
       nameCol,
-      { key: 'rules', label: 'field.rules', render: (r) => String((r.rules as unknown[]).length) },
+      { key: 'rules', label: 'field.rules', render: (r) => String(r.rules.length) },
       {
         key: 'members',
         label: 'field.members',
