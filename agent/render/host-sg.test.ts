@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { checkersOptedOut, golden, have } from './golden';
 import { renderHostSg, renderHostSgDelta, type HostSgConfig } from './host-sg';
+import { FakeNft } from './nft/fake';
 
 type SgGroup = HostSgConfig['groups'][number];
 /** A group's two default rules (R-SG-2) as the server ships them. */
@@ -87,6 +88,17 @@ describe('host security-group ruleset (R-SG-2, R-SG-3)', () => {
     expect(renderHostSgDelta(portJoined, S_SG_HOST)).toBe(
       'delete element bridge cr_sg port_in { "vp1" }\ndelete element bridge cr_sg port_out { "vp1" }\n',
     );
+  });
+  it('every delta, applied on top of the full ruleset, gives the full ruleset of the new config (in-memory nft)', () => {
+    const steps = [S_SG_HOST, joined, portJoined, { ...portJoined, members: joined.members }, S_SG_HOST];
+    const state = new FakeNft();
+    state.apply(renderHostSg(steps[0]!));
+    for (let i = 1; i < steps.length; i++) {
+      state.apply(renderHostSgDelta(steps[i - 1]!, steps[i]!)!);
+      const fresh = new FakeNft();
+      fresh.apply(renderHostSg(steps[i]!));
+      expect(state.snapshot(), `step ${i}`).toEqual(fresh.snapshot());
+    }
   });
   it('a rule change or a new profile is no delta: the ruleset is replaced whole', () => {
     expect(renderHostSgDelta(S_SG_HOST, { ...S_SG_HOST, groups: [{ ...group, rules: group.rules.slice(1) }] })).toBeNull();

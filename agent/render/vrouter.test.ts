@@ -7,6 +7,7 @@ import { checkersOptedOut, golden, have } from './golden';
 import { VRouterConfigV1, type VRouterConfig } from '../protocol/vrouter';
 import { renderDnsForwarder } from './dnsmasq';
 import { linksUnchanged, planLinks, ROUTE_PROTO } from './links';
+import { FakeNft } from './nft/fake';
 import { renderVRouterNft, renderVRouterNftDelta } from './vrouter-nft';
 
 // Address plan: S-BASIC's vRouter (seed tables 1–3), internet DNS on 198.51.100.53.
@@ -187,6 +188,33 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
       ).not.toThrow();
     },
   );
+  it('every delta, applied on top of the full tables, gives the full tables of the new config (in-memory nft)', () => {
+    const restricted = {
+      ...SERVICES,
+      routes: [],
+      portForwards: SERVICES.portForwards.map((p) => ({ ...p, allowedCidr: '192.0.2.0/24' })),
+    };
+    const twoPublics = {
+      ...SERVICES,
+      nics: [
+        ...SERVICES.nics,
+        { name: 'eth3', role: 'public' as const, l3Id: PUB, addresses: ['172.20.0.10/24'], mac: '02:00:00:00:00:03' },
+      ],
+      vips: [...SERVICES.vips, { ip: '172.20.0.11', nic: 'eth3' }],
+      eips: [...SERVICES.eips, { id: PF2, vip: '172.20.0.11', target: '192.168.10.9', nic: 'eth3' }],
+    };
+    const moved = { ...SERVICES, eips: [{ ...SERVICES.eips[0]!, target: '192.168.10.3' }] };
+    const emptied = { ...SERVICES, eips: [], portForwards: [], vips: SERVICES.vips.slice(0, 1), routes: [] };
+    const steps: VRouterConfig[] = [BASIC, SERVICES, moved, restricted, twoPublics, SERVICES, emptied, SERVICES, BASIC];
+    const state = new FakeNft();
+    state.apply(renderVRouterNft(steps[0]!));
+    for (let i = 1; i < steps.length; i++) {
+      state.apply(renderVRouterNftDelta(steps[i - 1]!, steps[i]!).text);
+      const fresh = new FakeNft();
+      fresh.apply(renderVRouterNft(steps[i]!));
+      expect(state.snapshot(), `step ${i}`).toEqual(fresh.snapshot());
+    }
+  });
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` with services', () => {
     expect(() =>
       execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && nft --check -f -'], {
