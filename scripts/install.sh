@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Installs what CloudRouter needs on Debian/Ubuntu. Idempotent: installs only what is missing.
 #   scripts/install.sh            everything the console needs (npm packages)
-#   scripts/install.sh --test     plus what the tests need (PostgreSQL server, Chromium)
+#   scripts/install.sh --lab      plus what the built-in lab needs (iproute2, nftables, dnsmasq, …)
+#   scripts/install.sh --test     plus what the tests need (the lab's, PostgreSQL server, Chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_lab=0
+[ "${1:-}" = "--test" ] && want_test=1 && want_lab=1
+[ "${1:-}" = "--lab" ] && want_lab=1
 
 debs=()
-if [ "$want_test" = 1 ]; then
-  debs+=(postgresql chromium fonts-wqy-microhei)
+if [ "$want_lab" = 1 ]; then
   # The lab: namespaces and the kernel features the agents program.
   debs+=(iproute2 nftables dnsmasq-base busybox conntrack iputils-ping curl)
+fi
+if [ "$want_test" = 1 ]; then
+  debs+=(postgresql chromium fonts-wqy-microhei)
 fi
 
 missing=()
