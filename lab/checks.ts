@@ -5,6 +5,25 @@ import type { NetnsLab } from './netns';
 
 const LISTENER = path.join(process.cwd(), 'lab', 'vm', 'listen.mjs');
 
+/**
+ * How long each check may take, in seconds: the program is given that deadline, and the process is
+ * killed a moment after it whatever it does — a target that never answers costs at most this.
+ */
+export function checkDeadlineSeconds(check: Exclude<Check, { kind: 'listen' }>): number {
+  switch (check.kind) {
+    case 'ping':
+      return (check.count ?? 3) + 1;
+    case 'tcp':
+    case 'udp':
+      return 3;
+    case 'http':
+    case 'dns':
+      return 5;
+  }
+}
+/** The hard stop for the process: the stated deadline and a second for the process to end. */
+const hardStop = (check: Exclude<Check, { kind: 'listen' }>) => ({ timeoutMs: (checkDeadlineSeconds(check) + 1) * 1000 });
+
 async function timed(fn: () => Promise<string>): Promise<{ ok: boolean; ms: number; output: string }> {
   const t0 = performance.now();
   try {
@@ -20,7 +39,12 @@ export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise
   switch (check.kind) {
     case 'ping': {
       const r = await timed(() =>
-        lab.exec(ns, 'ping', ['-c', String(check.count ?? 3), '-W', '1', '-i', '0.2', check.target], { timeoutMs: 15_000 }),
+        lab.exec(
+          ns,
+          'ping',
+          ['-c', String(check.count ?? 3), '-W', '1', '-i', '0.2', '-w', String(checkDeadlineSeconds(check)), check.target],
+          hardStop(check),
+        ),
       );
       const rtt = /= [\d.]+\/([\d.]+)\//.exec(r.output)?.[1];
       return { ...r, summary: r.ok ? `${check.target} replied${rtt ? `, avg ${rtt} ms` : ''}` : `no reply from ${check.target}` };
@@ -29,14 +53,19 @@ export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise
       // bash opens the connection and reads what the server says first (a lab listener names its
       // machine); host and port are positional arguments, not part of the script.
       const r = await timed(() =>
-        lab.exec(ns, 'timeout', [
-          '3',
-          'bash',
-          '-c',
-          'exec 3<>"/dev/tcp/$0/$1" || exit 1; timeout 1 head -c 200 <&3; exit 0',
-          check.target,
-          String(check.port),
-        ]),
+        lab.exec(
+          ns,
+          'timeout',
+          [
+            String(checkDeadlineSeconds(check)),
+            'bash',
+            '-c',
+            'exec 3<>"/dev/tcp/$0/$1" || exit 1; timeout 1 head -c 200 <&3; exit 0',
+            check.target,
+            String(check.port),
+          ],
+          hardStop(check),
+        ),
       );
       const banner = r.output.trim().split('\n')[0] ?? '';
       const who = /^cloudrouter-lab \d+ (.+)$/.exec(banner)?.[1];
@@ -49,14 +78,19 @@ export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise
     }
     case 'udp': {
       const r = await timed(() =>
-        lab.exec(ns, 'timeout', [
-          '3',
-          'bash',
-          '-c',
-          'echo cloudrouter-probe > "/dev/udp/$0/$1"',
-          check.target,
-          String(check.port),
-        ]),
+        lab.exec(
+          ns,
+          'timeout',
+          [
+            String(checkDeadlineSeconds(check)),
+            'bash',
+            '-c',
+            'echo cloudrouter-probe > "/dev/udp/$0/$1"',
+            check.target,
+            String(check.port),
+          ],
+          hardStop(check),
+        ),
       );
       return {
         ...r,
@@ -65,15 +99,20 @@ export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise
     }
     case 'http': {
       const r = await timed(() =>
-        lab.exec(ns, 'curl', [
-          '-s',
-          '-S',
-          '-m',
-          '5',
-          '-w',
-          '\nHTTP %{http_code} in %{time_total} s from %{remote_ip}',
-          check.url,
-        ]),
+        lab.exec(
+          ns,
+          'curl',
+          [
+            '-s',
+            '-S',
+            '-m',
+            String(checkDeadlineSeconds(check)),
+            '-w',
+            '\nHTTP %{http_code} in %{time_total} s from %{remote_ip}',
+            check.url,
+          ],
+          hardStop(check),
+        ),
       );
       const status = /HTTP (\d{3})/.exec(r.output)?.[1];
       const ok = r.ok && status !== undefined && status.startsWith('2');
@@ -88,7 +127,14 @@ export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise
       };
     }
     case 'dns': {
-      const r = await timed(() => lab.exec(ns, 'busybox', ['nslookup', '-type=a', check.name]));
+      const r = await timed(() =>
+        lab.exec(
+          ns,
+          'timeout',
+          [String(checkDeadlineSeconds(check)), 'busybox', 'nslookup', '-type=a', check.name],
+          hardStop(check),
+        ),
+      );
       // busybox prints the server first, then "Name:" followed by the answers.
       const afterName = r.output.slice(Math.max(0, r.output.indexOf('Name:')));
       const answers = [...new Set([...afterName.matchAll(/Address:\s*(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1]!))];

@@ -195,12 +195,18 @@ const fromInternetTcp = (c: Client, target: string, port: number, who: string) =
   // Reaching the VIP is not enough: the right VM must answer.
   return { ...r, ok: r.ok && r.summary.includes(`answered by ${who}`) };
 };
-/** Waits (a few seconds at most) for a check to give the expected result: the reconciler applies within one loop. */
+/**
+ * Waits for a check to give the expected result (the reconciler applies within one loop): retries
+ * for 15 s at most, counted in time rather than tries — a check against a silent target takes its
+ * whole deadline, and 20 such tries were minutes.
+ */
+const SETTLE_MS = 15_000;
 const settled =
   (fn: () => Promise<{ ok: boolean; summary: string; ms: number }>, expected = true) =>
   async () => {
+    const until = Date.now() + SETTLE_MS;
     let last = await fn();
-    for (let i = 0; i < 20 && last.ok !== expected; i++) {
+    while (last.ok !== expected && Date.now() < until) {
       await sleep(500);
       last = await fn();
     }
