@@ -143,6 +143,22 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
     expect(await runCheck(lab, ctl.vmNs(vm1.id), { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true });
   });
 
+  it('fault (R-HITLESS-1): ip_forward switched off by hand is switched on by the periodic resync alone', async () => {
+    const router = (await h.admin.vrouter.list({})).items[0]!;
+    const ns = ctl.routerNs(router.id);
+    const [before] = await h.db.select().from(agents).where(eq(agents.id, router.id));
+    await lab.exec(ns, 'sh', ['-c', 'echo 0 > /proc/sys/net/ipv4/ip_forward']);
+    expect((await lab.exec(ns, 'cat', ['/proc/sys/net/ipv4/ip_forward'])).trim()).toBe('0');
+    await waitFor(
+      'ip_forward back on',
+      async () => (await lab.exec(ns, 'cat', ['/proc/sys/net/ipv4/ip_forward'])).trim() === '1',
+    );
+    // No config change was involved: the same generation, repaired by the drift check.
+    const [after] = await h.db.select().from(agents).where(eq(agents.id, router.id));
+    expect(after!.desiredGeneration).toBe(before!.desiredGeneration);
+    expect(await runCheck(lab, ctl.vmNs(vm1.id), { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true });
+  });
+
   it('fault: an agent killed and restarted with its state wiped gets its full config back', async () => {
     const router = (await h.admin.vrouter.list({})).items[0]!;
     const before = ctl.agentPid(router.id);

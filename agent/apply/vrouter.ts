@@ -62,11 +62,16 @@ async function syncDns(cfg: VRouterConfig, paths: VRouterPaths) {
   await run('dnsmasq', [`--conf-file=${conf}`]);
 }
 
+/** Sysctls a router sets to 1 on a full apply and watches for drift: forwarding, and binding VIPs not held as addresses. */
+const ROUTER_SYSCTLS = ['/proc/sys/net/ipv4/ip_forward', '/proc/sys/net/ipv4/ip_nonlocal_bind'];
+
 /** What is really in the kernel for the parts this agent owns, as one hash. */
 export async function vrouterKernelHash(cfg: VRouterConfig | null): Promise<string> {
   const h = createHash('sha256');
   h.update(await run('nft', ['list', 'table', 'ip', VROUTER_TABLE]).catch(() => '<no table>'));
   h.update(await run('nft', ['list', 'table', 'netdev', VROUTER_ARP_TABLE]).catch(() => '<no arp table>'));
+  // The sysctls routing and the VIPs' gratuitous ARP rely on: switched off by hand = drift (R-HITLESS-1).
+  for (const sysctl of ROUTER_SYSCTLS) h.update(`${sysctl}=${(await fs.readFile(sysctl, 'utf8').catch(() => '?')).trim()}\n`);
   if (cfg) {
     const { links, routes, vips } = await observe();
     const names = new Set(cfg.nics.map((n) => n.name));
@@ -144,8 +149,7 @@ export async function applyVRouter(
     return 'delta';
   }
   await fs.mkdir(paths.runDir, { recursive: true });
-  await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
-  await fs.writeFile('/proc/sys/net/ipv4/ip_nonlocal_bind', '1');
+  for (const sysctl of ROUTER_SYSCTLS) await fs.writeFile(sysctl, '1');
   const observed = await observe();
   await ipBatch([...planLinks(observed, cfg), ...planLegacyVipRoutes(observed.vips)]);
   const skeleton = run('nft', ['-f', '-'], { input: renderVRouterNftSkeleton(cfg) });
