@@ -222,8 +222,7 @@ const settled =
 const SERVICES_PLAN = { ...BASE_PLAN, hostIp: '192.168.29.53', privateVlan: '2750', privateCidr: '192.168.10.0/24' };
 type ServicesPlan = typeof SERVICES_PLAN;
 async function buildServices(ctx: ScenarioContext<ServicesPlan>) {
-  const c = ctx;
-  const base = await buildBase('svc', c);
+  const base = await buildBase('svc', ctx);
   const l2 = await base.l2('svc-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
   const l3 = await base.l3('svc-L3-private', {
     name: 'svc-L3-private',
@@ -233,8 +232,8 @@ async function buildServices(ctx: ScenarioContext<ServicesPlan>) {
     vrouterOfferingId: base.offering.id,
     range: { method: 'cidr', cidr: ctx.plan.privateCidr },
   });
-  const vm1 = await vmOn(c, base, 'svc-VM-1', [l3.id], { key: 'wizard.note.createsVrouter' });
-  const vm2 = await vmOn(c, base, 'svc-VM-2', [l3.id]);
+  const vm1 = await vmOn(ctx, base, 'svc-VM-1', [l3.id], { key: 'wizard.note.createsVrouter' });
+  const vm2 = await vmOn(ctx, base, 'svc-VM-2', [l3.id]);
   return { base, vm1, vm2 };
 }
 
@@ -251,8 +250,7 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
     port: 'wizard.f.port',
   },
   async build(ctx) {
-    const c = ctx;
-    const { base, vm1, vm2 } = await buildServices(c);
+    const { base, vm1, vm2 } = await buildServices(ctx);
     const eip = await ctx.step({ key: 'wizard.step.eipOn', params: { vip: ctx.plan.vip } }, async () => {
       const found = (await ctx.client.eip.list.query({ search: 'EIP-1' })).items.find(
         (e) => e.name === 'EIP-1' && e.vip === ctx.plan.vip,
@@ -261,7 +259,7 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
       if (e.nicId && e.nicId !== vm1.nics[0]!.id) await ctx.client.eip.unbind.mutate({ id: e.id });
       return e.nicId === vm1.nics[0]!.id ? e : ctx.client.eip.bind.mutate({ id: e.id, nicId: vm1.nics[0]!.id });
     });
-    await waitForVms(c, [vm1, vm2]);
+    await waitForVms(ctx, [vm1, vm2]);
     return { vm1, vm2, eip };
   },
   async verify(ctx, built) {
@@ -315,8 +313,7 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
     pf2End: 'wizard.f.pf2End',
   },
   async build(ctx) {
-    const c = ctx;
-    const { base, vm1, vm2 } = await buildServices(c);
+    const { base, vm1, vm2 } = await buildServices(ctx);
     const pf1 = await ctx.step('PF-1', async () => {
       const found = (await ctx.client.portForward.list.query({ search: 'PF-1' })).items.find(
         (p) => p.name === 'PF-1' && p.l3Id === base.pubL3.id,
@@ -334,7 +331,7 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
       if (p.nicId && p.nicId !== vm1.nics[0]!.id) await ctx.client.portForward.unbind.mutate({ id: p.id });
       return p.nicId === vm1.nics[0]!.id ? p : ctx.client.portForward.bind.mutate({ id: p.id, nicId: vm1.nics[0]!.id });
     });
-    await waitForVms(c, [vm1, vm2]);
+    await waitForVms(ctx, [vm1, vm2]);
     return { vm1, vm2, pf1 };
   },
   async verify(ctx, built) {
@@ -401,8 +398,7 @@ export const sgScenario: Scenario<typeof SG_PLAN> = {
     portEnd: 'wizard.f.portEnd',
   },
   async build(ctx) {
-    const c = ctx;
-    const base = await buildBase('sg', c);
+    const base = await buildBase('sg', ctx);
     const l2 = await base.l2('sg-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
     const l3 = await base.l3('sg-L3-private', {
       name: 'sg-L3-private',
@@ -414,7 +410,7 @@ export const sgScenario: Scenario<typeof SG_PLAN> = {
     });
     const vms: Vm[] = [];
     for (const n of [1, 2, 3])
-      vms.push(await vmOn(c, base, `sg-VM-${n}`, [l3.id], n === 1 ? { key: 'wizard.note.createsVrouter' } : undefined));
+      vms.push(await vmOn(ctx, base, `sg-VM-${n}`, [l3.id], n === 1 ? { key: 'wizard.note.createsVrouter' } : undefined));
     // A rerun starts with VM-2 and VM-3 outside the group, as section 4.4 does (their egress
     // whitelist would also stop the gateway ping below).
     const group = (await ctx.client.securityGroup.list.query({ search: ctx.plan.group })).items.find(
@@ -424,7 +420,7 @@ export const sgScenario: Scenario<typeof SG_PLAN> = {
       await ctx.step({ key: 'wizard.step.groupEmptied', params: { group: group.name } }, () =>
         Promise.all(group.members.map((m) => ctx.client.securityGroup.removeNic.mutate({ id: group.id, nicId: m.nicId }))),
       );
-    await waitForVms(c, vms);
+    await waitForVms(ctx, vms);
     return { l3Id: l3.id, vms };
   },
   async verify(ctx, built) {
@@ -507,8 +503,7 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
     dhcp2: 'wizard.f.dhcp2',
   },
   async build(ctx) {
-    const c = ctx;
-    const base = await buildBase('tenant', c);
+    const base = await buildBase('tenant', ctx);
     const p = ctx.plan;
     const pool = await ctx.step({ key: 'wizard.step.vxlanPool' }, async () => {
       const found = (await ctx.client.vxlanPool.list.query({ search: 'tenant-vxlan-pool' })).items.find(
@@ -544,9 +539,9 @@ export const tenantScenario: Scenario<typeof TENANT_PLAN> = {
         dhcpServerIp: n.dhcp,
         range: { method: 'cidr', cidr: n.cidr },
       });
-      vms.push(await vmOn(c, base, `tenant-VM-${i}`, [l3.id], { key: 'wizard.note.createsItsVrouter' }));
+      vms.push(await vmOn(ctx, base, `tenant-VM-${i}`, [l3.id], { key: 'wizard.note.createsItsVrouter' }));
     }
-    await waitForVms(c, vms);
+    await waitForVms(ctx, vms);
     const routers = (await ctx.client.vrouter.list.query({ pageSize: 200 })).items;
     const routerOf = (vm: Vm) => routers.find((r) => r.nics.some((n) => n.role === 'private' && n.l3Id === vm.nics[0]!.l3Id))!;
     return { vms, routers: vms.map(routerOf) };
@@ -643,8 +638,7 @@ export const threeTierScenario: Scenario<typeof TIER_PLAN> = {
     dbCidr: 'wizard.f.dbCidr',
   },
   async build(ctx) {
-    const c = ctx;
-    const base = await buildBase('3tier', c);
+    const base = await buildBase('3tier', ctx);
     const p = ctx.plan;
     const l3Of: Record<string, string> = {};
     for (const [key, vlan, cidr] of [
@@ -667,13 +661,13 @@ export const threeTierScenario: Scenario<typeof TIER_PLAN> = {
     const vms: Record<string, Vm> = {};
     for (const v of S_3TIER.vms)
       vms[v.name] = await vmOn(
-        c,
+        ctx,
         base,
         `3tier-${v.name}`,
         v.nets.map((k) => l3Of[k]!),
         v.nets.join(' + '),
       );
-    await waitForVms(c, Object.values(vms));
+    await waitForVms(ctx, Object.values(vms));
     return vms;
   },
   async verify(ctx, built) {
@@ -721,8 +715,7 @@ export const basicScenario: Scenario<typeof BASIC_PLAN> = {
     privateDhcp: 'wizard.f.privateDhcp',
   },
   async build(ctx) {
-    const c = ctx;
-    const base = await buildBase('basic', c);
+    const base = await buildBase('basic', ctx);
     const l2 = await base.l2('basic-L2-private', { type: 'vlan', physicalNic: 'em01', vlanId: Number(ctx.plan.privateVlan) });
     const l3 = await base.l3('basic-L3-private', {
       name: 'basic-L3-private',
@@ -733,9 +726,9 @@ export const basicScenario: Scenario<typeof BASIC_PLAN> = {
       dhcpServerIp: ctx.plan.privateDhcp || null,
       range: { method: 'cidr', cidr: ctx.plan.privateCidr },
     });
-    const vm1 = await vmOn(c, base, 'VM-1', [l3.id], { key: 'wizard.note.firstVm' });
-    const vm2 = await vmOn(c, base, 'VM-2', [l3.id], { key: 'wizard.note.reusesVrouter' });
-    await waitForVms(c, [vm1, vm2]);
+    const vm1 = await vmOn(ctx, base, 'VM-1', [l3.id], { key: 'wizard.note.firstVm' });
+    const vm2 = await vmOn(ctx, base, 'VM-2', [l3.id], { key: 'wizard.note.reusesVrouter' });
+    await waitForVms(ctx, [vm1, vm2]);
     return [vm1, vm2];
   },
   async verify(ctx, built) {
