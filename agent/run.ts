@@ -14,7 +14,7 @@ export async function runAgent<C extends { generation: number }>(opts: {
   kind: 'host' | 'vrouter';
   schema: z.ZodType;
   apply(cfg: C, dirs: { stateDir: string; runDir: string }, previous: C | null): Promise<unknown>;
-  kernelHash(cfg: C | null): Promise<string>;
+  kernelHash(cfg: C | null, dirs: { stateDir: string; runDir: string }): Promise<string>;
 }) {
   const { values } = parseArgs({
     options: {
@@ -43,7 +43,7 @@ export async function runAgent<C extends { generation: number }>(opts: {
     id: values.id,
     schema: opts.schema as z.ZodType<C>,
     apply: async (cfg, previous) => void (await opts.apply(cfg, { stateDir, runDir }, previous)),
-    kernelHash: opts.kernelHash,
+    kernelHash: (cfg) => opts.kernelHash(cfg, { stateDir, runDir }),
     stateDir,
     log,
   });
@@ -58,7 +58,8 @@ export async function runAgent<C extends { generation: number }>(opts: {
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(Number(m[2]), m[1], () => resolve()));
     log('info', 'listening', { address: values.listen });
   }
-  await agent.restore();
+  const restored = await agent.restore();
+  log('info', 'started', { restored });
   const stop = () => {
     server.close();
     process.exit(0);

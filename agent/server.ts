@@ -18,16 +18,39 @@ export interface AgentSpec<C extends { generation: number }> {
 
 const MAX_BODY = 32 * 1024 * 1024;
 
+/** While the kernel holds neither the new config nor the last good one, the last good one is retried this often. */
+const RETRY_MS = 3000;
+/** The kernel hash in an answer given before the agent has read the kernel after an apply. */
+export const HASH_PENDING = 'pending';
+
+interface SavedReference {
+  generation: number;
+  kernelHash: string;
+}
+
 /**
- * An agent's state is its last applied config and the hash of the kernel right after applying it.
- * The only lock is "one sync at a time". The last good config is kept on disk so that a restarted
- * agent converges at once, before the reconciler calls.
+ * An agent's state is its last applied config and a reference hash of the kernel taken right after
+ * applying it. Applies run one at a time. The last good config is kept on disk so that a restarted
+ * agent converges at once, before the reconciler calls — and with it the reference hash, so that a
+ * restarted agent whose kernel still matches changes nothing (R-HITLESS-1).
+ *
+ * The reference hash is taken off the answer's path: reading a router's tables costs O(N) (~0.4 s at
+ * 10k EIPs, FACTS.md), more than applying a change to them. An apply answers as soon as the kernel
+ * and the saved file hold the config, and the agent reads the kernel right after, without holding up
+ * the next apply: a read that overlapped an apply (the epoch moved) is discarded and taken again.
  */
 export class Agent<C extends { generation: number }> {
   private current: C | null = null;
   /** After a failed apply the kernel may hold part of it: the next apply reconciles whole. */
   private needFull = true;
   private appliedKernelHash = '';
+  /** Odd while the kernel is being changed; every change moves it by two. */
+  private epoch = 0;
+  private referencePending = false;
+  private reference: Promise<string | null> = Promise.resolve(null);
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Requests wait for the restore after a restart: a status of "nothing applied" would make the server push a full config. */
+  private restoring: Promise<unknown> = Promise.resolve();
   private lastError: AgentStatus['lastError'] = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly startedAt = new Date().toISOString();
@@ -36,48 +59,173 @@ export class Agent<C extends { generation: number }> {
   private get savedPath() {
     return path.join(this.spec.stateDir, 'config.json');
   }
+  private get referencePath() {
+    return path.join(this.spec.stateDir, 'kernel-hash.json');
+  }
 
-  /** Restores and re-applies the last good config (after a restart). */
-  async restore(): Promise<void> {
+  /** One apply at a time; a failed one does not stop the next. */
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs a change to the kernel with the epoch odd, so that reads overlapping it know they are stale. */
+  private async changing(cfg: C, previous: C | null): Promise<void> {
+    this.epoch++;
+    this.referencePending = true;
+    this.appliedKernelHash = HASH_PENDING;
+    try {
+      await this.spec.apply(cfg, previous);
+    } finally {
+      this.epoch++;
+    }
+  }
+
+  /**
+   * After a restart: when the kernel still matches the saved config (the hash taken after it was
+   * applied), adopts it and changes nothing; otherwise re-applies it whole.
+   */
+  restore(): Promise<'adopted' | 'reapplied' | 'none'> {
+    const done = this.restoreSaved();
+    this.restoring = done.catch(() => undefined);
+    return done;
+  }
+
+  private async restoreSaved(): Promise<'adopted' | 'reapplied' | 'none'> {
     const text = await fs.readFile(this.savedPath, 'utf8').catch(() => null);
-    if (!text) return;
+    if (!text) return 'none';
     const parsed = this.spec.schema.safeParse(JSON.parse(text));
     if (!parsed.success) {
       this.spec.log('warn', 'saved config does not parse; waiting for the server', { error: parsed.error.message });
-      return;
+      return 'none';
     }
-    await this.apply(parsed.data, true).catch(() => undefined);
+    const cfg = parsed.data;
+    const ref = await readJson<SavedReference>(this.referencePath);
+    const adopted = await this.serial(async () => {
+      if (ref?.generation !== cfg.generation) return false;
+      if ((await this.spec.kernelHash(cfg)) !== ref.kernelHash) return false;
+      this.current = cfg;
+      this.needFull = false;
+      this.appliedKernelHash = ref.kernelHash;
+      return true;
+    });
+    if (adopted) {
+      this.spec.log('info', 'the kernel matches the saved config: adopted, nothing changed', { generation: cfg.generation });
+      return 'adopted';
+    }
+    this.spec.log('info', 'the kernel differs from the saved config: re-applying it', { generation: cfg.generation });
+    await this.apply(cfg, true).catch(() => undefined);
+    return 'reapplied';
   }
 
-  /** Serialized: one sync at a time. `force` re-applies even when the generation is not newer. */
+  /** Serialized: one sync at a time. `force` re-applies whole even when the generation is not newer. */
   apply(cfg: C, force = false): Promise<void> {
-    const job = this.queue.then(async () => {
+    return this.serial(async () => {
       if (!force && this.current && cfg.generation < this.current.generation) {
         throw agentError('CONFIG_STALE', `generation ${cfg.generation} is older than the applied ${this.current.generation}`);
       }
+      clearTimeout(this.retryTimer);
       try {
-        await this.spec.apply(cfg, force || this.needFull ? null : this.current);
+        await this.changing(cfg, force || this.needFull ? null : this.current);
       } catch (err) {
-        this.needFull = true;
-        this.lastError = { code: 'APPLY_FAILED', message: (err as Error).message, at: new Date().toISOString() };
-        this.spec.log('error', 'apply failed', { generation: cfg.generation, error: (err as Error).message });
-        throw agentError('APPLY_FAILED', (err as Error).message);
+        const message = (err as Error).message;
+        this.spec.log('error', 'apply failed', { generation: cfg.generation, error: message });
+        const recovery = await this.rollBack(cfg);
+        this.lastError = { code: 'APPLY_FAILED', message, at: new Date().toISOString(), recovery };
+        throw agentError('APPLY_FAILED', message);
       }
       this.current = cfg;
       this.needFull = false;
       this.lastError = null;
-      this.appliedKernelHash = await this.spec.kernelHash(cfg);
       await fs.mkdir(this.spec.stateDir, { recursive: true });
+      await fs.rm(this.referencePath, { force: true });
       await fs.writeFile(`${this.savedPath}.tmp`, JSON.stringify(cfg), { mode: 0o600 });
       await fs.rename(`${this.savedPath}.tmp`, this.savedPath);
+      this.takeReference();
       this.spec.log('info', 'applied', { generation: cfg.generation });
     });
-    this.queue = job.catch(() => undefined);
-    return job;
   }
 
+  /**
+   * An apply failed part-way: the kernel may hold some of it. Puts the last good config back whole
+   * ('rolled-back'); when that fails too, or there is none, the kernel is left to a retry
+   * ('retrying': the agent retries the last good config every few seconds, the server its own).
+   */
+  private async rollBack(failed: C): Promise<'rolled-back' | 'retrying'> {
+    this.needFull = true;
+    const good = this.current;
+    if (!good) return 'retrying';
+    if (good === failed) {
+      this.scheduleRetry(good);
+      return 'retrying';
+    }
+    try {
+      await this.changing(good, null);
+      this.needFull = false;
+      this.takeReference();
+      this.spec.log('warn', 'rolled back to the last good config', { generation: good.generation });
+      return 'rolled-back';
+    } catch (err) {
+      this.spec.log('error', 'rollback failed; retrying', { generation: good.generation, error: (err as Error).message });
+      this.scheduleRetry(good);
+      return 'retrying';
+    }
+  }
+
+  private scheduleRetry(good: C) {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      void this.serial(async () => {
+        if (this.current !== good || !this.needFull) return;
+        try {
+          await this.changing(good, null);
+          this.needFull = false;
+          if (this.lastError) this.lastError = { ...this.lastError, recovery: 'rolled-back' };
+          this.takeReference();
+          this.spec.log('info', 'the last good config is back in force', { generation: good.generation });
+        } catch {
+          this.scheduleRetry(good);
+        }
+      });
+    }, RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  /**
+   * Reads the kernel as the reference for drift, now, beside whatever comes next, and saves it
+   * beside the config. Discarded when an apply overlapped the read (that apply takes its own).
+   */
+  private takeReference(): Promise<string | null> {
+    this.referencePending = true;
+    this.appliedKernelHash = HASH_PENDING;
+    const epoch = this.epoch;
+    const cfg = this.current;
+    this.reference = (async () => {
+      if (!cfg) return null;
+      const kernelHash = await this.spec.kernelHash(cfg).catch(() => null);
+      if (kernelHash === null || this.epoch !== epoch || this.current !== cfg) return null;
+      this.appliedKernelHash = kernelHash;
+      this.referencePending = false;
+      const ref: SavedReference = { generation: cfg.generation, kernelHash };
+      await fs.writeFile(`${this.referencePath}.tmp`, JSON.stringify(ref), { mode: 0o600 });
+      await fs.rename(`${this.referencePath}.tmp`, this.referencePath);
+      return kernelHash;
+    })();
+    return this.reference;
+  }
+
+  /** Reads the kernel: drift when it no longer matches the reference taken after the last apply. */
   async status(): Promise<AgentStatus> {
-    const kernelHash = await this.spec.kernelHash(this.current);
+    let fresh = this.referencePending ? await this.reference : null;
+    if (this.referencePending && this.epoch % 2 === 0) fresh = await this.takeReference();
+    const epoch = this.epoch;
+    const kernelHash = fresh ?? (await this.spec.kernelHash(this.current));
+    // A read that overlapped an apply says nothing about drift: the next status decides.
+    return this.statusWith(epoch === this.epoch && epoch % 2 === 0 ? kernelHash : HASH_PENDING);
+  }
+
+  private statusWith(kernelHash: string): AgentStatus {
     return {
       kind: this.spec.kind,
       id: this.spec.id,
@@ -85,25 +233,19 @@ export class Agent<C extends { generation: number }> {
       appliedGeneration: this.current?.generation ?? 0,
       kernelHash,
       appliedKernelHash: this.appliedKernelHash,
-      drift: this.current !== null && kernelHash !== this.appliedKernelHash,
+      drift:
+        this.current !== null &&
+        kernelHash !== HASH_PENDING &&
+        this.appliedKernelHash !== HASH_PENDING &&
+        kernelHash !== this.appliedKernelHash,
       lastError: this.lastError,
       startedAt: this.startedAt,
     };
   }
 
-  /** The status right after an apply: the kernel hash was just taken, no need to read the kernel again. */
+  /** The answer to an apply: the kernel has not been read again (see the class comment). */
   private appliedStatus(): AgentStatus {
-    return {
-      kind: this.spec.kind,
-      id: this.spec.id,
-      protocolVersion: PROTOCOL_VERSION,
-      appliedGeneration: this.current?.generation ?? 0,
-      kernelHash: this.appliedKernelHash,
-      appliedKernelHash: this.appliedKernelHash,
-      drift: false,
-      lastError: this.lastError,
-      startedAt: this.startedAt,
-    };
+    return this.statusWith(this.appliedKernelHash);
   }
 
   currentConfig(): C | null {
@@ -122,6 +264,7 @@ export class Agent<C extends { generation: number }> {
       if (given.length !== expected.length || !timingSafeEqual(given, expected))
         return send(401, agentError('UNAUTHORIZED', 'missing or wrong agent token'));
       try {
+        await this.restoring;
         if (req.method === 'GET' && req.url === '/v1/status') return send(200, await this.status());
         if (req.method === 'POST' && req.url === '/v1/resync') {
           if (!this.current) return send(409, agentError('NOT_FOUND', 'no config applied yet'));
@@ -159,6 +302,14 @@ export class Agent<C extends { generation: number }> {
         return send(500, agentError('APPLY_FAILED', (err as Error).message));
       }
     };
+  }
+}
+
+async function readJson<T>(file: string): Promise<T | null> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch {
+    return null;
   }
 }
 

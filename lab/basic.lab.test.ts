@@ -159,6 +159,34 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
     expect(await runCheck(lab, ctl.vmNs(vm1.id), { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true });
   });
 
+  it('fault (R-HITLESS-1): DNS forwarder and DHCP server, killed, restart by the periodic check alone', async () => {
+    const router = (await h.admin.vrouter.list({})).items[0]!;
+    const before = new Map((await h.db.select().from(agents)).map((r) => [r.id, r.desiredGeneration]));
+    /** The dnsmasq processes of the namespaces this lab owns whose name starts with `prefix`. */
+    const dnsmasqs = async (prefix: string) => {
+      const found: Array<{ ns: string; pid: number }> = [];
+      for (const ns of (await lab.list()).filter((n) => n.startsWith(prefix))) {
+        for (const pid of (await lab.pids(ns)).map(Number)) {
+          if ((await fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'dnsmasq') found.push({ ns, pid });
+        }
+      }
+      return found;
+    };
+    const forwarder = await dnsmasqs(lab.ns(ctl.routerNs(router.id)));
+    const [host] = await h.db.select().from(agents).where(eq(agents.kind, 'host'));
+    const dhcp = await dnsmasqs(ctl.namespacePrefixFor(host!.id));
+    expect(forwarder).toHaveLength(1);
+    expect(dhcp.length).toBeGreaterThanOrEqual(1);
+    for (const d of [...forwarder, ...dhcp]) process.kill(d.pid, 'SIGKILL');
+    await waitFor('every dnsmasq running again', async () => {
+      const now = await dnsmasqs(lab.ns(''));
+      return [...forwarder, ...dhcp].every((d) => now.some((n) => n.ns === d.ns && n.pid !== d.pid));
+    });
+    // No config change was involved: the same generations, repaired by the drift check.
+    for (const r of await h.db.select().from(agents)) expect(r.desiredGeneration).toBe(before.get(r.id));
+    expect(await runCheck(lab, ctl.vmNs(vm1.id), { kind: 'http', url: 'http://example.com/' })).toMatchObject({ ok: true });
+  });
+
   it('fault: an agent killed and restarted with its state wiped gets its full config back', async () => {
     const router = (await h.admin.vrouter.list({})).items[0]!;
     const before = ctl.agentPid(router.id);

@@ -9,14 +9,16 @@ export async function writeIfChanged(file: string, text: string, mode = 0o600): 
   return true;
 }
 
-/** The PID in a pid file when that process is alive, else null. */
+/**
+ * The PID in a pid file when that process is alive, else null. A zombie is not alive: a daemon
+ * killed by hand stays one until its parent (often not us) reaps it, and `kill -0` still succeeds.
+ */
 export async function pidAlive(pidFile: string): Promise<number | null> {
   const pid = Number((await fs.readFile(pidFile, 'utf8').catch(() => '')).trim());
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  // "pid (comm) S …": the state follows the last ')' (comm may contain one).
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X' ? null : pid;
 }

@@ -180,8 +180,12 @@ export async function applyHost(
 }
 
 /** What is really in the kernel for the parts the host agent owns, as one hash. */
-export async function hostKernelHash(cfg: HostConfig | null): Promise<string> {
+export async function hostKernelHash(cfg: HostConfig | null, paths: HostPaths): Promise<string> {
   const h = createHash('sha256');
+  // Security groups filter nothing on a bridge when this is off in the namespace (R-HITLESS-1);
+  // watched when the config has ports in security groups, as the apply switches it on only then.
+  if (cfg?.security.ports.length)
+    h.update(`bridge-nf-call-iptables=${(await fs.readFile(BRIDGE_NF, 'utf8').catch(() => '?')).trim()}\n`);
   for (const [family, table] of [
     ['bridge', HOST_TABLE],
     ['bridge', SG_TABLE],
@@ -209,7 +213,9 @@ export async function hostKernelHash(cfg: HostConfig | null): Promise<string> {
     const addrs = ns.has(name)
       ? await run('ip', ['-n', name, '-br', 'addr', 'show', 'dev', 'eth0']).catch(() => '')
       : '<missing>';
-    h.update(`${name} ${addrs.replace(/\s+/g, ' ').trim()}\n`);
+    // Its dnsmasq is running (killed by hand = drift).
+    const dns = (await pidAlive(dhcpFiles(paths, d.l3Id).pidFile)) ? 'running' : 'stopped';
+    h.update(`${name} ${addrs.replace(/\s+/g, ' ').trim()} ${dns}\n`);
   }
   return h.digest('hex');
 }

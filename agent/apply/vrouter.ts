@@ -12,11 +12,13 @@ import {
   planLinks,
   ROUTE_PROTO,
 } from '../render/links';
+import { parseMapElements } from '../render/nft';
 import {
+  FLUSHED_MAPS,
+  flowsToForget,
   mapName,
+  renderVRouterNft,
   renderVRouterNftDelta,
-  renderVRouterNftElements,
-  renderVRouterNftSkeleton,
   VROUTER_ARP_TABLE,
   VROUTER_TABLE,
   type NftDelta,
@@ -42,10 +44,14 @@ async function observe() {
 const ipBatch = (lines: string[]) =>
   lines.length ? run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' }) : Promise.resolve('');
 
+const dnsFiles = (paths: VRouterPaths) => ({
+  conf: path.join(paths.runDir, 'dns.conf'),
+  pidFile: path.join(paths.runDir, 'dns.pid'),
+});
+
 /** Our own dnsmasq: started from our config file, stopped by the PID in our pid file. */
 async function syncDns(cfg: VRouterConfig, paths: VRouterPaths) {
-  const conf = path.join(paths.runDir, 'dns.conf');
-  const pidFile = path.join(paths.runDir, 'dns.pid');
+  const { conf, pidFile } = dnsFiles(paths);
   const text = renderDnsForwarder(cfg, { pidFile });
   const running = await pidAlive(pidFile);
   if (text === null) {
@@ -66,13 +72,15 @@ async function syncDns(cfg: VRouterConfig, paths: VRouterPaths) {
 const ROUTER_SYSCTLS = ['/proc/sys/net/ipv4/ip_forward', '/proc/sys/net/ipv4/ip_nonlocal_bind'];
 
 /** What is really in the kernel for the parts this agent owns, as one hash. */
-export async function vrouterKernelHash(cfg: VRouterConfig | null): Promise<string> {
+export async function vrouterKernelHash(cfg: VRouterConfig | null, paths: VRouterPaths): Promise<string> {
   const h = createHash('sha256');
   h.update(await run('nft', ['list', 'table', 'ip', VROUTER_TABLE]).catch(() => '<no table>'));
   h.update(await run('nft', ['list', 'table', 'netdev', VROUTER_ARP_TABLE]).catch(() => '<no arp table>'));
   // The sysctls routing and the VIPs' gratuitous ARP rely on: switched off by hand = drift (R-HITLESS-1).
   for (const sysctl of ROUTER_SYSCTLS) h.update(`${sysctl}=${(await fs.readFile(sysctl, 'utf8').catch(() => '?')).trim()}\n`);
   if (cfg) {
+    // The DNS forwarder the config asks for is running (killed by hand = drift).
+    if (cfg.dns) h.update(`dns ${(await pidAlive(dnsFiles(paths).pidFile)) ? 'running' : 'stopped'}\n`);
     const { links, routes, vips } = await observe();
     const names = new Set(cfg.nics.map((n) => n.name));
     for (const l of links.filter((x) => names.has(x.name)).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -100,8 +108,26 @@ async function forgetFlows(changed: NftDelta['changed']) {
   await Promise.all(jobs.map((args) => run('conntrack', args).catch(() => undefined)));
 }
 
-/** Elements per `nft` process when a whole table loads (parsing, not the kernel, is the cost). */
-const NFT_CHUNK = 5000;
+/**
+ * What the maps that steer flows (EIP DNAT, port forwarding) hold in the kernel now, before a full
+ * apply replaces them: their flows must be forgotten where the new config maps a key elsewhere or
+ * not at all. Read only on the full path (first apply, drift repair, restore after a change), and
+ * only when the table exists: O(N), ~0.2 s at 10k port forwards.
+ */
+async function kernelMaps(): Promise<Map<string, Map<string, string>>> {
+  const out = new Map<string, Map<string, string>>();
+  await Promise.all(
+    FLUSHED_MAPS.map(async (m) => {
+      const json = await run('nft', ['-j', 'list', 'map', 'ip', VROUTER_TABLE, m]).catch(() => null);
+      if (json) out.set(m, parseMapElements(json));
+    }),
+  );
+  return out;
+}
+
+async function tableExists(): Promise<boolean> {
+  return (await run('nft', ['list', 'tables', 'ip'])).split('\n').some((l) => l.trim() === `table ip ${VROUTER_TABLE}`);
+}
 
 /**
  * Gratuitous ARP for VIPs that just appeared: the upstream gateway updates a stale or incomplete
@@ -142,7 +168,9 @@ export async function applyVRouter(
     const delta = renderVRouterNftDelta(prev, cfg);
     // NICs or routes changed (a route table entry): those are few; read them and fix by diff.
     const links = linksUnchanged(prev, cfg) ? null : observe().then((observed) => ipBatch(planLinks(observed, cfg)));
-    await Promise.all([links, delta.text ? run('nft', ['-f', '-'], { input: delta.text }) : null]);
+    // Both settle before a failure is reported: a rollback must never race a change still in flight.
+    const done = await Promise.allSettled([links, delta.text ? run('nft', ['-f', '-'], { input: delta.text }) : null]);
+    for (const r of done) if (r.status === 'rejected') throw r.reason;
     announceVips(delta.addedVips);
     await forgetFlows(delta.changed);
     await syncDns(cfg, paths);
@@ -150,14 +178,11 @@ export async function applyVRouter(
   }
   await fs.mkdir(paths.runDir, { recursive: true });
   for (const sysctl of ROUTER_SYSCTLS) await fs.writeFile(sysctl, '1');
-  const observed = await observe();
+  const [observed, before] = await Promise.all([observe(), tableExists().then((yes) => (yes ? kernelMaps() : null))]);
   await ipBatch([...planLinks(observed, cfg), ...planLegacyVipRoutes(observed.vips)]);
-  const skeleton = run('nft', ['-f', '-'], { input: renderVRouterNftSkeleton(cfg) });
-  // The elements render while the skeleton loads.
-  const elements = renderVRouterNftElements(cfg, NFT_CHUNK);
-  await skeleton;
-  await Promise.all(elements.map((text) => run('nft', ['-f', '-'], { input: text })));
+  await run('nft', ['-f', '-'], { input: renderVRouterNft(cfg) });
   announceVips(cfg.vips);
+  if (before) await forgetFlows(flowsToForget(before, cfg));
   await syncDns(cfg, paths);
   return 'full';
 }

@@ -25,11 +25,25 @@ export const AgentStatus = z.object({
   appliedGeneration: z.number().int().nonnegative(),
   /** SHA-256 of what is really in the kernel for the parts the agent owns. */
   kernelHash: z.string(),
-  /** The kernel hash taken right after the last apply: kernelHash differs from it when someone changed the kernel. */
+  /**
+   * The kernel hash taken after the last apply, once the agent was idle (off the answer's path):
+   * kernelHash differs from it when someone changed the kernel. "pending" in the answer to an apply.
+   */
   appliedKernelHash: z.string(),
   /** A config is applied and the kernel no longer matches it: the reconciler asks for a resync. */
   drift: z.boolean(),
-  lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).nullable(),
+  lastError: z
+    .object({
+      code: z.string(),
+      message: z.string(),
+      at: z.string(),
+      /**
+       * After an apply that failed part-way: "rolled-back" — the last good config is back in force
+       * whole; "retrying" — it is not yet (the agent retries it every few seconds).
+       */
+      recovery: z.enum(['rolled-back', 'retrying']).optional(),
+    })
+    .nullable(),
   startedAt: z.string(),
 });
 export type AgentStatus = z.infer<typeof AgentStatus>;

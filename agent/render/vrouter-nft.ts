@@ -137,24 +137,11 @@ const addElements = (m: string, entries: Iterable<[string, string]>) =>
     [...entries].map(([k, v]) => element(k, v)),
   );
 
-/** The skeleton as one `nft -f` text: replaces the table in one transaction, maps empty. */
-export function renderVRouterNftSkeleton(cfg: VRouterConfig): string {
-  return [
-    `# vRouter ${cfg.routerId} generation ${cfg.generation}`,
-    `table ${T} {}`,
-    `delete table ${T}`,
-    `table ${A} {}`,
-    `delete table ${A}`,
-    ...nftSkeleton(cfg),
-    '',
-  ].join('\n');
-}
-
 /**
- * Every map element as `add element` texts of at most `chunk` elements each, built straight from
- * the rules (this runs on the apply path of a router with tens of thousands of elements).
+ * Every map element as `add element` texts, one per map or set, built straight from the rules (this
+ * runs on the apply path of a router with tens of thousands of elements).
  */
-export function renderVRouterNftElements(cfg: VRouterConfig, chunk = Infinity): string[] {
+function renderElements(cfg: VRouterConfig): string[] {
   const byMap = new Map<string, string[]>();
   const push = (m: string, el: string) => {
     let list = byMap.get(m);
@@ -173,29 +160,51 @@ export function renderVRouterNftElements(cfg: VRouterConfig, chunk = Infinity): 
       push(m, element(concat(pf.vip, p), concat(pf.target, pf.targetPortStart + (p - pf.vipPortStart))));
   }
   const out: string[] = [];
-  for (const [m, els] of byMap) {
-    for (let i = 0; i < els.length; i += Math.min(chunk, els.length))
-      out.push(`${elementCommand('add', NAT, m, els.slice(i, i + chunk))}\n`);
-  }
+  for (const [m, els] of byMap) out.push(`${elementCommand('add', NAT, m, els)}\n`);
   const vips = new Map<string, string[]>();
   const answering = new Set(publicNics(cfg).map((n) => n.name));
   for (const v of cfg.vips) if (answering.has(v.nic)) (vips.get(v.nic) ?? vips.set(v.nic, []).get(v.nic)!).push(v.ip);
-  for (const [nic, ips] of vips) {
-    for (let i = 0; i < ips.length; i += Math.min(chunk, ips.length))
-      out.push(`${elementCommand('add', ARP, vipSetName(nic), ips.slice(i, i + chunk))}\n`);
-  }
+  for (const [nic, ips] of vips) out.push(`${elementCommand('add', ARP, vipSetName(nic), ips)}\n`);
   return out;
 }
 
 /**
- * The vRouter's whole nftables state as one text (one transaction), for reading, golden files and
- * previews: the skeleton replaces the tables (creating them empty, deleting them and defining them
- * again — `flush table` alone would keep map elements, FACTS.md), then the elements. The agent
- * loads the same two parts separately, the elements in parallel chunks.
- * Comments carry resource ids so `nft list` maps to rows.
+ * The vRouter's whole nftables state as one `nft -f` text, loaded as one transaction (R-HITLESS-1):
+ * the skeleton replaces the tables (creating them empty, deleting them and defining them again —
+ * `flush table` alone would keep map elements, FACTS.md), then the elements. No packet ever meets
+ * the tables without their elements. Comments carry resource ids so `nft list` maps to rows.
  */
 export function renderVRouterNft(cfg: VRouterConfig): string {
-  return renderVRouterNftSkeleton(cfg) + renderVRouterNftElements(cfg).join('');
+  return (
+    [
+      `# vRouter ${cfg.routerId} generation ${cfg.generation}`,
+      `table ${T} {}`,
+      `delete table ${T}`,
+      `table ${A} {}`,
+      `delete table ${A}`,
+      ...nftSkeleton(cfg),
+      '',
+    ].join('\n') + renderElements(cfg).join('')
+  );
+}
+
+/** The maps that steer flows to a VM: a key re-pointed or removed means its connections must be forgotten. */
+export const FLUSHED_MAPS = [mapName.eipDnat, mapName.pf('tcp'), mapName.pf('udp')] as const;
+
+/**
+ * Per flow-steering map, the keys the kernel holds (`kernel`, as read before a full apply) that
+ * `cfg` maps elsewhere or not at all: the keys of `changed` in an {@link NftDelta}.
+ */
+export function flowsToForget(kernel: Map<string, Map<string, string>>, cfg: VRouterConfig): Map<string, string[]> {
+  const want = new Map<string, Map<string, string>>(FLUSHED_MAPS.map((m) => [m, new Map()]));
+  for (const e of cfg.eips) for (const [m, k, v] of eipElements(e)) want.get(m)?.set(k, v);
+  for (const pf of cfg.portForwards) for (const [m, k, v] of pfElements(pf)) want.get(m)?.set(k, v);
+  const out = new Map<string, string[]>();
+  for (const [m, els] of kernel) {
+    const keys = [...els].filter(([k, v]) => want.get(m)?.get(k) !== v).map(([k]) => k);
+    if (keys.length) out.set(m, keys);
+  }
+  return out;
 }
 
 export interface NftDelta {

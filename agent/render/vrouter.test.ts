@@ -8,7 +8,8 @@ import { VRouterConfigV1, type VRouterConfig } from '../protocol/vrouter';
 import { renderDnsForwarder } from './dnsmasq';
 import { linksUnchanged, planLinks, ROUTE_PROTO } from './links';
 import { FakeNft } from './nft/fake';
-import { renderVRouterNft, renderVRouterNftDelta } from './vrouter-nft';
+import { parseMapElements } from './nft';
+import { flowsToForget, renderVRouterNft, renderVRouterNftDelta } from './vrouter-nft';
 
 // Address plan: S-BASIC's vRouter (seed tables 1–3), internet DNS on 198.51.100.53.
 const PUB = '11111111-1111-4111-8111-111111111111';
@@ -215,6 +216,49 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
       expect(state.snapshot(), `step ${i}`).toEqual(fresh.snapshot());
     }
   });
+  it('R-HITLESS-1 a full apply forgets the flows of keys the kernel maps elsewhere or not at all', () => {
+    const kernel = new Map([
+      [
+        'eip_dnat',
+        parseMapElements(
+          '{"nftables": [{"metainfo": {}}, {"map": {"name": "eip_dnat", "elem": [["10.108.10.20", "192.168.10.9"]]}}]}',
+        ),
+      ],
+      [
+        'pf_tcp',
+        parseMapElements(
+          '{"nftables": [{"map": {"name": "pf_tcp", "elem": [[{"concat": ["10.108.10.21", 5900]}, {"concat": ["192.168.10.2", 6900]}],' +
+            ' [{"concat": ["10.108.10.21", 9999]}, {"concat": ["192.168.10.2", 22]}]]}}]}',
+        ),
+      ],
+    ]);
+    expect(kernel.get('pf_tcp')!.get('10.108.10.21 . 5900')).toBe('192.168.10.2 . 6900');
+    // The EIP points elsewhere in the config; port 5900 is the config's own; 9999 is no longer forwarded.
+    expect(flowsToForget(kernel, SERVICES)).toEqual(
+      new Map([
+        ['eip_dnat', ['10.108.10.20']],
+        ['pf_tcp', ['10.108.10.21 . 9999']],
+      ]),
+    );
+  });
+  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))(
+    'reads back what it loaded from real nft: nothing to forget for the same config, the moved EIP for another',
+    () => {
+      const read = (m: string) =>
+        execFileSync(
+          'unshare',
+          ['-n', 'sh', '-c', `ip link add eth1 type veth peer name p1 && nft -f - && nft -j list map ip cr_vrouter ${m}`],
+          {
+            input: renderVRouterNft(SERVICES),
+          },
+        ).toString();
+      const kernel = new Map(['eip_dnat', 'pf_tcp', 'pf_udp'].map((m) => [m, parseMapElements(read(m))]));
+      expect(kernel.get('pf_tcp')!.size).toBeGreaterThan(0);
+      expect(flowsToForget(kernel, SERVICES)).toEqual(new Map());
+      const moved = { ...SERVICES, eips: [{ ...SERVICES.eips[0]!, target: '192.168.10.3' }] };
+      expect(flowsToForget(kernel, moved)).toEqual(new Map([['eip_dnat', [SERVICES.eips[0]!.vip]]]));
+    },
+  );
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` with services', () => {
     expect(() =>
       execFileSync('unshare', ['-n', 'sh', '-c', 'ip link add eth1 type veth peer name p1 && nft --check -f -'], {

@@ -125,8 +125,8 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
   it('applying the same config twice changes nothing', async () => {
     const before = await client.status();
     const dnsPid = await fs.readFile(path.join(dir, 'vrouter-vr', 'run', 'dns.pid'), 'utf8');
-    const again = await client.putConfig(config(1));
-    expect(again.kernelHash).toBe(before.kernelHash);
+    await client.putConfig(config(1));
+    expect((await client.status()).kernelHash).toBe(before.kernelHash);
     expect(await fs.readFile(path.join(dir, 'vrouter-vr', 'run', 'dns.pid'), 'utf8')).toBe(dnsPid);
   });
 
@@ -180,5 +180,84 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
     for (let i = 0; i < 100 && (await client.status()).appliedGeneration !== 3; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await client.status()).toMatchObject({ appliedGeneration: 3, drift: false });
     expect((await fetchFromVm()).you).toBe('10.108.10.6');
+  });
+
+  const tableHandle = async () =>
+    /# handle (\d+)/.exec(await lab.exec('vr', 'nft', ['-a', 'list', 'table', 'ip', 'cr_vrouter']))?.[1];
+  const dnsPid = () => fs.readFile(path.join(dir, 'vrouter-vr', 'run', 'dns.pid'), 'utf8');
+
+  it('R-HITLESS-1 killed and restarted onto a kernel that still matches, the agent adopts it and changes nothing', async () => {
+    expect(await client.status()).toMatchObject({ appliedGeneration: 3, drift: false });
+    const [handle, pid] = [await tableHandle(), await dnsPid()];
+    expect(handle).toMatch(/^\d+$/);
+    process.kill(agentPid!, 'SIGKILL');
+    client = await restartAgent();
+    expect(await client.status()).toMatchObject({ appliedGeneration: 3, drift: false, lastError: null });
+    // The same table (a full apply deletes and re-creates it) and the same DNS forwarder process.
+    expect(await tableHandle()).toBe(handle);
+    expect(await dnsPid()).toBe(pid);
+    expect((await fetchFromVm()).you).toBe('10.108.10.6');
+  });
+
+  it('R-HITLESS-1 the DNS forwarder killed by hand is drift; a resync starts it again', async () => {
+    process.kill(Number(await dnsPid()), 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await client.status()).drift).toBe(true);
+    expect((await client.resync()).drift).toBe(false);
+    const ns = await lab.exec('vm', 'busybox', ['nslookup', '-type=a', 'example.com', '192.168.10.1']);
+    expect(ns).toContain('198.51.100.10');
+  });
+
+  const VIP = '10.108.10.50';
+  const withEip = (generation: number, patch: Partial<VRouterConfig> = {}) =>
+    config(generation, {
+      nics: [
+        { name: 'eth1', role: 'public', l3Id: PUBLIC_L3, addresses: ['10.108.10.5/8', '10.108.10.6/8'] },
+        { name: 'eth2', role: 'private', l3Id: PRIVATE_L3, addresses: ['192.168.10.1/24'] },
+      ],
+      snat: [{ sourceCidr: '192.168.10.0/24', outNic: 'eth1', toAddress: '10.108.10.6', l3Id: PRIVATE_L3 }],
+      vips: [{ ip: VIP, nic: 'eth1' }],
+      eips: [{ id: randomUUID(), vip: VIP, target: '192.168.10.20', nic: 'eth1' }],
+      ...patch,
+    });
+  const flowsTo = async (ip: string) =>
+    (await lab.exec('vr', 'conntrack', ['-L', '-d', ip]).catch(() => '')).split('\n').filter((l) => l.includes(ip));
+
+  it('R-HITLESS-1 a drift repair forgets the flows of an EIP the kernel had mapped elsewhere', async () => {
+    await lab.nsBatch('gw', [`route replace ${VIP}/32 via 10.108.10.5`]);
+    expect((await client.putConfig(withEip(4))).appliedGeneration).toBe(4);
+    expect(await lab.exec('gw', 'ping', ['-c', '1', '-W', '2', VIP])).toContain('1 received');
+    // Someone re-points the EIP by hand; a flow is made through the wrong mapping.
+    await lab.exec('vr', 'nft', ['-f', '-'], {
+      input: `delete element ip cr_vrouter eip_dnat { ${VIP} }\nadd element ip cr_vrouter eip_dnat { ${VIP} : 192.168.10.99 }\n`,
+    });
+    await lab.exec('gw', 'ping', ['-c', '1', '-W', '1', VIP]).catch(() => '');
+    const wrong = await flowsTo(VIP);
+    expect(wrong.some((l) => l.includes('src=192.168.10.99'))).toBe(true);
+    expect((await client.status()).drift).toBe(true);
+    expect((await client.resync()).drift).toBe(false);
+    expect((await flowsTo(VIP)).some((l) => l.includes('192.168.10.99'))).toBe(false);
+    expect(await lab.exec('gw', 'ping', ['-c', '1', '-W', '2', VIP])).toContain('1 received');
+  });
+
+  it('R-HITLESS-1 an apply that fails part-way is rolled back to the last good config, and the status says so', async () => {
+    const before = await client.status();
+    // A route through a gateway no NIC reaches: the NAT change goes in, the route does not.
+    const bad = withEip(5, {
+      routes: [{ destination: '172.30.0.0/16', via: '172.31.9.9' }],
+      eips: [{ id: randomUUID(), vip: VIP, target: '192.168.10.21', nic: 'eth1' }],
+    });
+    await expect(client.putConfig(bad)).rejects.toMatchObject({ status: 500, error: { code: 'APPLY_FAILED' } });
+    const after = await client.status();
+    expect(after).toMatchObject({
+      appliedGeneration: 4,
+      drift: false,
+      lastError: { code: 'APPLY_FAILED', recovery: 'rolled-back' },
+    });
+    expect(after.kernelHash).toBe(before.kernelHash);
+    expect(await lab.exec('vr', 'nft', ['list', 'map', 'ip', 'cr_vrouter', 'eip_dnat'])).toContain(`${VIP} : 192.168.10.20`);
+    expect(await lab.exec('gw', 'ping', ['-c', '1', '-W', '2', VIP])).toContain('1 received');
+    // The next good config applies and clears the error.
+    expect(await client.putConfig(withEip(6))).toMatchObject({ appliedGeneration: 6, lastError: null });
   });
 });

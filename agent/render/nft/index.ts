@@ -64,3 +64,18 @@ export function replaceTable(table: TableRef, body: readonly string[]): string[]
   const t = `${table.family} ${table.name}`;
   return [`table ${t} {}`, `delete table ${t}`, `table ${t} {`, ...body, `}`];
 }
+
+/** A value of an element in `nft -j` output: an address or port, or a concatenation of them. */
+type JsonValue = string | number | { concat: JsonValue[] };
+const jsonAtom = (v: JsonValue): string => (typeof v === 'object' ? v.concat.map(jsonAtom).join(' . ') : String(v));
+
+/**
+ * The elements of a map from `nft -j list map …`, key → value in this module's encoding (so they
+ * compare with what {@link element} and {@link concat} render).
+ */
+export function parseMapElements(json: string): Map<string, string> {
+  const doc = JSON.parse(json) as { nftables: Array<{ map?: { elem?: Array<[JsonValue, JsonValue]> } }> };
+  const out = new Map<string, string>();
+  for (const item of doc.nftables) for (const [k, v] of item.map?.elem ?? []) out.set(jsonAtom(k), jsonAtom(v));
+  return out;
+}
