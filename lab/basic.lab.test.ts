@@ -128,6 +128,73 @@ await labDescribe('S-BASIC in the lab: two VMs behind a vRouter', () => {
     });
   });
 
+  it('R-SPOOF-1 a VM sending with a neighbour’s address or a forged MAC gets no packet through; its own traffic passes', async () => {
+    const router = (await h.admin.vrouter.list({})).items[0]!;
+    const gateway = router.nics.find((n) => n.role === 'private')!.ip;
+    const [v1, v2, r] = [ctl.vmNs(vm1.id), ctl.vmNs(vm2.id), ctl.routerNs(router.id)];
+    const stranger = '192.168.10.250';
+    const mac1 = (await lab.exec(v1, 'cat', ['/sys/class/net/eth0/address'])).trim();
+    // Receive counters of this test's own at VM-2 and at the router, beside the agents' tables.
+    const count = (ns: string, rules: Record<string, string>) =>
+      lab.exec(ns, 'nft', ['-f', '-'], {
+        input: [
+          'table inet cr_spoof_test {',
+          '  chain input { type filter hook prerouting priority -500; policy accept;',
+          ...Object.entries(rules).map(([name, match]) => `    ${match} counter comment "${name}";`),
+          '  }',
+          '}',
+          'table arp cr_spoof_test {',
+          '  chain input { type filter hook input priority -500; policy accept;',
+          `    arp saddr ip ${gateway} arp saddr ether ${mac1} counter comment "arp"; }`,
+          '}',
+          '',
+        ].join('\n'),
+      });
+    const read = async (ns: string) => {
+      const out =
+        (await lab.exec(ns, 'nft', ['list', 'table', 'inet', 'cr_spoof_test'])) +
+        (await lab.exec(ns, 'nft', ['list', 'table', 'arp', 'cr_spoof_test']).catch(() => ''));
+      return Object.fromEntries(
+        [...out.matchAll(/packets (\d+) bytes \d+ comment "([^"]+)"/g)].map((m) => [m[2]!, Number(m[1])]),
+      );
+    };
+    await count(v2, {
+      stranger: `ip saddr ${stranger} icmp type echo-request`,
+      own: `ip saddr ${vm1.ip} icmp type echo-request`,
+    });
+    await count(r, { neighbour: `ip saddr ${vm2.ip} icmp type echo-request` });
+    const ping = (args: string[]) => lab.exec(v1, 'ping', ['-c', '2', '-W', '1', ...args]).catch(() => 'no reply');
+    try {
+      // An address nobody has, to VM-2; a neighbour's (VM-2's) to the router — one at a time, or VM-2's
+      // address held here would make VM-2 local.
+      await lab.nsBatch(v1, [`addr add ${stranger}/32 dev eth0`]);
+      await ping(['-I', stranger, vm2.ip]);
+      await lab.nsBatch(v1, [`addr del ${stranger}/32 dev eth0`, `addr add ${vm2.ip}/32 dev eth0`]);
+      await ping(['-I', vm2.ip, gateway]);
+      await lab.nsBatch(v1, [`addr del ${vm2.ip}/32 dev eth0`]);
+      // An ARP reply claiming the router's address.
+      await lab.exec(v1, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_nonlocal_bind']);
+      await lab.exec(v1, 'busybox', ['arping', '-U', '-c', '2', '-I', 'eth0', '-s', gateway, gateway]).catch(() => '');
+      // Its own address from a forged MAC.
+      await lab.nsBatch(v1, ['link set eth0 address 02:00:00:00:ee:01']);
+      await lab.exec(v1, 'ip', ['neigh', 'flush', 'dev', 'eth0']);
+      await ping([vm2.ip]);
+      expect(await read(v2)).toMatchObject({ stranger: 0, own: 0, arp: 0 });
+      expect(await read(r)).toMatchObject({ neighbour: 0 });
+    } finally {
+      await lab.nsBatch(v1, [`link set eth0 address ${mac1}`]);
+      await lab.exec(v1, 'ip', ['neigh', 'flush', 'dev', 'eth0']);
+    }
+    // Its own traffic, from its own MAC and address, still passes.
+    expect(await ping([vm2.ip])).toMatch(/, 2 received/);
+    expect((await read(v2)).own).toBeGreaterThanOrEqual(2);
+    expect(await ping([gateway])).toMatch(/, 2 received/);
+    for (const ns of [v2, r]) {
+      await lab.exec(ns, 'nft', ['delete', 'table', 'inet', 'cr_spoof_test']);
+      await lab.exec(ns, 'nft', ['delete', 'table', 'arp', 'cr_spoof_test']);
+    }
+  });
+
   it('fault: a rule deleted by hand is restored by the next periodic resync', async () => {
     const router = (await h.admin.vrouter.list({})).items[0]!;
     const ns = lab.ns(ctl.routerNs(router.id));

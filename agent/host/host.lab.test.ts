@@ -81,7 +81,13 @@ function hostConfig(host: 'h1' | 'h2', generation: number): HostConfig {
     generation,
     namespacePrefix: `${lab.prefix}${host}-`,
     bridges,
-    ports: mine.map(([, v]) => ({ nicId: v.nic, name: deviceNames.port(v.nic), bridge: deviceNames.bridge(v.l2), mac: v.mac })),
+    ports: mine.map(([, v]) => ({
+      nicId: v.nic,
+      name: deviceNames.port(v.nic),
+      bridge: deviceNames.bridge(v.l2),
+      mac: v.mac,
+      guard: { ips: [v.ip] },
+    })),
     security: { ports: [], groups: [], members: {} },
     dhcp,
   };
@@ -174,7 +180,7 @@ await labDescribe('host agent: bridges, VLAN trunk, VXLAN, distributed DHCP (R-D
   it('refuses a config naming a bridge it does not define, keeping the last good one', async () => {
     const bad = {
       ...hostConfig('h1', 2),
-      ports: [{ nicId: randomUUID(), name: 'vnx', bridge: 'br-nowhere', mac: '02:00:00:00:00:99' }],
+      ports: [{ nicId: randomUUID(), name: 'vnx', bridge: 'br-nowhere', mac: '02:00:00:00:00:99', guard: null }],
     };
     await expect(agents.h1.putConfig(bad)).rejects.toMatchObject({ status: 400, error: { code: 'CONFIG_INVALID' } });
     expect((await agents.h1.status()).appliedGeneration).toBe(1);

@@ -81,17 +81,21 @@ await labDescribe('security groups on a bridge (S-SG semantics, R-SG-2)', () => 
     expect(await tcp(3, 2, 22)).toBe(false);
   });
 
-  it('the tags are cleared after filtering: no mark of ours leaves the forward hook (nothing leaks into encapsulation)', async () => {
+  it('both tags are cleared after filtering: no mark or out-port tag of ours leaves the bridge forward hook', async () => {
     await apply(config([ingress]));
+    // Probes in the bridge family: at 100 (after the inet filters br_netfilter runs at 0) and at 300 (after untag).
     const probe = (priority: number) =>
-      `chain p${priority} { type filter hook forward priority ${priority}; policy accept; meta mark & 0xffff0000 == 0x5c000000 counter; }`;
-    await lab.exec('h', 'nft', ['-f', '-'], { input: `table inet probe {\n${probe(5)}\n${probe(30)}\n}\n` });
+      `chain p${priority} { type filter hook forward priority ${priority}; policy accept; ` +
+      `meta mark & 0xffff0000 == 0x5c000000 counter comment "mark"; meta priority & 0xffff0000 == 0x10000 counter comment "prio"; }`;
+    await lab.exec('h', 'nft', ['-f', '-'], { input: `table bridge probe {\n${probe(100)}\n${probe(300)}\n}\n` });
     expect(await tcp(3, 2, 23)).toBe(true);
-    const listing = await lab.exec('h', 'nft', ['list', 'table', 'inet', 'probe']);
-    const count = (priority: number) =>
-      Number(new RegExp(`chain p${priority} \\{[^}]*counter packets (\\d+)`).exec(listing)?.[1]);
-    expect(count(5)).toBeGreaterThan(0);
-    expect(count(30)).toBe(0);
-    await lab.exec('h', 'nft', ['delete', 'table', 'inet', 'probe']);
+    const listing = await lab.exec('h', 'nft', ['list', 'table', 'bridge', 'probe']);
+    const count = (priority: number, what: string) =>
+      Number(new RegExp(`chain p${priority} \\{[^}]*?counter packets (\\d+) bytes \\d+ comment "${what}"`).exec(listing)?.[1]);
+    expect(count(100, 'mark')).toBeGreaterThan(0);
+    expect(count(100, 'prio')).toBeGreaterThan(0);
+    expect(count(300, 'mark')).toBe(0);
+    expect(count(300, 'prio')).toBe(0);
+    await lab.exec('h', 'nft', ['delete', 'table', 'bridge', 'probe']);
   });
 });

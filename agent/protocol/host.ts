@@ -28,8 +28,18 @@ export const HostBridge = z.object({
   mtu: z.number().int().min(576).max(9000).optional(),
 });
 
-/** A VM NIC's host-side interface (created by whoever starts the VM), to plug into a bridge. */
-export const HostPort = z.object({ nicId: Uuid, name: IfName, bridge: IfName, mac: Mac });
+/**
+ * A VM NIC's host-side interface (created by whoever starts the VM), to plug into a bridge. `guard`:
+ * the addresses the VM may send from on this port (R-SPOOF-1; its MAC is `mac`); null for a port
+ * that forwards others' traffic (a vRouter's), which is not guarded.
+ */
+export const HostPort = z.object({
+  nicId: Uuid,
+  name: IfName,
+  bridge: IfName,
+  mac: Mac,
+  guard: z.object({ ips: z.array(Ipv4).min(1) }).nullable(),
+});
 
 export const HostDhcp = z.object({
   l3Id: Uuid,

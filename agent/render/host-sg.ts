@@ -60,12 +60,14 @@ function profilesOf(cfg: HostSgConfig): Map<string, Profile & { tag: number }> {
   return new Map([...byKey.keys()].sort().map((k, i) => [k, { ...byKey.get(k)!, tag: i + 1 }]));
 }
 /**
- * Marks in a space of their own (0x5c00xxxx), cleared again after filtering: other users of marks on this host are
- * undisturbed and no tag leaks into an encapsulated packet.
+ * Marks in a space of their own (0x5c00xxxx), cleared again after filtering with the out-port tag: other users of
+ * marks on this host are undisturbed and no tag leaks into an encapsulated packet or the next hook.
  */
 const MARK_SPACE = 0x5c000000;
 const mark = (tag: number) => `0x${(MARK_SPACE + tag).toString(16)}`;
-const classid = (tag: number) => `1:${tag.toString(16)}`;
+/** Out-port tags are classids 1:<tag> (`meta priority`), i.e. 0x0001xxxx. */
+const CLASSID_MAJOR = 1;
+const classid = (tag: number) => `${CLASSID_MAJOR}:${tag.toString(16)}`;
 
 /** A profile's chain for one direction: DHCP/DNS (R-SG-2), then each group's rules; nothing allowed it → drop. */
 function profileChain(prof: Profile & { tag: number }, byId: Map<string, SgGroup>, direction: 'ingress' | 'egress'): string[] {
@@ -114,6 +116,16 @@ export function renderHostSg(cfg: HostSgConfig): string {
         ['meta mark set iifname map @port_in', 'meta priority set oifname map @port_out'],
         'type filter hook forward priority -200; policy accept;',
       ),
+      // After every filter (br_netfilter runs the inet chains at priority 0), for every frame — ARP and
+      // other non-IP frames never reach the inet chains: both tags, and only ours, are cleared.
+      ...chainDecl(
+        'untag',
+        [
+          `meta mark & 0xffff0000 == 0x${(MARK_SPACE >>> 16).toString(16)}0000 meta mark set 0x0`,
+          `meta priority & 0xffff0000 == 0x${(CLASSID_MAJOR << 16).toString(16)} meta priority set none`,
+        ],
+        'type filter hook forward priority 200; policy accept;',
+      ),
     ]),
     ...replaceTable(INET, [
       ...[...referencedGroups(cfg)]
@@ -152,11 +164,6 @@ export function renderHostSg(cfg: HostSgConfig): string {
             : []),
         ],
         'type filter hook forward priority 10; policy accept;',
-      ),
-      ...chainDecl(
-        'untag',
-        [`meta mark & 0xffff0000 == 0x${(MARK_SPACE >>> 16).toString(16)}0000 meta mark set 0x0`],
-        'type filter hook forward priority 20; policy accept;',
       ),
     ]),
     '',

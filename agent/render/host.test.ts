@@ -29,7 +29,15 @@ const H1: HostConfig = HostConfigV1.parse({
       uplink: { kind: 'vxlan', vni: 100, localIp: '172.20.0.11', remotes: ['172.20.0.12'] },
     },
   ],
-  ports: [{ nicId: NIC1, name: deviceNames.port(NIC1), bridge: deviceNames.bridge(L2V), mac: '02:00:00:00:00:01' }],
+  ports: [
+    {
+      nicId: NIC1,
+      name: deviceNames.port(NIC1),
+      bridge: deviceNames.bridge(L2V),
+      mac: '02:00:00:00:00:01',
+      guard: { ips: ['192.168.10.21'] },
+    },
+  ],
   dhcp: [
     {
       l3Id: L3A,

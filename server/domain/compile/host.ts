@@ -42,7 +42,14 @@ export function compileHostConfig(s: HostSnapshot): HostConfig {
   });
 
   const ports = plugged
-    .map((n) => ({ nicId: n.id, name: deviceNames.port(n.id), bridge: deviceNames.bridge(l3ById.get(n.l3Id)!.l2Id), mac: n.mac }))
+    .map((n) => ({
+      nicId: n.id,
+      name: deviceNames.port(n.id),
+      bridge: deviceNames.bridge(l3ById.get(n.l3Id)!.l2Id),
+      mac: n.mac,
+      // R-SPOOF-1: a VM sends only from its own MAC and address; a vRouter forwards others' packets.
+      guard: n.owner === 'vm' ? { ips: [n.ip] } : null,
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
 
   const dhcp: HostConfig['dhcp'] = [];
