@@ -1,7 +1,19 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { run } from '../agent/apply/exec';
+import { processAlive } from '../agent/apply/files';
+
+/** Where each running lab records the process that owns it (root only, cleared at boot). */
+export const LAB_REGISTRY = '/run/cloudrouter/labs';
+
+/** The process that built a lab, and whether it still runs (a lab whose owner is gone was left by a crash). */
+export interface LabOwner {
+  pid: number;
+  startedAt: string;
+  alive: boolean;
+}
 
 /**
  * Network namespaces of one lab, all named `cr-<lab>-…`, so a lab is torn down completely and two
@@ -11,6 +23,7 @@ import { run } from '../agent/apply/exec';
 export class NetnsLab {
   readonly prefix: string;
   private readonly children = new Set<ChildProcess>();
+  private claimed = false;
 
   constructor(readonly name: string) {
     if (!/^[a-z0-9]{1,12}$/.test(name)) throw new Error(`lab name must be 1–12 of a-z 0-9: ${name}`);
@@ -27,6 +40,9 @@ export class NetnsLab {
       if (!/\bnetns cr-/.test(l) && !/^netns add cr-/.test(l))
         throw new Error(`lab batch line would touch the root namespace: ${l}`);
     }
+    // The first namespace a process makes registers it as the lab's owner (`lab status` tells a
+    // running lab from a leftover).
+    if (!this.claimed && lines.some((l) => /^netns add /.test(l))) await this.claim();
     await run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' });
   }
 
@@ -122,6 +138,7 @@ export class NetnsLab {
       }
       rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     }
+    rmSync(this.ownerFile, { force: true });
   }
 
   /** Stops the processes of one of our namespaces by PID and deletes it. */
@@ -136,6 +153,25 @@ export class NetnsLab {
     await fs.rm(`/etc/netns/${ns}`, { recursive: true, force: true });
   }
 
+  private get ownerFile() {
+    return path.join(LAB_REGISTRY, `${this.name}.json`);
+  }
+
+  /** Who built this lab, from the registry; null when no process claimed it. */
+  async owner(): Promise<LabOwner | null> {
+    const text = await fs.readFile(this.ownerFile, 'utf8').catch(() => null);
+    if (!text) return null;
+    const { pid, startedAt } = JSON.parse(text) as { pid: number; startedAt: string };
+    return { pid, startedAt, alive: await processAlive(pid) };
+  }
+
+  /** Records this process as the lab's owner. */
+  async claim(): Promise<void> {
+    await fs.mkdir(LAB_REGISTRY, { recursive: true });
+    await fs.writeFile(this.ownerFile, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
+    this.claimed = true;
+  }
+
   /** Stops every process in our namespaces by PID, then deletes the namespaces and their /etc/netns dirs. */
   async down(): Promise<void> {
     if (process.env.CLOUDROUTER_LAB_KEEP === '1') {
@@ -146,6 +182,8 @@ export class NetnsLab {
     }
     for (const child of this.children) if (child.pid) killQuietly(child.pid);
     for (const ns of await this.list()) await this.removeNamespace(ns);
+    await fs.rm(this.ownerFile, { force: true });
+    this.claimed = false;
   }
 }
 
@@ -155,6 +193,28 @@ function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGTERM') {
   } catch {
     /* already gone */
   }
+}
+
+/**
+ * Every lab on this machine (namespaces named cr-<name>-…), with its owner: a lab whose owner is
+ * gone, or that no process claimed, is the leftover of a run that did not stop (a SIGKILLed console,
+ * a crashed test run).
+ */
+export async function labsOnThisMachine(): Promise<Array<{ name: string; namespaces: string[]; owner: LabOwner | null }>> {
+  const names = (await run('ip', ['netns', 'list']).catch(() => ''))
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter(Boolean);
+  const byLab = new Map<string, string[]>();
+  for (const ns of names) {
+    const m = /^cr-([a-z0-9]{1,12})-/.exec(ns);
+    if (m) byLab.set(m[1]!, [...(byLab.get(m[1]!) ?? []), ns]);
+  }
+  return Promise.all(
+    [...byLab]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(async ([name, namespaces]) => ({ name, namespaces, owner: await new NetnsLab(name).owner() })),
+  );
 }
 
 /** Whether this process can build labs (root, with `ip netns`). */

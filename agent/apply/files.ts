@@ -15,10 +15,15 @@ export async function writeIfChanged(file: string, text: string, mode = 0o600): 
  */
 export async function pidAlive(pidFile: string): Promise<number | null> {
   const pid = Number((await fs.readFile(pidFile, 'utf8').catch(() => '')).trim());
-  if (!Number.isInteger(pid) || pid <= 0) return null;
+  return (await processAlive(pid)) ? pid : null;
+}
+
+/** Whether a process runs (and is no zombie). */
+export async function processAlive(pid: number): Promise<boolean> {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (stat === null) return null;
+  if (stat === null) return false;
   // "pid (comm) S …": the state follows the last ')' (comm may contain one).
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  return state === 'Z' || state === 'X' ? null : pid;
+  return state !== 'Z' && state !== 'X';
 }
