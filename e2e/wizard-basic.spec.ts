@@ -22,7 +22,7 @@ test('the S-BASIC wizard builds the network and its verification table turns gre
 
   // The vRouter it made is listed with its three NICs and is in sync.
   await page.goto('/vrouters');
-  await page.getByRole('link', { name: 'vrouter-basic-L3-private' }).click();
+  await page.getByRole('link', { name: 'vrouter-basic-L3-private', exact: true }).click();
   await expect(page.getByTestId('nics').locator('tbody tr')).toHaveCount(3);
   await expect(page.getByTestId('sync')).toContainText('In sync');
 
@@ -31,8 +31,8 @@ test('the S-BASIC wizard builds the network and its verification table turns gre
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   const d = page.getByRole('dialog');
   await d.getByLabel('Name', { exact: true }).fill('web');
-  await d.getByLabel('Instance offering').selectOption({ label: 'basic-small' });
-  await d.getByLabel('Image').selectOption({ label: 'basic-vm-image' });
+  await d.getByLabel('Instance offering').selectOption({ label: 'wizards-small' });
+  await d.getByLabel('Image').selectOption({ label: 'wizards-vm-image' });
   await d.getByLabel('Network (default route)').selectOption({ label: 'basic-L3-private' });
   await d.getByLabel('How many').fill('2');
   await d.getByRole('button', { name: 'Confirm' }).click();

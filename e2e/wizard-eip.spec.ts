@@ -49,7 +49,7 @@ test('the S-EIP wizard turns green; the EIP form previews its rules; PF constrai
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   const d = page.getByRole('dialog');
   await d.getByLabel('Name', { exact: true }).fill('PF-bad');
-  await d.getByLabel('Public network').selectOption({ label: 'svc-L3-public' });
+  await d.getByLabel('Public network').selectOption({ label: 'wizards-L3-public' });
   await d.getByLabel('Ports').selectOption('range');
   await d.getByLabel('Source start port').fill('5900');
   await d.getByLabel('Source end port').fill('5910');

@@ -36,7 +36,7 @@ export const LAB_INTERNET = {
 export class LabController implements DataCenterPort {
   private readonly machines = new Map<string, string>();
   private readonly hostsUp = new Set<string>();
-  private readonly gatewaysUp = new Set<string>();
+  private readonly gatewaysUp = new Map<string, { gwIp: string; routed: Set<string> }>();
   private internetUp = false;
   /** Fabric-side link names are numbered: f0, f1, … */
   private fabPorts = 0;
@@ -147,9 +147,13 @@ export class LabController implements DataCenterPort {
    */
   private async connectPublicGateways(publics: DataCenterInventory['publicNetworks']) {
     for (const l3 of publics) {
-      if (this.gatewaysUp.has(l3.l3Id)) continue;
+      const up = this.gatewaysUp.get(l3.l3Id);
+      if (up) {
+        // A range added to a network whose gateway is up: the internet routes it there too.
+        await this.routePublicRanges(l3, up);
+        continue;
+      }
       const k = this.gatewaysUp.size;
-      this.gatewaysUp.add(l3.l3Id);
       const gw = `g${short(l3.l3Id)}`;
       const seg = this.segmentOf(l3.l2Id);
       await this.segment(seg);
@@ -195,16 +199,28 @@ export class LabController implements DataCenterPort {
         'set',
         String(mark),
       ]);
-      // The internet routes the L3's range (not its whole subnet) to this gateway: the seed's
-      // 10.108.10.0–11.255 and 10.108.12.0–13.255 share 10.0.0.0/8 but are both reachable.
-      for (const cidr of l3.rangeCidrs) {
-        await this.lab.nsBatch('inet', [`route add ${cidr} via ${gwIp} src ${LAB_INTERNET.client}`]).catch(() => {
-          logger.info(
-            { l3: l3.l3Id, cidr },
-            'lab: this public range overlaps another public network; replies still return through the gateway each connection came from',
-          );
-        });
-      }
+      const gateway = { gwIp, routed: new Set<string>() };
+      this.gatewaysUp.set(l3.l3Id, gateway);
+      await this.routePublicRanges(l3, gateway);
+    }
+  }
+
+  /**
+   * The internet routes the L3's ranges (not its whole subnet) to its gateway: the seed's
+   * 10.108.10.0–11.255 and 10.108.12.0–13.255 share 10.0.0.0/8 but are both reachable.
+   */
+  private async routePublicRanges(
+    l3: DataCenterInventory['publicNetworks'][number],
+    gateway: { gwIp: string; routed: Set<string> },
+  ) {
+    for (const cidr of l3.rangeCidrs.filter((c) => !gateway.routed.has(c))) {
+      gateway.routed.add(cidr);
+      await this.lab.nsBatch('inet', [`route add ${cidr} via ${gateway.gwIp} src ${LAB_INTERNET.client}`]).catch(() => {
+        logger.info(
+          { l3: l3.l3Id, cidr },
+          'lab: this public range overlaps another public network; replies still return through the gateway each connection came from',
+        );
+      });
     }
   }
 

@@ -59,9 +59,9 @@ export const S_3TIER = {
   ] as Array<[string, string, boolean]>,
 } as const;
 
-/** S-EIP (4.5): EIP-1 at 10.108.12.198. S-PF (4.6): PF-1 VIP:24 → VM:22, PF-2 5900–5910. */
+/** S-EIP (4.5): EIP-1 at 10.108.12.198. S-PF (4.6): on VIP 10.108.13.216, PF-1 :24 → VM:22, PF-2 5900–5910. */
 export const S_EIP = { vip: '10.108.12.198', port: 22 };
-export const S_PF = { pf1: { vipPort: 24, vmPort: 22 }, pf2: { start: 5900, end: 5910 } };
+export const S_PF = { vip: '10.108.13.216', pf1: { vipPort: 24, vmPort: 22 }, pf2: { start: 5900, end: 5910 } };
 
 /**
  * S-SG (4.4): VM-1..3 on the basic network; SG-1 on VM-2 and VM-3 with ingress TCP 23–1024, then

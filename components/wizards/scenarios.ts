@@ -4,9 +4,12 @@ import type { MessageKey } from '../i18n/messages';
 import type { Client, Scenario, ScenarioContext, Text } from './ScenarioWizard';
 
 /**
- * The scenarios of SPEC §5 as wizards, prefilled with the seed's tables. Each builds in its own
- * zone (named by its prefix) so scenarios do not disturb each other, and reuses what it built
- * before when run again.
+ * The scenarios of SPEC §5 as wizards, prefilled with the seed's tables. As in the seed, they run
+ * side by side in one data center — one zone and cluster, one public network (with both of the
+ * seed's ranges), one management network, one vRouter offering, all named wizards-… — each with its
+ * own host, private networks and VMs. Two public networks claiming the same addresses gave two
+ * vRouters the same public IP and the internet a way back to one of them only; one shared public
+ * network cannot. Each reuses what it (or another) built before, so they run in any order and again.
  */
 const INTERNET_WEB = '198.51.100.10';
 /** The lab internet's client as a row's origin. */
@@ -14,6 +17,21 @@ const INTERNET: Text = { key: 'wizard.row.internet' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Named = { id: string; name: string };
+/** The wizards' one data center (the seed's tables 1, 2, 5, 6): names of what every wizard shares. */
+const DC = {
+  zone: 'wizards-zone',
+  cluster: 'wizards-cluster',
+  backupStorage: 'wizards-bs',
+  publicL2: 'wizards-L2-public',
+  publicL3: 'wizards-L3-public',
+  managementL2: 'wizards-L2-management',
+  managementL3: 'wizards-L3-management',
+  vrouterImage: 'wizards-vrouter-image',
+  vrouterOffering: 'wizards-vrouter-offering',
+  instanceOffering: 'wizards-small',
+  vmImage: 'wizards-vm-image',
+} as const;
+const ipNum = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
 const findOr = async <T extends Named>(list: Promise<{ items: T[] }>, name: string, create: () => Promise<T>): Promise<T> =>
   (await list).items.find((i) => i.name === name) ?? (await create());
 
@@ -40,13 +58,11 @@ const BASE_LABELS: Record<keyof BasePlan, MessageKey> = {
 
 async function buildBase(prefix: string, { client, plan, step }: ScenarioContext<BasePlan>) {
   const zone = await step({ key: 'wizard.step.zone' }, () =>
-    findOr(client.zone.list.query({ search: `${prefix}-zone` }), `${prefix}-zone`, () =>
-      client.zone.create.mutate({ name: `${prefix}-zone` }),
-    ),
+    findOr(client.zone.list.query({ search: DC.zone }), DC.zone, () => client.zone.create.mutate({ name: DC.zone })),
   );
   const cluster = await step({ key: 'wizard.step.cluster' }, () =>
-    findOr(client.cluster.list.query({ search: `${prefix}-cluster` }), `${prefix}-cluster`, () =>
-      client.cluster.create.mutate({ name: `${prefix}-cluster`, zoneId: zone.id }),
+    findOr(client.cluster.list.query({ search: DC.cluster }), DC.cluster, () =>
+      client.cluster.create.mutate({ name: DC.cluster, zoneId: zone.id }),
     ),
   );
   await step({ key: 'wizard.step.host' }, async () => {
@@ -67,8 +83,8 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
     );
   });
   const bs = await step({ key: 'wizard.step.backupStorage' }, () =>
-    findOr(client.backupStorage.list.query({ search: `${prefix}-bs` }), `${prefix}-bs`, () =>
-      client.backupStorage.create.mutate({ name: `${prefix}-bs`, zoneId: zone.id, url: '/zstack_bs' }),
+    findOr(client.backupStorage.list.query({ search: DC.backupStorage }), DC.backupStorage, () =>
+      client.backupStorage.create.mutate({ name: DC.backupStorage, zoneId: zone.id, url: '/zstack_bs' }),
     ),
   );
   const l2 = (name: string, input: { type: 'novlan' | 'vlan'; physicalNic: string; vlanId?: number }) =>
@@ -81,34 +97,43 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
     step({ key: 'wizard.step.l3', params: { name } }, () =>
       findOr(client.l3.list.query({ search: name }), name, () => client.l3.create.mutate(input)),
     );
-  const pubL2 = await l2(`${prefix}-L2-public`, { type: 'novlan', physicalNic: PUBLIC_12.nic });
-  const pubL3 = await l3(`${prefix}-L3-public`, {
-    name: `${prefix}-L3-public`,
+  const pubL2 = await l2(DC.publicL2, { type: 'novlan', physicalNic: PUBLIC_12.nic });
+  const range = {
+    method: 'bounds' as const,
+    startIp: plan.publicStart,
+    endIp: plan.publicEnd,
+    netmask: plan.publicMask,
+    gateway: plan.publicGateway,
+  };
+  const pubL3 = await l3(DC.publicL3, {
+    name: DC.publicL3,
     l2Id: pubL2.id,
     category: 'public',
     dnsServers: [plan.dns],
     dhcpServerIp: plan.publicDhcp || null,
     shared: true,
-    range: {
-      method: 'bounds',
-      startIp: plan.publicStart,
-      endIp: plan.publicEnd,
-      netmask: plan.publicMask,
-      gateway: plan.publicGateway,
-    },
+    range,
   });
-  const mgmtL2 = await l2(`${prefix}-L2-management`, { type: 'novlan', physicalNic: MGMT_29.nic });
-  const mgmtL3 = await l3(`${prefix}-L3-management`, {
-    name: `${prefix}-L3-management`,
+  // The seed's sections use two ranges of the one public network (10.108.10.0–11.255 in 4.1,
+  // 10.108.12.0–13.255 later): the plan's range is added when the network does not have it yet.
+  await step({ key: 'wizard.step.publicRange', params: { start: plan.publicStart, end: plan.publicEnd } }, async () => {
+    const ranges = await client.l3.ranges.query({ id: pubL3.id });
+    const [start, end] = [ipNum(plan.publicStart), ipNum(plan.publicEnd)];
+    const has = ranges.find((r) => ipNum(r.startIp) <= start && end <= ipNum(r.endIp));
+    return has ?? client.l3.addRange.mutate({ l3Id: pubL3.id, range });
+  });
+  const mgmtL2 = await l2(DC.managementL2, { type: 'novlan', physicalNic: MGMT_29.nic });
+  const mgmtL3 = await l3(DC.managementL3, {
+    name: DC.managementL3,
     l2Id: mgmtL2.id,
     category: 'system',
     dhcpEnabled: false,
     range: MGMT_29.range,
   });
   const image = await step({ key: 'wizard.step.vrouterImage' }, () =>
-    findOr(client.image.list.query({ search: `${prefix}-vrouter-image` }), `${prefix}-vrouter-image`, () =>
+    findOr(client.image.list.query({ search: DC.vrouterImage }), DC.vrouterImage, () =>
       client.image.create.mutate({
-        name: `${prefix}-vrouter-image`,
+        name: DC.vrouterImage,
         kind: 'vrouter',
         backupStorageId: bs.id,
         url: 'http://192.0.2.10/zstack-vrouter-3.10.0.qcow2',
@@ -117,9 +142,9 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
     ),
   );
   const offering = await step({ key: 'wizard.step.vrouterOffering' }, () =>
-    findOr(client.vrouterOffering.list.query({ search: `${prefix}-vrouter-offering` }), `${prefix}-vrouter-offering`, () =>
+    findOr(client.vrouterOffering.list.query({ search: DC.vrouterOffering }), DC.vrouterOffering, () =>
       client.vrouterOffering.create.mutate({
-        name: `${prefix}-vrouter-offering`,
+        name: DC.vrouterOffering,
         zoneId: zone.id,
         cpu: 8,
         memory: 8,
@@ -132,14 +157,14 @@ async function buildBase(prefix: string, { client, plan, step }: ScenarioContext
     ),
   );
   const inst = await step({ key: 'wizard.step.instanceOffering' }, () =>
-    findOr(client.instanceOffering.list.query({ search: `${prefix}-small` }), `${prefix}-small`, () =>
-      client.instanceOffering.create.mutate({ name: `${prefix}-small`, cpu: 1, memory: 1, memoryUnit: 'G', shared: true }),
+    findOr(client.instanceOffering.list.query({ search: DC.instanceOffering }), DC.instanceOffering, () =>
+      client.instanceOffering.create.mutate({ name: DC.instanceOffering, cpu: 1, memory: 1, memoryUnit: 'G', shared: true }),
     ),
   );
   const vmImage = await step({ key: 'wizard.step.vmImage' }, () =>
-    findOr(client.image.list.query({ search: `${prefix}-vm-image`, kind: 'vm' }), `${prefix}-vm-image`, () =>
+    findOr(client.image.list.query({ search: DC.vmImage, kind: 'vm' }), DC.vmImage, () =>
       client.image.create.mutate({
-        name: `${prefix}-vm-image`,
+        name: DC.vmImage,
         kind: 'vm',
         backupStorageId: bs.id,
         url: 'http://192.0.2.10/busybox.qcow2',
@@ -294,6 +319,7 @@ export const eipScenario: Scenario<typeof EIP_PLAN> = {
 // ── S-PF ─────────────────────────────────────────────────────────────────────
 const PF_PLAN = {
   ...SERVICES_PLAN,
+  pfVip: S_PF.vip,
   pf1VipPort: String(S_PF.pf1.vipPort),
   pf1VmPort: String(S_PF.pf1.vmPort),
   pf2Start: String(S_PF.pf2.start),
@@ -307,6 +333,7 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
     ...BASE_LABELS,
     privateVlan: 'wizard.f.privateVlan',
     privateCidr: 'wizard.f.privateCidr',
+    pfVip: 'wizard.f.pfVip',
     pf1VipPort: 'wizard.f.pf1VipPort',
     pf1VmPort: 'wizard.f.pf1VmPort',
     pf2Start: 'wizard.f.pf2Start',
@@ -323,6 +350,8 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
         (await ctx.client.portForward.create.mutate({
           name: 'PF-1',
           l3Id: base.pubL3.id,
+          // The seed's VIP (4.6), in the range the seed gives its later sections.
+          ip: ctx.plan.pfVip || null,
           protocol: 'tcp',
           mode: 'single',
           vipPortStart: Number(ctx.plan.pf1VipPort),

@@ -27,14 +27,16 @@ export async function loadInventory(db: Db): Promise<DataCenterInventory> {
     .orderBy(asc(l3Networks.createdAt));
   const publicNetworks: DataCenterInventory['publicNetworks'] = [];
   for (const { l3 } of publics) {
-    const [range] = await db.select().from(ipRanges).where(eq(ipRanges.l3Id, l3.id)).orderBy(asc(ipRanges.startIp)).limit(1);
+    // Every range of the network (the seed's public network has two): they share its gateway and subnet.
+    const ranges = await db.select().from(ipRanges).where(eq(ipRanges.l3Id, l3.id)).orderBy(asc(ipRanges.startIp));
+    const [range] = ranges;
     if (!range) continue;
     publicNetworks.push({
       l3Id: l3.id,
       l2Id: l3.l2Id,
       gateway: intToIp(range.gateway),
       prefixLength: range.prefixLength,
-      rangeCidrs: rangeToCidrs(range.startIp, range.endIp),
+      rangeCidrs: ranges.flatMap((r) => rangeToCidrs(r.startIp, r.endIp)),
     });
   }
 
