@@ -15,6 +15,7 @@ export async function runAgent<C extends { generation: number }>(opts: {
   schema: z.ZodType;
   apply(cfg: C, dirs: { stateDir: string; runDir: string }, previous: C | null): Promise<unknown>;
   kernelHash(cfg: C | null, dirs: { stateDir: string; runDir: string }): Promise<string>;
+  invariants(cfg: C | null, dirs: { stateDir: string; runDir: string }): Promise<string[]>;
 }) {
   const { values } = parseArgs({
     options: {
@@ -44,6 +45,7 @@ export async function runAgent<C extends { generation: number }>(opts: {
     schema: opts.schema as z.ZodType<C>,
     apply: async (cfg, previous) => void (await opts.apply(cfg, { stateDir, runDir }, previous)),
     kernelHash: (cfg) => opts.kernelHash(cfg, { stateDir, runDir }),
+    invariants: (cfg) => opts.invariants(cfg, { stateDir, runDir }),
     stateDir,
     log,
   });

@@ -12,6 +12,8 @@ export interface AgentSpec<C extends { generation: number }> {
   /** `previous`: the config this process applied last, or null when the kernel must be reconciled whole (first apply, resync, restore). */
   apply(cfg: C, previous: C | null): Promise<void>;
   kernelHash(cfg: C | null): Promise<string>;
+  /** What must hold for the config whatever the snapshot (sysctls on, daemons running): each broken one, in words. */
+  invariants(cfg: C | null): Promise<string[]>;
   stateDir: string;
   log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
 }
@@ -20,6 +22,8 @@ const MAX_BODY = 32 * 1024 * 1024;
 
 /** While the kernel holds neither the new config nor the last good one, the last good one is retried this often. */
 const RETRY_MS = 3000;
+/** Idle time after an apply before the agent reads the kernel for its reference hash. */
+const REFERENCE_IDLE_MS = 100;
 /** The kernel hash in an answer given before the agent has read the kernel after an apply. */
 export const HASH_PENDING = 'pending';
 
@@ -36,8 +40,10 @@ interface SavedReference {
  *
  * The reference hash is taken off the answer's path: reading a router's tables costs O(N) (~0.4 s at
  * 10k EIPs, FACTS.md), more than applying a change to them. An apply answers as soon as the kernel
- * and the saved file hold the config, and the agent reads the kernel right after, without holding up
- * the next apply: a read that overlapped an apply (the epoch moved) is discarded and taken again.
+ * and the saved file hold the config, and the agent reads the kernel once idle for 100 ms, at the
+ * lowest CPU priority, without holding up the next apply: a read that overlapped an apply (the epoch
+ * moved) is discarded and taken again. The price: a change by hand within that moment after an
+ * apply is taken as part of it (before, the same held for the time of the read).
  */
 export class Agent<C extends { generation: number }> {
   private current: C | null = null;
@@ -49,6 +55,7 @@ export class Agent<C extends { generation: number }> {
   private referencePending = false;
   private reference: Promise<string | null> = Promise.resolve(null);
   private retryTimer: NodeJS.Timeout | undefined;
+  private referenceTimer: NodeJS.Timeout | undefined;
   /** Requests wait for the restore after a restart: a status of "nothing applied" would make the server push a full config. */
   private restoring: Promise<unknown> = Promise.resolve();
   private lastError: AgentStatus['lastError'] = null;
@@ -104,6 +111,7 @@ export class Agent<C extends { generation: number }> {
     const ref = await readJson<SavedReference>(this.referencePath);
     const adopted = await this.serial(async () => {
       if (ref?.generation !== cfg.generation) return false;
+      if ((await this.spec.invariants(cfg)).length > 0) return false;
       if ((await this.spec.kernelHash(cfg)) !== ref.kernelHash) return false;
       this.current = cfg;
       this.needFull = false;
@@ -142,7 +150,7 @@ export class Agent<C extends { generation: number }> {
       await fs.rm(this.referencePath, { force: true });
       await fs.writeFile(`${this.savedPath}.tmp`, JSON.stringify(cfg), { mode: 0o600 });
       await fs.rename(`${this.savedPath}.tmp`, this.savedPath);
-      this.takeReference();
+      this.scheduleReference();
       this.spec.log('info', 'applied', { generation: cfg.generation });
     });
   }
@@ -163,7 +171,7 @@ export class Agent<C extends { generation: number }> {
     try {
       await this.changing(good, null);
       this.needFull = false;
-      this.takeReference();
+      this.scheduleReference();
       this.spec.log('warn', 'rolled back to the last good config', { generation: good.generation });
       return 'rolled-back';
     } catch (err) {
@@ -182,7 +190,7 @@ export class Agent<C extends { generation: number }> {
           await this.changing(good, null);
           this.needFull = false;
           if (this.lastError) this.lastError = { ...this.lastError, recovery: 'rolled-back' };
-          this.takeReference();
+          this.scheduleReference();
           this.spec.log('info', 'the last good config is back in force', { generation: good.generation });
         } catch {
           this.scheduleRetry(good);
@@ -193,10 +201,24 @@ export class Agent<C extends { generation: number }> {
   }
 
   /**
+   * The reference is read once the agent has been idle for a moment: a burst of applies (a
+   * reconciler catching up) reads the kernel once, and never competes with the next apply for CPU.
+   * A status request in the meantime reads it at once.
+   */
+  private scheduleReference() {
+    this.referencePending = true;
+    this.appliedKernelHash = HASH_PENDING;
+    clearTimeout(this.referenceTimer);
+    this.referenceTimer = setTimeout(() => void this.takeReference().catch(() => null), REFERENCE_IDLE_MS);
+    this.referenceTimer.unref();
+  }
+
+  /**
    * Reads the kernel as the reference for drift, now, beside whatever comes next, and saves it
    * beside the config. Discarded when an apply overlapped the read (that apply takes its own).
    */
   private takeReference(): Promise<string | null> {
+    clearTimeout(this.referenceTimer);
     this.referencePending = true;
     this.appliedKernelHash = HASH_PENDING;
     const epoch = this.epoch;
@@ -221,11 +243,13 @@ export class Agent<C extends { generation: number }> {
     if (this.referencePending && this.epoch % 2 === 0) fresh = await this.takeReference();
     const epoch = this.epoch;
     const kernelHash = fresh ?? (await this.spec.kernelHash(this.current));
+    const broken = await this.spec.invariants(this.current);
     // A read that overlapped an apply says nothing about drift: the next status decides.
-    return this.statusWith(epoch === this.epoch && epoch % 2 === 0 ? kernelHash : HASH_PENDING);
+    const settled = epoch === this.epoch && epoch % 2 === 0;
+    return this.statusWith(settled ? kernelHash : HASH_PENDING, settled ? broken : []);
   }
 
-  private statusWith(kernelHash: string): AgentStatus {
+  private statusWith(kernelHash: string, broken: string[] = []): AgentStatus {
     return {
       kind: this.spec.kind,
       id: this.spec.id,
@@ -235,9 +259,9 @@ export class Agent<C extends { generation: number }> {
       appliedKernelHash: this.appliedKernelHash,
       drift:
         this.current !== null &&
-        kernelHash !== HASH_PENDING &&
-        this.appliedKernelHash !== HASH_PENDING &&
-        kernelHash !== this.appliedKernelHash,
+        (broken.length > 0 ||
+          (kernelHash !== HASH_PENDING && this.appliedKernelHash !== HASH_PENDING && kernelHash !== this.appliedKernelHash)),
+      ...(broken.length ? { broken } : {}),
       lastError: this.lastError,
       startedAt: this.startedAt,
     };

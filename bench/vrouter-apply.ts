@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { applyVRouter } from '@/agent/apply/vrouter';
 import type { VRouterConfig } from '@/agent/protocol/vrouter';
 import { run } from '@/agent/apply/exec';
-import { VROUTER_ARP_TABLE, VROUTER_TABLE } from '@/agent/render/vrouter-nft';
+import { renderVRouterNft, VROUTER_ARP_TABLE, VROUTER_TABLE } from '@/agent/render/vrouter-nft';
 
 const ROUTER = '00000000-0000-4000-8000-000000000001';
 const PUB = '00000000-0000-4000-8000-000000000002';
@@ -52,7 +52,7 @@ export function serviceConfig(eips: number, pfs: number, generation = 1): VRoute
 }
 
 /** `cfg` with `k` more EIPs (numbered after the existing ones). */
-function plusEips(cfg: VRouterConfig, k: number): VRouterConfig {
+export function plusEips(cfg: VRouterConfig, k: number): VRouterConfig {
   const n = cfg.eips.length;
   const more = serviceConfig(n + k, 0).eips.slice(n);
   return {
@@ -78,18 +78,24 @@ async function main() {
   const paths = { stateDir: runDir, runDir };
   const out: Record<string, number[] | string> = { mode: mode! };
   if (mode === 'full') {
-    // The whole config onto a router that has none of it (as after a restart with state wiped).
+    // The whole config onto a router that has none of it (as after a restart with state wiped),
+    // beside the baseline: raw `nft -f` of the same ruleset text, rendered beforehand.
     const cfg = serviceConfig(eips, pfs);
+    const text = renderVRouterNft(cfg);
+    const bare = async () => {
+      await run('nft', ['delete', 'table', 'ip', VROUTER_TABLE]).catch(() => undefined);
+      await run('nft', ['delete', 'table', 'netdev', VROUTER_ARP_TABLE]).catch(() => undefined);
+    };
     const full: number[] = [];
+    const raw: number[] = [];
     for (let i = 0; i < runs; i++) {
-      if (i > 0) {
-        // Back to a bare router: no tables.
-        await run('nft', ['delete', 'table', 'ip', VROUTER_TABLE]);
-        await run('nft', ['delete', 'table', 'netdev', VROUTER_ARP_TABLE]);
-      }
+      await bare();
+      raw.push(await time(() => run('nft', ['-f', '-'], { input: text })));
+      await bare();
       full.push(await time(() => applyVRouter(cfg, paths, { previous: null })));
     }
     out.full = full;
+    out.raw = raw;
   } else {
     // Start at the size, then add one EIP at a time by delta, as the agent does after a bind.
     // Every config is built before timing, so the loop measures the agent, not this harness.

@@ -9,13 +9,15 @@ import { labSupported, NetnsLab } from '@/lab/netns';
 import { syncDataCenter } from '@/server/dataplane/inventory';
 import { Reconciler } from '@/server/reconciler/reconciler';
 import { buildBasicDataCenter, SERVICES_PUBLIC_RANGE } from '@/server/testing/basic-datacenter';
+import { startAgent } from '@/lab/agents';
 import { openHarnessOn } from './harness';
+import { plusEips, serviceConfig } from './vrouter-apply';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A bare router namespace (eth1 public, eth2 private), and bench/vrouter-apply.ts run inside it. */
-async function applyInRouter(lab: NetnsLab, tag: string, args: string[]): Promise<Record<string, number[]>> {
+async function applyInRouter(lab: NetnsLab, tag: string, args: string[]): Promise<Record<string, number[] | undefined>> {
   const r = `r${tag}`;
   const p = `p${tag}`;
   await lab.batch([
@@ -30,6 +32,47 @@ async function applyInRouter(lab: NetnsLab, tag: string, args: string[]): Promis
   await lab.removeNamespace(lab.ns(r));
   await lab.removeNamespace(lab.ns(p));
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number[]>;
+}
+
+/**
+ * What the reconciler waits for: the agent's `PUT /v1/config` end to end (the client's JSON, the
+ * socket, the agent's parse and schema, the apply, the save), a real vRouter agent in a bare router
+ * namespace. `full`: the whole config onto the bare router, once per fresh agent; `one`: the config
+ * at its size, then `runs` PUTs of one more EIP each.
+ */
+async function putInRouter(lab: NetnsLab, dir: string, tag: string, mode: 'full' | 'one', n: number, runs: number) {
+  const r = `r${tag}`;
+  const p = `p${tag}`;
+  await lab.batch([
+    `netns add ${lab.ns(r)}`,
+    `netns add ${lab.ns(p)}`,
+    `link add eth1 netns ${lab.ns(r)} type veth peer name p1 netns ${lab.ns(p)}`,
+    `link add eth2 netns ${lab.ns(r)} type veth peer name p2 netns ${lab.ns(p)}`,
+  ]);
+  await lab.nsBatch(r, ['link set lo up', 'link set eth1 up', 'link set eth2 up']);
+  const agent = await startAgent(lab, { kind: 'vrouter', ns: r, id: serviceConfig(0, 0).routerId, dir, token: `bench-${tag}` });
+  try {
+    const base = serviceConfig(n, n);
+    if (mode === 'full') {
+      const t0 = performance.now();
+      await agent.client.putConfig(base);
+      return [performance.now() - t0];
+    }
+    const cfgs = [base];
+    for (let i = 0; i < runs; i++) cfgs.push(plusEips(cfgs[i]!, 1));
+    await agent.client.putConfig(base);
+    const out: number[] = [];
+    for (const cfg of cfgs.slice(1)) {
+      const t0 = performance.now();
+      await agent.client.putConfig(cfg);
+      out.push(performance.now() - t0);
+    }
+    return out;
+  } finally {
+    process.kill(agent.pid, 'SIGTERM');
+    await lab.removeNamespace(lab.ns(r));
+    await lab.removeNamespace(lab.ns(p));
+  }
 }
 
 /**
@@ -50,7 +93,16 @@ export async function benchVRouterServices() {
   try {
     const N = 10_000;
     const full: number[] = [];
-    for (let i = 0; i < 3; i++) full.push((await applyInRouter(lab, `f${i}`, ['full', String(N), String(N), '1'])).full![0]!);
+    const raw: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const got = await applyInRouter(lab, `f${i}`, ['full', String(N), String(N), '1']);
+      full.push(got.full![0]!);
+      raw.push(got.raw![0]!);
+    }
+    const putFull: number[] = [];
+    for (let i = 0; i < 3; i++) putFull.push(...(await putInRouter(lab, dir, `pf${i}`, 'full', N, 1)));
+    const putAtSize = await putInRouter(lab, dir, 'pbig', 'one', N, 21);
+    const putOnEmpty = await putInRouter(lab, dir, 'pempty', 'one', 0, 21);
     const atSize = (await applyInRouter(lab, 'big', ['one', String(N), String(N), '21'])).oneMore!;
     const onEmpty = (await applyInRouter(lab, 'empty', ['one', '0', '0', '21'])).oneMore!;
 
@@ -124,6 +176,19 @@ export async function benchVRouterServices() {
       `  apply a config with ${N.toLocaleString('en')} EIPs + ${N.toLocaleString('en')} PF rules onto a bare ` +
         `router: median of 3 ${f.toFixed(0)} ms (runs: ${full.map((x) => x.toFixed(0)).join(', ')}; goal ≤ 300 ` +
         `ms: ${f <= 300 ? 'met' : 'NOT met'})`,
+    );
+    const [rawM, putM] = [median(raw), median(putFull)];
+    console.log(
+      `  the same, end to end — the agent's PUT /v1/config as the reconciler waits for it (JSON, socket, parse, ` +
+        `apply, save): median of 3 ${putM.toFixed(0)} ms; the agent's apply alone ${f.toFixed(0)} ms; baseline raw ` +
+        `\`nft -f\` of the same ruleset text ${rawM.toFixed(0)} ms; PUT/raw ${(putM / rawM).toFixed(2)}× (goal ≤ 1.5×: ` +
+        `${putM / rawM <= 1.5 ? 'met' : 'NOT met'})`,
+    );
+    const putRatio = median(putAtSize) / median(putOnEmpty);
+    console.log(
+      `  one more EIP end to end (PUT of the whole config): at that size median of 21 ${median(putAtSize).toFixed(1)} ms; ` +
+        `on an empty router ${median(putOnEmpty).toFixed(1)} ms; ratio ${putRatio.toFixed(2)}× (goal ≤ 2×: ` +
+        `${putRatio <= 2 ? 'met' : 'NOT met'})`,
     );
     console.log(
       `  one more EIP: at that size median of 21 ${median(atSize).toFixed(1)} ms; on an empty router ` +

@@ -36,3 +36,11 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
     }
   });
 }
+
+/**
+ * Reads nftables state (`nft list …`) at the lowest CPU priority: listing a big table is O(N) CPU
+ * (~0.4 s at 10k EIPs), and a drift hash must never slow the apply that follows it.
+ */
+export function nftRead(args: string[]): Promise<string> {
+  return run('nice', ['-n', '19', 'nft', ...args]);
+}

@@ -6,7 +6,7 @@ import { renderDhcpConf, renderDhcpHosts } from '../render/host-dhcp';
 import { parseIpLinkDetailed, planFdb, planHostLinks } from '../render/host-links';
 import { HOST_TABLE, renderHostNft } from '../render/host-nft';
 import { renderHostSg, renderHostSgDelta, SG_TABLE } from '../render/host-sg';
-import { run } from './exec';
+import { nftRead, run } from './exec';
 import { pidAlive, writeIfChanged } from './files';
 
 export interface HostPaths {
@@ -180,18 +180,14 @@ export async function applyHost(
 }
 
 /** What is really in the kernel for the parts the host agent owns, as one hash. */
-export async function hostKernelHash(cfg: HostConfig | null, paths: HostPaths): Promise<string> {
+export async function hostKernelHash(cfg: HostConfig | null): Promise<string> {
   const h = createHash('sha256');
-  // Security groups filter nothing on a bridge when this is off in the namespace (R-HITLESS-1);
-  // watched when the config has ports in security groups, as the apply switches it on only then.
-  if (cfg?.security.ports.length)
-    h.update(`bridge-nf-call-iptables=${(await fs.readFile(BRIDGE_NF, 'utf8').catch(() => '?')).trim()}\n`);
   for (const [family, table] of [
     ['bridge', HOST_TABLE],
     ['bridge', SG_TABLE],
     ['inet', SG_TABLE],
   ]) {
-    h.update(await run('nft', ['list', 'table', family!, table!]).catch(() => `<no ${family} ${table}>`));
+    h.update(await nftRead(['list', 'table', family!, table!]).catch(() => `<no ${family} ${table}>`));
   }
   if (!cfg) return h.digest('hex');
   const links = await observeLinks();
@@ -213,9 +209,24 @@ export async function hostKernelHash(cfg: HostConfig | null, paths: HostPaths): 
     const addrs = ns.has(name)
       ? await run('ip', ['-n', name, '-br', 'addr', 'show', 'dev', 'eth0']).catch(() => '')
       : '<missing>';
-    // Its dnsmasq is running (killed by hand = drift).
-    const dns = (await pidAlive(dhcpFiles(paths, d.l3Id).pidFile)) ? 'running' : 'stopped';
-    h.update(`${name} ${addrs.replace(/\s+/g, ' ').trim()} ${dns}\n`);
+    h.update(`${name} ${addrs.replace(/\s+/g, ' ').trim()}\n`);
   }
   return h.digest('hex');
+}
+
+/**
+ * What must hold whatever the snapshot (R-HITLESS-1), checked against the config so that a change
+ * by hand is drift at any moment: bridge netfilter on where security groups filter (the apply
+ * switches it on only then), every DHCP server's dnsmasq running. Each broken one, in words.
+ */
+export async function hostInvariants(cfg: HostConfig | null, paths: HostPaths): Promise<string[]> {
+  if (!cfg) return [];
+  const broken: string[] = [];
+  if (cfg.security.ports.length) {
+    const value = (await fs.readFile(BRIDGE_NF, 'utf8').catch(() => '?')).trim();
+    if (value !== '1') broken.push(`bridge-nf-call-iptables is ${value}`);
+  }
+  for (const d of cfg.dhcp)
+    if (!(await pidAlive(dhcpFiles(paths, d.l3Id).pidFile))) broken.push(`the DHCP server of L3 ${d.l3Id} is not running`);
+  return broken;
 }

@@ -23,7 +23,7 @@ import {
   VROUTER_TABLE,
   type NftDelta,
 } from '../render/vrouter-nft';
-import { run } from './exec';
+import { nftRead, run } from './exec';
 import { pidAlive, writeIfChanged } from './files';
 
 export interface VRouterPaths {
@@ -71,16 +71,28 @@ async function syncDns(cfg: VRouterConfig, paths: VRouterPaths) {
 /** Sysctls a router sets to 1 on a full apply and watches for drift: forwarding, and binding VIPs not held as addresses. */
 const ROUTER_SYSCTLS = ['/proc/sys/net/ipv4/ip_forward', '/proc/sys/net/ipv4/ip_nonlocal_bind'];
 
+/**
+ * What must hold whatever the snapshot (R-HITLESS-1), checked against the config rather than a hash
+ * taken after the apply — so a change by hand is drift at any moment: the sysctls routing and the
+ * VIPs' ARP rely on are on, the DNS forwarder the config asks for runs. Each broken one, in words.
+ */
+export async function vrouterInvariants(cfg: VRouterConfig | null, paths: VRouterPaths): Promise<string[]> {
+  if (!cfg) return [];
+  const broken: string[] = [];
+  for (const sysctl of ROUTER_SYSCTLS) {
+    const value = (await fs.readFile(sysctl, 'utf8').catch(() => '?')).trim();
+    if (value !== '1') broken.push(`${path.basename(sysctl)} is ${value}`);
+  }
+  if (cfg.dns && !(await pidAlive(dnsFiles(paths).pidFile))) broken.push('the DNS forwarder is not running');
+  return broken;
+}
+
 /** What is really in the kernel for the parts this agent owns, as one hash. */
-export async function vrouterKernelHash(cfg: VRouterConfig | null, paths: VRouterPaths): Promise<string> {
+export async function vrouterKernelHash(cfg: VRouterConfig | null): Promise<string> {
   const h = createHash('sha256');
-  h.update(await run('nft', ['list', 'table', 'ip', VROUTER_TABLE]).catch(() => '<no table>'));
-  h.update(await run('nft', ['list', 'table', 'netdev', VROUTER_ARP_TABLE]).catch(() => '<no arp table>'));
-  // The sysctls routing and the VIPs' gratuitous ARP rely on: switched off by hand = drift (R-HITLESS-1).
-  for (const sysctl of ROUTER_SYSCTLS) h.update(`${sysctl}=${(await fs.readFile(sysctl, 'utf8').catch(() => '?')).trim()}\n`);
+  h.update(await nftRead(['list', 'table', 'ip', VROUTER_TABLE]).catch(() => '<no table>'));
+  h.update(await nftRead(['list', 'table', 'netdev', VROUTER_ARP_TABLE]).catch(() => '<no arp table>'));
   if (cfg) {
-    // The DNS forwarder the config asks for is running (killed by hand = drift).
-    if (cfg.dns) h.update(`dns ${(await pidAlive(dnsFiles(paths).pidFile)) ? 'running' : 'stopped'}\n`);
     const { links, routes, vips } = await observe();
     const names = new Set(cfg.nics.map((n) => n.name));
     for (const l of links.filter((x) => names.has(x.name)).sort((a, b) => a.name.localeCompare(b.name))) {

@@ -4,7 +4,7 @@
  * Takes the whole HostConfig at PUT /v1/config: bridges, VXLAN, VM ports, distributed DHCP (R-DHCP-1),
  * security groups (R-SG-3).
  */
-import { applyHost, hostKernelHash } from '../apply/host';
+import { applyHost, hostInvariants, hostKernelHash } from '../apply/host';
 import { HostConfigV1, type HostConfig } from '../protocol/host';
 import { runAgent } from '../run';
 
@@ -13,4 +13,5 @@ await runAgent<HostConfig>({
   schema: HostConfigV1,
   apply: (cfg, dirs, previous) => applyHost(cfg, dirs, previous),
   kernelHash: hostKernelHash,
+  invariants: hostInvariants,
 });

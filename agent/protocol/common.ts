@@ -32,6 +32,8 @@ export const AgentStatus = z.object({
   appliedKernelHash: z.string(),
   /** A config is applied and the kernel no longer matches it: the reconciler asks for a resync. */
   drift: z.boolean(),
+  /** What no longer holds for the applied config whatever the snapshot (e.g. "ip_forward is 0"): part of drift. */
+  broken: z.array(z.string()).optional(),
   lastError: z
     .object({
       code: z.string(),

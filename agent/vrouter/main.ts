@@ -3,7 +3,7 @@
  *   vrouter-agent --id ID --socket PATH --token-file FILE --state-dir DIR
  * Takes the whole VRouterConfig at PUT /v1/config (R-DNS-1, R-SNAT-1).
  */
-import { applyVRouter, vrouterKernelHash } from '../apply/vrouter';
+import { applyVRouter, vrouterInvariants, vrouterKernelHash } from '../apply/vrouter';
 import { VRouterConfigV1, type VRouterConfig } from '../protocol/vrouter';
 import { runAgent } from '../run';
 
@@ -12,4 +12,5 @@ await runAgent<VRouterConfig>({
   schema: VRouterConfigV1,
   apply: (cfg, dirs, previous) => applyVRouter(cfg, dirs, { previous }),
   kernelHash: vrouterKernelHash,
+  invariants: vrouterInvariants,
 });
