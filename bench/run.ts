@@ -5,12 +5,14 @@
 import { benchDataPlane } from './dataplane';
 import { benchHostSg } from './host-sg';
 import { benchIpam, openers } from './ipam';
+import { benchConsoleMemory } from './memory';
 import { benchVRouterServices } from './vrouter';
 
 async function main() {
   if (process.argv.includes('--vrouter-only')) return benchVRouterServices();
   if (process.argv.includes('--dataplane-only')) return benchDataPlane();
   if (process.argv.includes('--sg-only')) return benchHostSg();
+  if (process.argv.includes('--memory-only')) return benchConsoleMemory();
   await benchIpam('pglite', openers.pglite);
   const url = process.env.BENCH_DATABASE_URL;
   if (url) await benchIpam('postgres', openers.postgres(url));
@@ -18,6 +20,7 @@ async function main() {
   await benchDataPlane();
   await benchVRouterServices();
   await benchHostSg();
+  await benchConsoleMemory();
 }
 
 main().catch((err) => {
