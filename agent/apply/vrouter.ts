@@ -14,7 +14,9 @@ import {
 } from '../render/links';
 import { parseMapElements } from '../render/nft';
 import {
+  expectedCounts,
   FLUSHED_MAPS,
+  observedCounts,
   flowsToForget,
   mapName,
   renderVRouterNft,
@@ -84,6 +86,17 @@ export async function vrouterInvariants(cfg: VRouterConfig | null, paths: VRoute
     if (value !== '1') broken.push(`${path.basename(sysctl)} is ${value}`);
   }
   if (cfg.dns && !(await pidAlive(dnsFiles(paths).pidFile))) broken.push('the DNS forwarder is not running');
+  // Rules per chain and elements per map/set, against what the config renders to.
+  const listings = await Promise.all([
+    nftRead(['-j', 'list', 'table', 'ip', VROUTER_TABLE]).catch(() => '{"nftables": []}'),
+    nftRead(['-j', 'list', 'table', 'netdev', VROUTER_ARP_TABLE]).catch(() => '{"nftables": []}'),
+  ]);
+  const want = expectedCounts(cfg);
+  const have = observedCounts(listings);
+  for (const [chain, n] of want.rules)
+    if (have.rules.get(chain) !== n) broken.push(`chain ${chain} has ${have.rules.get(chain) ?? 'no'} rules, expected ${n}`);
+  for (const [set, n] of want.elements)
+    if (have.elements.get(set) !== n) broken.push(`${set} has ${have.elements.get(set) ?? 'no'} elements, expected ${n}`);
   return broken;
 }
 

@@ -188,6 +188,59 @@ export function renderVRouterNft(cfg: VRouterConfig): string {
   );
 }
 
+/**
+ * What the kernel's tables must hold for `cfg`, as counts: rules per chain (both tables) and
+ * elements per map and VIP set. Checked at every status against `nft -j` (R-HITLESS-1): a chain
+ * flushed or an element deleted by hand is drift whenever it happens, without a reference hash.
+ */
+export function expectedCounts(cfg: VRouterConfig): { rules: Map<string, number>; elements: Map<string, number> } {
+  const r = chainRules(cfg);
+  const rules = new Map<string, number>([
+    [`${T} prefilter`, r.prefilter.length],
+    [`${T} prerouting`, r.prerouting.length],
+    [`${T} postrouting`, r.postrouting.length],
+    ...publicNics(cfg).map((n) => [`${A} arp_${n.name}`, 1] as [string, number]),
+  ]);
+  const elements = new Map<string, number>(mapsOf(cfg).map(([m]) => [`${T} ${m}`, 0]));
+  const bump = (key: string, by = 1) => elements.set(key, (elements.get(key) ?? 0) + by);
+  for (const e of cfg.eips) {
+    bump(`${T} ${mapName.eipDnat}`);
+    bump(`${T} ${mapName.eipSnat(e.nic)}`);
+  }
+  for (const pf of cfg.portForwards) bump(`${T} ${mapName.pf(pf.protocol)}`, pf.vipPortEnd - pf.vipPortStart + 1);
+  const answering = new Set(publicNics(cfg).map((n) => n.name));
+  for (const n of answering) elements.set(`${A} ${vipSetName(n)}`, 0);
+  for (const v of new Set(cfg.vips.filter((x) => answering.has(x.nic)).map((x) => `${A} ${vipSetName(x.nic)} ${x.ip}`)))
+    bump(v.split(' ').slice(0, 3).join(' '));
+  return { rules, elements };
+}
+
+/** Counts of rules per chain and elements per map/set from `nft -j list table …` outputs, keyed as {@link expectedCounts}. */
+export function observedCounts(jsons: string[]): { rules: Map<string, number>; elements: Map<string, number> } {
+  const rules = new Map<string, number>();
+  const elements = new Map<string, number>();
+  for (const json of jsons) {
+    const doc = JSON.parse(json) as {
+      nftables: Array<{
+        rule?: { family: string; table: string; chain: string };
+        chain?: { family: string; table: string; name: string };
+        map?: { family: string; table: string; name: string; elem?: unknown[] };
+        set?: { family: string; table: string; name: string; elem?: unknown[] };
+      }>;
+    };
+    for (const item of doc.nftables) {
+      if (item.chain) rules.set(`${item.chain.family} ${item.chain.table} ${item.chain.name}`, 0);
+      if (item.rule) {
+        const key = `${item.rule.family} ${item.rule.table} ${item.rule.chain}`;
+        rules.set(key, (rules.get(key) ?? 0) + 1);
+      }
+      const m = item.map ?? item.set;
+      if (m) elements.set(`${m.family} ${m.table} ${m.name}`, m.elem?.length ?? 0);
+    }
+  }
+  return { rules, elements };
+}
+
 /** The maps that steer flows to a VM: a key re-pointed or removed means its connections must be forgotten. */
 export const FLUSHED_MAPS = [mapName.eipDnat, mapName.pf('tcp'), mapName.pf('udp')] as const;
 

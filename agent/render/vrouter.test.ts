@@ -9,7 +9,7 @@ import { renderDnsForwarder } from './dnsmasq';
 import { linksUnchanged, planLinks, ROUTE_PROTO } from './links';
 import { FakeNft } from './nft/fake';
 import { parseMapElements } from './nft';
-import { flowsToForget, renderVRouterNft, renderVRouterNftDelta } from './vrouter-nft';
+import { expectedCounts, flowsToForget, observedCounts, renderVRouterNft, renderVRouterNftDelta } from './vrouter-nft';
 
 // Address plan: S-BASIC's vRouter (seed tables 1–3), internet DNS on 198.51.100.53.
 const PUB = '11111111-1111-4111-8111-111111111111';
@@ -257,6 +257,35 @@ describe('vRouter services in nftables (R-EIP-2, R-PF-1, R-RT-1)', () => {
       expect(flowsToForget(kernel, SERVICES)).toEqual(new Map());
       const moved = { ...SERVICES, eips: [{ ...SERVICES.eips[0]!, target: '192.168.10.3' }] };
       expect(flowsToForget(kernel, moved)).toEqual(new Map([['eip_dnat', [SERVICES.eips[0]!.vip]]]));
+    },
+  );
+  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))(
+    'R-HITLESS-1 the counts real nft reports for the loaded tables are the expected ones; a flushed chain is not',
+    () => {
+      const list = (extra: string) =>
+        execFileSync(
+          'unshare',
+          [
+            '-n',
+            'sh',
+            '-c',
+            'ip link add eth1 type veth peer name p1 && nft -f - && ' +
+              `${extra}nft -j list table ip cr_vrouter && echo && nft -j list table netdev cr_vrouter_arp`,
+          ],
+          { input: renderVRouterNft(SERVICES) },
+        )
+          .toString()
+          .split('\n')
+          .filter(Boolean);
+      const want = expectedCounts(SERVICES);
+      const have = observedCounts(list(''));
+      // Every count the config implies is what the kernel reports (others, such as the route-table set, are not watched).
+      for (const kind of ['rules', 'elements'] as const)
+        for (const [key, n] of want[kind]) expect(have[kind].get(key), `${kind} ${key}`).toBe(n);
+      expect(want.elements.get('ip cr_vrouter pf_tcp')).toBe(4);
+      const flushed = observedCounts(list('nft flush chain ip cr_vrouter postrouting && '));
+      expect(flushed.rules.get('ip cr_vrouter postrouting')).toBe(0);
+      expect(want.rules.get('ip cr_vrouter postrouting')).toBeGreaterThan(0);
     },
   );
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))('passes `nft --check` with services', () => {

@@ -262,4 +262,16 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
     // The next good config applies and clears the error.
     expect(await client.putConfig(withEip(6))).toMatchObject({ appliedGeneration: 6, lastError: null });
   });
+
+  it('R-HITLESS-1 a rule deleted right after an apply, before the agent read its reference, is still drift', async () => {
+    await client.putConfig(withEip(7));
+    await lab.exec('vr', 'nft', ['flush', 'chain', 'ip', 'cr_vrouter', 'postrouting']);
+    const status = await client.status();
+    expect(status.drift).toBe(true);
+    expect(status.broken).toContain('chain ip cr_vrouter postrouting has 0 rules, expected 3');
+    expect(await client.resync()).toMatchObject({ drift: false, appliedGeneration: 7 });
+    expect((await client.status()).drift).toBe(false);
+    // The VM has an EIP: the internet sees it.
+    expect((await fetchFromVm()).you).toBe(VIP);
+  });
 });
