@@ -16,8 +16,8 @@ import { plusEips, serviceConfig } from './vrouter-apply';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A bare router namespace (eth1 public, eth2 private), and bench/vrouter-apply.ts run inside it. */
-async function applyInRouter(lab: NetnsLab, tag: string, args: string[]): Promise<Record<string, number[] | undefined>> {
+/** A bare router namespace `r<tag>` (eth1 public, eth2 private, their peers in `p<tag>`), and how to remove both. */
+async function bareRouter(lab: NetnsLab, tag: string) {
   const r = `r${tag}`;
   const p = `p${tag}`;
   await lab.batch([
@@ -27,10 +27,21 @@ async function applyInRouter(lab: NetnsLab, tag: string, args: string[]): Promis
     `link add eth2 netns ${lab.ns(r)} type veth peer name p2 netns ${lab.ns(p)}`,
   ]);
   await lab.nsBatch(r, ['link set lo up', 'link set eth1 up', 'link set eth2 up']);
+  return {
+    r,
+    remove: async () => {
+      await lab.removeNamespace(lab.ns(r));
+      await lab.removeNamespace(lab.ns(p));
+    },
+  };
+}
+
+/** bench/vrouter-apply.ts run inside a bare router namespace. */
+async function applyInRouter(lab: NetnsLab, tag: string, args: string[]): Promise<Record<string, number[] | undefined>> {
+  const { r, remove } = await bareRouter(lab, tag);
   const tsx = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
   const out = await lab.exec(r, tsx, ['--tsconfig', 'tsconfig.json', 'bench/vrouter-apply.ts', ...args], { timeoutMs: 120_000 });
-  await lab.removeNamespace(lab.ns(r));
-  await lab.removeNamespace(lab.ns(p));
+  await remove();
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number[]>;
 }
 
@@ -41,15 +52,7 @@ async function applyInRouter(lab: NetnsLab, tag: string, args: string[]): Promis
  * at its size, then `runs` PUTs of one more EIP each.
  */
 async function putInRouter(lab: NetnsLab, dir: string, tag: string, mode: 'full' | 'one', n: number, runs: number) {
-  const r = `r${tag}`;
-  const p = `p${tag}`;
-  await lab.batch([
-    `netns add ${lab.ns(r)}`,
-    `netns add ${lab.ns(p)}`,
-    `link add eth1 netns ${lab.ns(r)} type veth peer name p1 netns ${lab.ns(p)}`,
-    `link add eth2 netns ${lab.ns(r)} type veth peer name p2 netns ${lab.ns(p)}`,
-  ]);
-  await lab.nsBatch(r, ['link set lo up', 'link set eth1 up', 'link set eth2 up']);
+  const { r, remove } = await bareRouter(lab, tag);
   const agent = await startAgent(lab, { kind: 'vrouter', ns: r, id: serviceConfig(0, 0).routerId, dir, token: `bench-${tag}` });
   try {
     const base = serviceConfig(n, n);
@@ -70,8 +73,7 @@ async function putInRouter(lab: NetnsLab, dir: string, tag: string, mode: 'full'
     return out;
   } finally {
     process.kill(agent.pid, 'SIGTERM');
-    await lab.removeNamespace(lab.ns(r));
-    await lab.removeNamespace(lab.ns(p));
+    await remove();
   }
 }
 
