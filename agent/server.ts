@@ -53,7 +53,6 @@ export class Agent<C extends { generation: number }> {
   /** Odd while the kernel is being changed; every change moves it by two. */
   private epoch = 0;
   private referencePending = false;
-  private reference: Promise<string | null> = Promise.resolve(null);
   private retryTimer: NodeJS.Timeout | undefined;
   private referenceTimer: NodeJS.Timeout | undefined;
   /** Requests wait for the restore after a restart: a status of "nothing applied" would make the server push a full config. */
@@ -219,11 +218,9 @@ export class Agent<C extends { generation: number }> {
    */
   private takeReference(): Promise<string | null> {
     clearTimeout(this.referenceTimer);
-    this.referencePending = true;
-    this.appliedKernelHash = HASH_PENDING;
     const epoch = this.epoch;
     const cfg = this.current;
-    this.reference = (async () => {
+    return (async () => {
       if (!cfg) return null;
       const kernelHash = await this.spec.kernelHash(cfg).catch(() => null);
       if (kernelHash === null || this.epoch !== epoch || this.current !== cfg) return null;
@@ -234,13 +231,12 @@ export class Agent<C extends { generation: number }> {
       await fs.rename(`${this.referencePath}.tmp`, this.referencePath);
       return kernelHash;
     })();
-    return this.reference;
   }
 
   /** Reads the kernel: drift when it no longer matches the reference taken after the last apply. */
   async status(): Promise<AgentStatus> {
-    let fresh = this.referencePending ? await this.reference : null;
-    if (this.referencePending && this.epoch % 2 === 0) fresh = await this.takeReference();
+    // A reference still to take (an apply just ended) is taken now, and is this status's reading.
+    const fresh = this.referencePending && this.epoch % 2 === 0 ? await this.takeReference() : null;
     const epoch = this.epoch;
     const kernelHash = fresh ?? (await this.spec.kernelHash(this.current));
     const broken = await this.spec.invariants(this.current);
