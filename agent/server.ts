@@ -55,6 +55,7 @@ export class Agent<C extends { generation: number }> {
   private referencePending = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private referenceTimer: NodeJS.Timeout | undefined;
+  private inflight: { epoch: number; cfg: C | null; read: Promise<string | null> } | null = null;
   /** Requests wait for the restore after a restart: a status of "nothing applied" would make the server push a full config. */
   private restoring: Promise<unknown> = Promise.resolve();
   private lastError: AgentStatus['lastError'] = null;
@@ -220,17 +221,28 @@ export class Agent<C extends { generation: number }> {
     clearTimeout(this.referenceTimer);
     const epoch = this.epoch;
     const cfg = this.current;
-    return (async () => {
+    // One read at a time per applied state: a status arriving while the timer's read runs shares it.
+    if (this.inflight?.epoch === epoch && this.inflight.cfg === cfg) return this.inflight.read;
+    const read = (async () => {
       if (!cfg) return null;
       const kernelHash = await this.spec.kernelHash(cfg).catch(() => null);
       if (kernelHash === null || this.epoch !== epoch || this.current !== cfg) return null;
       this.appliedKernelHash = kernelHash;
       this.referencePending = false;
       const ref: SavedReference = { generation: cfg.generation, kernelHash };
-      await fs.writeFile(`${this.referencePath}.tmp`, JSON.stringify(ref), { mode: 0o600 });
-      await fs.rename(`${this.referencePath}.tmp`, this.referencePath);
+      const tmp = `${this.referencePath}.${process.pid}.tmp`;
+      await fs
+        .writeFile(tmp, JSON.stringify(ref), { mode: 0o600 })
+        .then(() => fs.rename(tmp, this.referencePath))
+        .catch((err: Error) =>
+          this.spec.log('warn', 'could not save the kernel hash; a restart re-applies', { error: err.message }),
+        );
       return kernelHash;
-    })();
+    })().finally(() => {
+      if (this.inflight?.read === read) this.inflight = null;
+    });
+    this.inflight = { epoch, cfg, read };
+    return read;
   }
 
   /** Reads the kernel: drift when it no longer matches the reference taken after the last apply. */
