@@ -351,8 +351,8 @@ export class LabController implements DataCenterPort {
       ]);
       await this.lab.nsBatch(ns, ['link set lo up', ...own.map((n) => `link set eth${n.deviceIndex} up`)]);
       if (m.kind === 'vrouter') await this.startAgent('vrouter', m.id, ns, m.agentToken ?? '');
-      else await this.startDhcpClients(ns, own);
       this.machines.set(ns, signature);
+      if (m.kind === 'vm') void this.bootWhenPlugged(ns, signature, m.hostId, own);
       touched.add(m.hostId);
     }
     for (const ns of [...this.machines.keys()].filter((n) => !running.has(n))) {
@@ -360,6 +360,26 @@ export class LabController implements DataCenterPort {
       touched.add('*');
     }
     return touched.has('*') ? 'all' : [...touched];
+  }
+
+  /**
+   * The lab plays the hypervisor: as a real one starts a guest once its NICs are plugged into the
+   * host's bridge, the VM "boots" (its DHCP clients start) when the host agent has enslaved every
+   * port — a DHCP request sent into an unplugged veth would be lost and cost the client's retry
+   * (the 1 s half of "create VM → first ping" being bimodal, issue 12). After 30 s it boots anyway.
+   */
+  private async bootWhenPlugged(ns: string, signature: string, hostId: string, own: InventoryMachine['nics']) {
+    const ports = own.map((n) => deviceNames.port(n.id));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && this.machines.get(ns) === signature) {
+      const out = await this.lab.exec(this.hostNs(hostId), 'ip', ['-j', 'link', 'show', 'type', 'veth']).catch(() => '[]');
+      const plugged = new Set(
+        (JSON.parse(out || '[]') as { ifname: string; master?: string }[]).filter((l) => l.master).map((l) => l.ifname),
+      );
+      if (ports.every((p) => plugged.has(p))) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    if (this.machines.get(ns) === signature) await this.startDhcpClients(ns, own).catch(() => undefined);
   }
 
   /** A VM runs busybox udhcpc on each NIC for as long as it lives (it renews like a real guest). */

@@ -163,19 +163,23 @@ export async function applyHost(
     await fs.mkdir(dir, { recursive: true });
     await fs.chmod(dir, 0o755);
   }
-  // The filter first (it names ports, which need not exist yet): a new port is never plugged in unfiltered.
+  // The filters first (they name ports, which need not exist yet): a new port is never plugged in
+  // unfiltered, nor before its anti-spoofing guard (R-SPOOF-1) — and no DHCP server answers across an
+  // uplink even for a moment.
   await applySecurity(cfg, previous);
+  await run('nft', ['-f', '-'], { input: renderHostNft(cfg) });
   const plan = planHostLinks(await observeLinks(), cfg);
   if (plan.batch.length) await run('ip', ['-batch', '-'], { input: plan.batch.join('\n') + '\n' });
   const vxlans = cfg.bridges.flatMap((b) => (b.uplink.kind === 'vxlan' ? [deviceNames.vxlan(b.uplink.vni)] : []));
   const fdb = planFdb(await observeFdb(vxlans), cfg);
   if (fdb.length) await run('bridge', ['-batch', '-'], { input: fdb.join('\n') + '\n' });
-  // The nft table first, so no DHCP server answers across an uplink even for a moment.
-  await run('nft', ['-f', '-'], { input: renderHostNft(cfg) });
   const ns = await namespaces();
   const nsSet = new Set(ns);
   for (const d of cfg.dhcp) await syncDhcp(cfg, d, paths, nsSet);
   await removeStaleDhcp(cfg, paths, ns);
+  // VM ports last: a guest's first DHCP request finds its server knowing its lease (a request lost
+  // to a server not yet told costs the guest its 1 s retry).
+  if (plan.plugs.length) await run('ip', ['-batch', '-'], { input: plan.plugs.join('\n') + '\n' });
   return { missingPorts: plan.missingPorts };
 }
 

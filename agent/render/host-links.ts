@@ -16,7 +16,10 @@ export interface ObservedHostLink {
 export const OWNED_ALIAS = 'cloudrouter';
 
 export interface HostLinkPlan {
+  /** Bridges and uplinks: made first, so the DHCP servers can join their bridges. */
   batch: string[];
+  /** VM ports into their bridges: run last, once the port's DHCP server knows its lease. */
+  plugs: string[];
   /** VM ports named in the config that do not exist yet (the VM is not started). */
   missingPorts: string[];
 }
@@ -29,10 +32,11 @@ export function planHostLinks(observed: ObservedHostLink[], cfg: HostConfig): Ho
   const batch: string[] = [];
   const byName = new Map(observed.map((l) => [l.name, l]));
   const wanted = new Set<string>();
-  const plug = (dev: string, bridge: string, mtu?: number) => {
+  const plugs: string[] = [];
+  const plug = (dev: string, bridge: string, mtu?: number, into = batch) => {
     const have = byName.get(dev);
     if (!have || have.master !== bridge || !have.up || (mtu && have.mtu !== mtu)) {
-      batch.push(`link set dev ${dev} master ${bridge}${mtu ? ` mtu ${mtu}` : ''} up`);
+      into.push(`link set dev ${dev} master ${bridge}${mtu ? ` mtu ${mtu}` : ''} up`);
     }
   };
 
@@ -68,14 +72,14 @@ export function planHostLinks(observed: ObservedHostLink[], cfg: HostConfig): Ho
   const missingPorts: string[] = [];
   for (const p of cfg.ports) {
     if (!byName.has(p.name)) missingPorts.push(p.name);
-    else plug(p.name, p.bridge);
+    else plug(p.name, p.bridge, undefined, plugs);
   }
 
   for (const d of cfg.dhcp) wanted.add(deviceNames.dhcpVeth(d.l3Id));
   for (const l of observed) {
     if (l.alias === OWNED_ALIAS && !wanted.has(l.name)) batch.push(`link del ${l.name}`);
   }
-  return { batch, missingPorts };
+  return { batch, plugs, missingPorts };
 }
 
 interface IpLinkJson {

@@ -106,8 +106,8 @@ describe('host links by diff', () => {
         'link add vx100 type vxlan id 100 local 172.20.0.11 dstport 4789 nolearning',
         'link set dev vx100 alias cloudrouter',
         `link set dev vx100 master ${bx} mtu 1450 up`,
-        `link set dev ${deviceNames.port(NIC1)} master ${bv} up`,
       ],
+      plugs: [`link set dev ${deviceNames.port(NIC1)} master ${bv} up`],
       missingPorts: [],
     });
   });
@@ -130,6 +130,7 @@ describe('host links by diff', () => {
       { name: deviceNames.dhcpVeth(L3A), up: true, mtu: 1500, master: bv },
     ];
     expect(planHostLinks(ready, H1).batch).toEqual([]);
+    expect(planHostLinks(ready, H1).plugs).toEqual([]);
     const stale = [
       ...ready,
       { name: 'br-00000000', up: true, mtu: 1500, alias: 'cloudrouter' },
