@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { AgentError, AgentStatus } from './protocol/common';
 import type { HostConfig } from './protocol/host';
+import type { ConfigPatch } from './protocol/patch';
 import type { VRouterConfig } from './protocol/vrouter';
 
 export class AgentCallError extends Error {
@@ -70,6 +71,10 @@ export class AgentClient {
 
   async putConfig(cfg: HostConfig | VRouterConfig): Promise<AgentStatus> {
     return AgentStatus.parse(await this.call('PUT', '/v1/config', cfg));
+  }
+  /** A change against the config of `baseGeneration` (409 CONFIG_BASE when the agent holds another: send the whole). */
+  async patchConfig(p: ConfigPatch): Promise<AgentStatus> {
+    return AgentStatus.parse(await this.call('PATCH', '/v1/config', p));
   }
   /** Sends raw text as the config body (tests of the refusal path). */
   async putRaw(text: string): Promise<AgentStatus> {

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { agentLogger } from './log';
+import type { Patching } from './protocol/patch';
 import { Agent, listenUnix } from './server';
 
 /**
@@ -13,6 +14,7 @@ import { Agent, listenUnix } from './server';
 export async function runAgent<C extends { generation: number }>(opts: {
   kind: 'host' | 'vrouter';
   schema: z.ZodType;
+  patching: Patching<C>;
   apply(cfg: C, dirs: { stateDir: string; runDir: string }, previous: C | null): Promise<unknown>;
   kernelHash(cfg: C | null, dirs: { stateDir: string; runDir: string }): Promise<string>;
   invariants(cfg: C | null, dirs: { stateDir: string; runDir: string }): Promise<string[]>;
@@ -43,6 +45,7 @@ export async function runAgent<C extends { generation: number }>(opts: {
     kind: opts.kind,
     id: values.id,
     schema: opts.schema as z.ZodType<C>,
+    patching: opts.patching,
     apply: async (cfg, previous) => void (await opts.apply(cfg, { stateDir, runDir }, previous)),
     kernelHash: (cfg) => opts.kernelHash(cfg, { stateDir, runDir }),
     invariants: (cfg) => opts.invariants(cfg, { stateDir, runDir }),

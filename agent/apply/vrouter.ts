@@ -176,9 +176,9 @@ export interface ApplyOptions {
  * that differ, map and VIP-set elements added and deleted — in one `nft -f` transaction without
  * reading the kernel, and links/routes by diff only when NICs or routes changed; one more EIP
  * costs about the same on a router with 10,000 as on an empty one. Full path (first apply, resync,
- * after a failure): forwarding on, links/addresses/routes by diff against the kernel, the tables'
- * skeleton replaced in one transaction, then their elements loaded in chunks parsed by several
- * `nft` processes at once (FACTS.md: loading is parse-bound).
+ * after a failure): forwarding on, links/addresses/routes by diff against the kernel, the tables
+ * replaced whole — skeleton and every element — in one transaction (R-HITLESS-1), after reading the
+ * flow-steering maps so that flows the new config maps elsewhere are forgotten.
  * Either way, flows of moved or removed EIPs/ports are flushed, new VIPs are announced, and the
  * DNS forwarder is restarted only when its file changed. Applying the same config twice changes
  * nothing.

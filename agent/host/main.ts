@@ -5,11 +5,12 @@
  * security groups (R-SG-3).
  */
 import { applyHost, hostInvariants, hostKernelHash } from '../apply/host';
-import { HostConfigV1, type HostConfig } from '../protocol/host';
+import { HOST_PATCHING, HostConfigV1, type HostConfig } from '../protocol/host';
 import { runAgent } from '../run';
 
 await runAgent<HostConfig>({
   kind: 'host',
+  patching: HOST_PATCHING,
   schema: HostConfigV1,
   apply: (cfg, dirs, previous) => applyHost(cfg, dirs, previous),
   kernelHash: hostKernelHash,

@@ -51,7 +51,15 @@ export const AgentStatus = z.object({
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
 /** Error codes an agent answers with. */
-export const AgentErrorCode = z.enum(['CONFIG_INVALID', 'CONFIG_STALE', 'APPLY_FAILED', 'UNAUTHORIZED', 'NOT_FOUND']);
+export const AgentErrorCode = z.enum([
+  'CONFIG_INVALID',
+  'CONFIG_STALE',
+  /** A patch's base generation is not the one the agent holds: send the whole config. */
+  'CONFIG_BASE',
+  'APPLY_FAILED',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+]);
 export type AgentErrorCode = z.infer<typeof AgentErrorCode>;
 export const AgentError = z.object({ code: AgentErrorCode, message: z.string(), details: z.unknown().optional() });
 export type AgentError = z.infer<typeof AgentError>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IfName, Ipv4, Ipv4Cidr, Mac, PROTOCOL_VERSION, Uuid } from './common';
+import type { Patching, PatchIssue } from './patch';
 
 /**
  * The full desired state of one host, version 1: a bridge per L2 that has VMs here (R-L2-3), the
@@ -95,60 +96,71 @@ export const HostSecurity = z.object({
   members: z.record(z.string(), z.array(Ipv4)),
 });
 
-export const HostConfigV1 = z
-  .object({
-    version: z.literal(PROTOCOL_VERSION),
-    hostId: Uuid,
-    generation: z.number().int().positive(),
-    /** Names of the namespaces the agent creates for DHCP servers begin with this (the lab's prefix in the lab). */
-    namespacePrefix: z.string().regex(/^[a-z0-9-]{1,48}$/),
-    bridges: z.array(HostBridge),
-    ports: z.array(HostPort),
-    dhcp: z.array(HostDhcp),
-    security: HostSecurity.default({ ports: [], groups: [], members: {} }),
-  })
-  .superRefine((cfg, ctx) => {
-    const bridges = new Set<string>();
-    for (const [i, b] of cfg.bridges.entries()) {
-      if (bridges.has(b.name))
-        ctx.addIssue({ code: 'custom', path: ['bridges', i, 'name'], message: `bridge ${b.name} appears twice` });
-      bridges.add(b.name);
-    }
-    for (const [i, p] of cfg.ports.entries()) {
-      if (!bridges.has(p.bridge))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['ports', i, 'bridge'],
-          message: `port ${p.name} names bridge ${p.bridge}, which is not in the config`,
-        });
-    }
-    for (const [i, d] of cfg.dhcp.entries()) {
-      if (!bridges.has(d.bridge))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['dhcp', i, 'bridge'],
-          message: `DHCP of L3 ${d.l3Id} names bridge ${d.bridge}, which is not in the config`,
-        });
-    }
-    const ports = new Set(cfg.ports.map((p) => p.name));
-    const groups = new Set(cfg.security.groups.map((g) => g.id));
-    for (const [i, p] of cfg.security.ports.entries()) {
-      if (!ports.has(p.port))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['security', 'ports', i, 'port'],
-          message: `security groups name port ${p.port}, which is not in the config`,
-        });
-      for (const g of p.groupIds.filter((id) => !groups.has(id)))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['security', 'ports', i, 'groupIds'],
-          message: `port ${p.port} is in group ${g}, which is not in the config`,
-        });
-    }
-  });
+const HostConfigV1Fields = z.object({
+  version: z.literal(PROTOCOL_VERSION),
+  hostId: Uuid,
+  generation: z.number().int().positive(),
+  /** Names of the namespaces the agent creates for DHCP servers begin with this (the lab's prefix in the lab). */
+  namespacePrefix: z.string().regex(/^[a-z0-9-]{1,48}$/),
+  bridges: z.array(HostBridge),
+  ports: z.array(HostPort),
+  dhcp: z.array(HostDhcp),
+  security: HostSecurity.default({ ports: [], groups: [], members: {} }),
+});
+
+/** The checks across one config's parts (the schema runs them; a patched config is checked with them alone). */
+export function hostConfigIssues(cfg: z.infer<typeof HostConfigV1Fields>): PatchIssue[] {
+  const issues: PatchIssue[] = [];
+  const bridges = new Set<string>();
+  for (const [i, b] of cfg.bridges.entries()) {
+    if (bridges.has(b.name)) issues.push({ path: ['bridges', i, 'name'], message: `bridge ${b.name} appears twice` });
+    bridges.add(b.name);
+  }
+  for (const [i, p] of cfg.ports.entries()) {
+    if (!bridges.has(p.bridge))
+      issues.push({
+        path: ['ports', i, 'bridge'],
+        message: `port ${p.name} names bridge ${p.bridge}, which is not in the config`,
+      });
+  }
+  for (const [i, d] of cfg.dhcp.entries()) {
+    if (!bridges.has(d.bridge))
+      issues.push({
+        path: ['dhcp', i, 'bridge'],
+        message: `DHCP of L3 ${d.l3Id} names bridge ${d.bridge}, which is not in the config`,
+      });
+  }
+  const ports = new Set(cfg.ports.map((p) => p.name));
+  const groups = new Set(cfg.security.groups.map((g) => g.id));
+  for (const [i, p] of cfg.security.ports.entries()) {
+    if (!ports.has(p.port))
+      issues.push({
+        path: ['security', 'ports', i, 'port'],
+        message: `security groups name port ${p.port}, which is not in the config`,
+      });
+    for (const g of p.groupIds.filter((id) => !groups.has(id)))
+      issues.push({
+        path: ['security', 'ports', i, 'groupIds'],
+        message: `port ${p.port} is in group ${g}, which is not in the config`,
+      });
+  }
+  return issues;
+}
+
+export const HostConfigV1 = HostConfigV1Fields.superRefine((cfg, ctx) => {
+  for (const i of hostConfigIssues(cfg)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+});
 
 export type HostConfig = z.infer<typeof HostConfigV1>;
+
+/**
+ * Patches (PATCH /v1/config): bridges, ports, DHCP servers, security ports and groups by their ids;
+ * a changed item travels whole (a DHCP server with its leases, a group with its rules), members per group.
+ */
+export const HOST_PATCHING: Patching<HostConfig> = {
+  keys: { bridges: 'l2Id', ports: 'nicId', dhcp: 'l3Id', 'security.ports': 'port', 'security.groups': 'id' },
+  issues: hostConfigIssues,
+};
 export type HostBridge = z.infer<typeof HostBridge>;
 export type HostDhcp = z.infer<typeof HostDhcp>;
 export type HostSecurity = z.infer<typeof HostSecurity>;

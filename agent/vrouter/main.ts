@@ -4,11 +4,12 @@
  * Takes the whole VRouterConfig at PUT /v1/config (R-DNS-1, R-SNAT-1).
  */
 import { applyVRouter, vrouterInvariants, vrouterKernelHash } from '../apply/vrouter';
-import { VRouterConfigV1, type VRouterConfig } from '../protocol/vrouter';
+import { VROUTER_PATCHING, VRouterConfigV1, type VRouterConfig } from '../protocol/vrouter';
 import { runAgent } from '../run';
 
 await runAgent<VRouterConfig>({
   kind: 'vrouter',
+  patching: VROUTER_PATCHING,
   schema: VRouterConfigV1,
   apply: (cfg, dirs, previous) => applyVRouter(cfg, dirs, { previous }),
   kernelHash: vrouterKernelHash,

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentClient, AgentCallError } from '../client';
-import type { VRouterConfig } from '../protocol/vrouter';
+import { diffConfig } from '../protocol/patch';
+import { VROUTER_PATCHING, VRouterConfigV1, type VRouterConfig } from '../protocol/vrouter';
 import { NetnsLab } from '../../lab/netns';
 import { labDescribe, randomLabName } from '../../lab/testing';
 import { startAgent } from '../../lab/agents';
@@ -273,5 +274,54 @@ await labDescribe('vRouter agent in a real namespace (R-SNAT-1, R-DNS-1)', () =>
     expect((await client.status()).drift).toBe(false);
     // The VM has an EIP: the internet sees it.
     expect((await fetchFromVm()).you).toBe(VIP);
+  });
+
+  it('issue 12: a patch on the applied generation changes that alone; refused on another base or invalid; kept on restart', async () => {
+    const g8 = withEip(8);
+    expect((await client.putConfig(g8)).appliedGeneration).toBe(8);
+    const VIP2 = '10.108.10.51';
+    const g9: VRouterConfig = {
+      ...g8,
+      generation: 9,
+      vips: [...g8.vips, { ip: VIP2, nic: 'eth1' }],
+      eips: [...g8.eips, { id: randomUUID(), vip: VIP2, target: '192.168.10.21', nic: 'eth1' }],
+    };
+    const patch = diffConfig(VRouterConfigV1, VROUTER_PATCHING.keys, g8, g9)!;
+    expect(JSON.stringify(patch).length).toBeLessThan(400);
+    await expect(client.patchConfig({ version: 1, baseGeneration: 7, patch })).rejects.toMatchObject({
+      status: 409,
+      error: { code: 'CONFIG_BASE' },
+    });
+    // Valid item by item, not as a whole: a second EIP on the same VIP (R-EIP-1).
+    const clash = diffConfig(VRouterConfigV1, VROUTER_PATCHING.keys, g8, {
+      ...g9,
+      eips: [...g8.eips, { id: randomUUID(), vip: VIP, target: '192.168.10.22', nic: 'eth1' }],
+    })!;
+    await expect(client.patchConfig({ version: 1, baseGeneration: 8, patch: clash })).rejects.toMatchObject({
+      status: 400,
+      error: { code: 'CONFIG_INVALID', details: [{ message: `VIP ${VIP} has two EIPs` }] },
+    });
+    expect((await client.status()).appliedGeneration).toBe(8);
+    const handle = await tableHandle();
+    expect(await client.patchConfig({ version: 1, baseGeneration: 8, patch })).toMatchObject({
+      appliedGeneration: 9,
+      lastError: null,
+    });
+    // Applied as a change to the table, not a replacement of it.
+    expect(await tableHandle()).toBe(handle);
+    expect(await lab.exec('vr', 'nft', ['list', 'map', 'ip', 'cr_vrouter', 'eip_dnat'])).toContain(`${VIP2} : 192.168.10.21`);
+    expect((await client.status()).drift).toBe(false);
+    // Saved as the config of generation 8 plus the patch; a restarted agent rebuilds generation 9 and adopts the kernel.
+    const state = path.join(dir, 'vrouter-vr', 'state');
+    expect(JSON.parse(await fs.readFile(path.join(state, 'config.json'), 'utf8'))).toMatchObject({ generation: 8 });
+    expect((await fs.readFile(path.join(state, 'config.patches.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(1);
+    process.kill(agentPid!, 'SIGKILL');
+    client = await restartAgent();
+    expect(await client.status()).toMatchObject({ appliedGeneration: 9, drift: false, lastError: null });
+    expect(await tableHandle()).toBe(handle);
+    expect((await fetchFromVm()).you).toBe(VIP);
+    // A whole config is saved whole again.
+    expect((await client.putConfig({ ...g9, generation: 10 })).appliedGeneration).toBe(10);
+    expect(await fs.stat(path.join(state, 'config.patches.jsonl')).catch(() => null)).toBeNull();
   });
 });

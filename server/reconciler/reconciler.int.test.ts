@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { agents } from '@/db/schema';
 import { HostConfigV1 } from '@/agent/protocol/host';
-import { VRouterConfigV1 } from '@/agent/protocol/vrouter';
+import { VROUTER_PATCHING, VRouterConfigV1 } from '@/agent/protocol/vrouter';
+import { HOST_PATCHING } from '@/agent/protocol/host';
+import { applyPatch, diffConfig } from '@/agent/protocol/patch';
+import { AgentCallError } from '@/agent/client';
 import type { AgentStatus } from '@/agent/protocol/common';
 import { openHarness } from '../testing/harness';
 import { buildBasicDataCenter } from '../testing/basic-datacenter';
@@ -137,5 +140,82 @@ describe('reconciler', () => {
       expect.objectContaining({ sourceCidr: '192.168.10.0/24', outNic: 'eth1', toAddress: '10.108.10.0' }),
     ]);
     expect(vr.defaultRoute).toEqual({ via: '10.0.0.1', nic: 'eth1' });
+  });
+
+  it('issue 12: after the whole config, a change travels as a patch; an agent on another base gets the whole config', async () => {
+    await h.db.update(agents).set({ nextAttemptAt: sql`now()`, failures: 0, endpoint: 'unix:/nowhere', appliedGeneration: 0 });
+    // An in-memory agent that keeps what it is sent and patches it as a real one does (the lab test
+    // "a patch on the applied generation…" runs the real agent).
+    const held = new Map<string, { generation: number }>();
+    const calls: string[] = [];
+    const transport = (row: typeof agents.$inferSelect): AgentLike => {
+      const [schema, patching] = row.kind === 'host' ? [HostConfigV1, HOST_PATCHING] : [VRouterConfigV1, VROUTER_PATCHING];
+      const status = (): AgentStatus => ({
+        kind: row.kind,
+        id: row.id,
+        protocolVersion: 1,
+        appliedGeneration: held.get(row.id)?.generation ?? 0,
+        kernelHash: 'k',
+        appliedKernelHash: 'k',
+        drift: false,
+        lastError: null,
+        startedAt: new Date().toISOString(),
+      });
+      return {
+        async putConfig(cfg) {
+          calls.push(`${row.kind} put`);
+          held.set(row.id, schema.parse(cfg));
+          return status();
+        },
+        async patchConfig(p) {
+          calls.push(`${row.kind} patch`);
+          const base = held.get(row.id);
+          if (base?.generation !== p.baseGeneration)
+            throw new AgentCallError(409, { code: 'CONFIG_BASE', message: 'other base' });
+          const merged = applyPatch(schema, patching.keys, base, p.patch);
+          if (!merged.ok) throw new AgentCallError(400, { code: 'CONFIG_INVALID', message: 'invalid' });
+          expect(patching.issues(merged.value as never)).toEqual([]);
+          held.set(row.id, merged.value);
+          return status();
+        },
+        status: async () => status(),
+        resync: async () => status(),
+      };
+    };
+    const r = new Reconciler(h.db, { clientFor: transport });
+    await r.tick();
+    expect(calls.filter((c) => c.startsWith('host'))).toEqual(['host put']);
+    // A third VM: the host gets a port, a guard and a DHCP lease — as a patch.
+    calls.length = 0;
+    const offering = await h.admin.instanceOffering.create({ name: 'patch-s', cpu: 1, memory: 1, memoryUnit: 'G' });
+    const image = await h.admin.image.create({
+      name: 'patch-i',
+      kind: 'vm',
+      backupStorageId: dc.bs.id,
+      url: 'http://192.0.2.10/p.qcow2',
+    });
+    await h.admin.vm.create({ name: 'VM3', instanceOfferingId: offering.id, imageId: image.id, l3Ids: [dc.privateL3.id] });
+    await h.db.update(agents).set({ nextAttemptAt: sql`now()` });
+    await r.tick();
+    expect(calls).toContain('host patch');
+    expect(calls).not.toContain('host put');
+    const [hostRow] = await h.db.select().from(agents).where(eq(agents.id, dc.host.id));
+    expect(hostRow!.appliedGeneration).toBe(hostRow!.desiredGeneration);
+    // What the agent holds now is what the server compiles (keyed lists compared by key).
+    expect(diffConfig(HostConfigV1, HOST_PATCHING.keys, held.get(dc.host.id), await r.compile(hostRow!))).toBeNull();
+    // Another console pushed meanwhile: the agent is on another base and gets the whole config.
+    await h.db.update(agents).set({ desiredGeneration: sql`${agents.desiredGeneration} + 1`, nextAttemptAt: sql`now()` });
+    held.get(dc.host.id)!.generation = hostRow!.appliedGeneration - 1;
+    calls.length = 0;
+    await r.tick();
+    expect(calls.filter((c) => c.startsWith('host'))).toEqual(['host patch', 'host put']);
+    expect(
+      diffConfig(
+        HostConfigV1,
+        HOST_PATCHING.keys,
+        held.get(dc.host.id),
+        await r.compile({ ...hostRow!, desiredGeneration: hostRow!.desiredGeneration + 1 }),
+      ),
+    ).toBeNull();
   });
 });

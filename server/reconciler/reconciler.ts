@@ -4,8 +4,9 @@ import type { Db } from '@/db/client';
 import { agents } from '@/db/schema';
 import { AgentCallError, AgentClient } from '@/agent/client';
 import { PROTOCOL_VERSION, type AgentStatus } from '@/agent/protocol/common';
-import type { HostConfig } from '@/agent/protocol/host';
-import type { VRouterConfig } from '@/agent/protocol/vrouter';
+import { HOST_PATCHING, HostConfigV1, type HostConfig } from '@/agent/protocol/host';
+import { diffConfig, type ConfigPatch } from '@/agent/protocol/patch';
+import { VROUTER_PATCHING, VRouterConfigV1, type VRouterConfig } from '@/agent/protocol/vrouter';
 import { logger } from '@/lib/logger';
 import { desiredHostConfig, desiredVRouterConfig } from '../desired';
 
@@ -31,6 +32,8 @@ export interface ReconcilerOptions {
 
 export interface AgentLike {
   putConfig(cfg: HostConfig | VRouterConfig): Promise<AgentStatus>;
+  /** Optional: an agent without it always gets the whole config. */
+  patchConfig?(p: ConfigPatch): Promise<AgentStatus>;
   status(): Promise<AgentStatus>;
   resync(): Promise<AgentStatus>;
 }
@@ -52,15 +55,23 @@ function speaksOurProtocol(status: AgentStatus): AgentStatus {
 
 /**
  * Level-triggered reconciliation. Each tick leases due agents with FOR UPDATE SKIP LOCKED (so
- * consoles sharing one PostgreSQL never push the same agent at once), pushes each its *full*
- * config when it is behind, or checks it for drift when it is due, and records the outcome:
- * applied generation and kernel hash, or the error with capped exponential backoff.
+ * consoles sharing one PostgreSQL never push the same agent at once), pushes each its config when
+ * it is behind (a patch against the config it last pushed, or the whole), or checks it for drift
+ * when it is due, and records the outcome: applied generation and kernel hash, or the error with
+ * capped exponential backoff.
  */
 export class Reconciler {
   readonly owner: string;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private readonly o: Required<Omit<ReconcilerOptions, 'owner'>>;
+  /**
+   * The config each agent last applied from this console: the base of the next change, sent as a
+   * patch (issue 12: a change to a 10k router ships, parses and saves that change, not 20k rows). An
+   * agent holding another generation (another console pushed, a wiped agent) answers CONFIG_BASE,
+   * and gets the whole config.
+   */
+  private readonly pushed = new Map<string, HostConfig | VRouterConfig>();
 
   constructor(
     private readonly db: Db,
@@ -127,12 +138,13 @@ export class Reconciler {
       if (!client) throw new Error('the agent has no reachable endpoint yet');
       let status: AgentStatus;
       if (agent.appliedGeneration < agent.desiredGeneration) {
-        status = speaksOurProtocol(await client.putConfig(await this.compile(agent)));
+        status = await this.push(agent, client, await this.compile(agent));
       } else {
         status = speaksOurProtocol(await client.status());
         if (status.appliedGeneration < agent.desiredGeneration) {
           // The agent lost its state (reinstalled, wiped): full sync.
-          status = await client.putConfig(await this.compile(agent));
+          this.pushed.delete(agent.id);
+          status = await this.push(agent, client, await this.compile(agent));
         } else if (status.drift) {
           logger.warn({ agent: agent.id, kind: agent.kind }, 'drift: the kernel differs from the applied config; repairing');
           status = await client.resync();
@@ -154,6 +166,7 @@ export class Reconciler {
         })
         .where(and(eq(agents.id, agent.id), eq(agents.leaseOwner, this.owner)));
     } catch (err) {
+      this.pushed.delete(agent.id);
       const failures = agent.failures + 1;
       const delay = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** Math.min(failures - 1, 20));
       const message = err instanceof AgentCallError ? err.message : (err as Error).message;
@@ -172,6 +185,29 @@ export class Reconciler {
         })
         .where(and(eq(agents.id, agent.id), eq(agents.leaseOwner, this.owner)));
     }
+  }
+
+  /** The change from what this console last pushed when the agent holds it, else the whole config. */
+  private async push(agent: AgentRow, client: AgentLike, cfg: HostConfig | VRouterConfig): Promise<AgentStatus> {
+    const base = this.pushed.get(agent.id);
+    this.pushed.delete(agent.id);
+    let status: AgentStatus | null = null;
+    if (base && client.patchConfig && base.generation === agent.appliedGeneration && base.generation < cfg.generation) {
+      const patch =
+        agent.kind === 'host'
+          ? diffConfig(HostConfigV1, HOST_PATCHING.keys, base, cfg)
+          : diffConfig(VRouterConfigV1, VROUTER_PATCHING.keys, base, cfg);
+      try {
+        if (patch) status = await client.patchConfig({ version: PROTOCOL_VERSION, baseGeneration: base.generation, patch });
+      } catch (err) {
+        // Another base (CONFIG_BASE) or an agent without patches (NOT_FOUND): the whole config.
+        const code = err instanceof AgentCallError ? err.error?.code : undefined;
+        if (code !== 'CONFIG_BASE' && code !== 'NOT_FOUND') throw err;
+      }
+    }
+    status = speaksOurProtocol(status ?? (await client.putConfig(cfg)));
+    if (status.appliedGeneration === cfg.generation) this.pushed.set(agent.id, cfg);
+    return status;
   }
 
   /** One round: lease what is due and sync it. Returns how many agents were handled. */
