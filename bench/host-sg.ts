@@ -100,7 +100,7 @@ export function securityConfig(ports: number, extraMembers = 50, nicsPerGroup = 
 
 /**
  * A host config the agent's own schema accepts: the security section's ports are VM ports of the
- * config, plugged into one bridge (their interfaces need not exist: a VM not started yet).
+ * config, plugged into one bridge (the end-to-end runs create their interfaces, as running VMs have).
  */
 const BENCH_L2 = uuid(8, 1);
 const hostConfig = (security: HostConfig['security'], generation: number): HostConfig =>
@@ -205,9 +205,14 @@ async function putInHost(
     `link add em01 netns ${lab.ns(ns)} type veth peer name x${tag} netns ${lab.ns(ns)}`,
   ]);
   await lab.nsBatch(ns, ['link set lo up', 'link set em01 up']);
+  const cfgs = joining(hostConfig(securityConfig(ports, 50, perGroup), 1), runs);
+  // The VMs are running: their ports exist (veths whose other ends stay in the namespace).
+  await lab.nsBatch(
+    ns,
+    cfgs[0]!.ports.map((p, i) => `link add ${p.name} type veth peer name q${i}`),
+  );
   const agent = await startAgent(lab, { kind: 'host', ns, id: uuid(9, 1), dir, token: `bench-${tag}` });
   try {
-    const cfgs = joining(hostConfig(securityConfig(ports, 50, perGroup), 1), runs);
     const put = async (cfg: HostConfig) => {
       const t0 = performance.now();
       await agent.client.putConfig(cfg);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { deviceNames, type HostConfig, type HostDhcp } from '../protocol/host';
+import { jsonEqual } from '../protocol/patch';
 import { renderDhcpConf, renderDhcpHosts } from '../render/host-dhcp';
 import { parseIpLinkDetailed, planFdb, planHostLinks } from '../render/host-links';
 import { HOST_TABLE, renderHostNft } from '../render/host-nft';
@@ -148,11 +149,19 @@ export async function applySecurity(cfg: HostConfig, previous: HostConfig | null
   await run('nft', ['-f', '-'], { input: delta ?? renderHostSg(cfg.security) });
 }
 
+/** VM ports that did not exist yet when a config was applied: the next apply looks for them again. */
+const missingAfter = new WeakMap<HostConfig, number>();
+
 /**
  * Makes the host match the config: bridges and uplinks (NIC, VLAN, VXLAN with head-end
  * replication), VM ports plugged in, one DHCP server per L3 in its own namespace, the nft bridge
  * table that keeps DHCP local (R-DHCP-1), and the security groups of its VM ports (R-SG-3).
  * Applying the same config twice changes nothing.
+ *
+ * From `previous` (what this process applied last, so the kernel holds it — drift is the periodic
+ * check's), only the parts that changed: links and the host table when bridges or ports did (or a
+ * port was still missing), each DHCP server whose own part did. A membership change on a host of
+ * 500 ports then costs its security-group elements, not a reading of every link (issue 12).
  */
 export async function applyHost(
   cfg: HostConfig,
@@ -163,24 +172,36 @@ export async function applyHost(
     await fs.mkdir(dir, { recursive: true });
     await fs.chmod(dir, 0o755);
   }
+  const same = <T>(pick: (c: HostConfig) => T) => previous !== null && jsonEqual(pick(previous), pick(cfg));
+  const linksSame = same((c) => c.bridges) && same((c) => c.ports) && missingAfter.get(previous!) === 0;
+  const dhcpSame = same((c) => c.dhcp) && same((c) => c.namespacePrefix);
   // The filters first (they name ports, which need not exist yet): a new port is never plugged in
   // unfiltered, nor before its anti-spoofing guard (R-SPOOF-1) — and no DHCP server answers across an
   // uplink even for a moment.
   await applySecurity(cfg, previous);
-  await run('nft', ['-f', '-'], { input: renderHostNft(cfg) });
-  const plan = planHostLinks(await observeLinks(), cfg);
-  if (plan.batch.length) await run('ip', ['-batch', '-'], { input: plan.batch.join('\n') + '\n' });
-  const vxlans = cfg.bridges.flatMap((b) => (b.uplink.kind === 'vxlan' ? [deviceNames.vxlan(b.uplink.vni)] : []));
-  const fdb = planFdb(await observeFdb(vxlans), cfg);
-  if (fdb.length) await run('bridge', ['-batch', '-'], { input: fdb.join('\n') + '\n' });
-  const ns = await namespaces();
-  const nsSet = new Set(ns);
-  for (const d of cfg.dhcp) await syncDhcp(cfg, d, paths, nsSet);
-  await removeStaleDhcp(cfg, paths, ns);
+  if (!(linksSame && dhcpSame)) await run('nft', ['-f', '-'], { input: renderHostNft(cfg) });
+  let missingPorts: string[] = [];
+  let plugs: string[] = [];
+  if (!linksSame) {
+    const plan = planHostLinks(await observeLinks(), cfg);
+    ({ missingPorts, plugs } = plan);
+    if (plan.batch.length) await run('ip', ['-batch', '-'], { input: plan.batch.join('\n') + '\n' });
+    const vxlans = cfg.bridges.flatMap((b) => (b.uplink.kind === 'vxlan' ? [deviceNames.vxlan(b.uplink.vni)] : []));
+    const fdb = planFdb(await observeFdb(vxlans), cfg);
+    if (fdb.length) await run('bridge', ['-batch', '-'], { input: fdb.join('\n') + '\n' });
+  }
+  if (!dhcpSame || !linksSame) {
+    const ns = await namespaces();
+    const nsSet = new Set(ns);
+    const before = new Map((previous?.dhcp ?? []).map((d) => [d.l3Id, d]));
+    for (const d of cfg.dhcp) if (!linksSame || !jsonEqual(before.get(d.l3Id), d)) await syncDhcp(cfg, d, paths, nsSet);
+    await removeStaleDhcp(cfg, paths, ns);
+  }
   // VM ports last: a guest's first DHCP request finds its server knowing its lease (a request lost
   // to a server not yet told costs the guest its 1 s retry).
-  if (plan.plugs.length) await run('ip', ['-batch', '-'], { input: plan.plugs.join('\n') + '\n' });
-  return { missingPorts: plan.missingPorts };
+  if (plugs.length) await run('ip', ['-batch', '-'], { input: plugs.join('\n') + '\n' });
+  missingAfter.set(cfg, linksSame ? 0 : missingPorts.length);
+  return { missingPorts };
 }
 
 /** What is really in the kernel for the parts the host agent owns, as one hash. */

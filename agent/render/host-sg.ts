@@ -174,7 +174,7 @@ export function renderHostSg(cfg: HostSgConfig): string {
  * What a delta compares, computed once per config object: the agent's `previous` is the object it
  * applied last, so at every change only the new config is walked.
  */
-const derivedCache = new WeakMap<HostSgConfig, { groups: string; profileKeys: string; portTags: Map<string, number> }>();
+const derivedCache = new WeakMap<HostSgConfig, { groups?: string; profileKeys: string; portTags: Map<string, number> }>();
 function derived(cfg: HostSgConfig) {
   let d = derivedCache.get(cfg);
   if (!d) {
@@ -182,10 +182,18 @@ function derived(cfg: HostSgConfig) {
     const portTags = new Map(
       cfg.ports.filter((p) => p.groupIds.length > 0).map((p) => [p.port, profiles.get(profileKey(p))!.tag]),
     );
-    d = { groups: JSON.stringify(cfg.groups), profileKeys: JSON.stringify([...profiles.keys()]), portTags };
+    d = { profileKeys: JSON.stringify([...profiles.keys()]), portTags };
     derivedCache.set(cfg, d);
   }
   return d;
+}
+/** The groups as text, once per config — and not at all when both configs share the groups (a patch that left them alone). */
+function sameGroups(a: HostSgConfig, b: HostSgConfig): boolean {
+  if (a.groups === b.groups) return true;
+  const [x, y] = [derived(a), derived(b)];
+  x.groups ??= JSON.stringify(a.groups);
+  y.groups ??= JSON.stringify(b.groups);
+  return x.groups === y.groups;
 }
 
 /**
@@ -197,7 +205,7 @@ function derived(cfg: HostSgConfig) {
  */
 export function renderHostSgDelta(prev: HostSgConfig, next: HostSgConfig): string | null {
   const [p, n] = [derived(prev), derived(next)];
-  if (p.groups !== n.groups || p.profileKeys !== n.profileKeys) return null;
+  if (p.profileKeys !== n.profileKeys || !sameGroups(prev, next)) return null;
   const lines: string[] = [];
   const [before, after] = [p.portTags, n.portTags];
   const changed = [...before]
@@ -228,6 +236,7 @@ export function renderHostSgDelta(prev: HostSgConfig, next: HostSgConfig): strin
     ].filter((l): l is string => l !== null),
   );
   for (const g of [...referencedGroups(next)].sort()) {
+    if (prev.members[g] === next.members[g]) continue;
     const was = new Set(prev.members[g] ?? []);
     const now = new Set(next.members[g] ?? []);
     const gone = [...was].filter((ip) => !now.has(ip)).sort();
