@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { AgentError, AgentStatus } from './protocol/common';
 import type { HostConfig } from './protocol/host';
 import type { ConfigPatch } from './protocol/patch';
@@ -14,32 +15,74 @@ export class AgentCallError extends Error {
   }
 }
 
+/** What a console presents to an agent reached over TCP, and the authority it trusts for the agent's certificate. */
+export interface ClientTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
 /**
- * Talks to one agent with its own token: over its Unix socket (the lab), or over HTTP on the
- * management network (`http://host:port`, a real host).
+ * Talks to one agent with its own token: over its Unix socket (the lab), or over HTTPS on the
+ * management network (`https://host:port`, a real host) with mutual TLS — the client presents the
+ * console's certificate and accepts only a certificate of the consoles' authority naming this agent's
+ * id. Plain `http://` is refused: a token on the wire in clear would let anyone on that network
+ * reprogram the host.
  */
 export class AgentClient {
-  private readonly target: { socketPath: string } | { host: string; port: number };
-  /** @param address a Unix socket's path, or `http://host:port` */
+  private readonly target: { socketPath: string } | { host: string; port: number; tls: boolean };
+  /** @param address a Unix socket's path, or `https://host:port` */
   constructor(
     readonly address: string,
     private readonly token: string,
+    private readonly tls?: { material: () => Promise<ClientTls>; agentId: string },
   ) {
-    const m = /^http:\/\/([^/:]+):(\d+)\/?$/.exec(address);
-    this.target = m ? { host: m[1]!, port: Number(m[2]) } : { socketPath: address };
+    const m = /^(https?):\/\/([^/:]+):(\d+)\/?$/.exec(address);
+    this.target = m ? { host: m[2]!, port: Number(m[3]), tls: m[1] === 'https' } : { socketPath: address };
   }
 
-  /** From an endpoint as stored for an agent: `unix:/path` or `http://host:port`. */
-  static fromEndpoint(endpoint: string, token: string): AgentClient {
-    return new AgentClient(endpoint.startsWith('unix:') ? endpoint.slice('unix:'.length) : endpoint, token);
+  /** From an endpoint as stored for an agent: `unix:/path` or `https://host:port` (with the console's TLS). */
+  static fromEndpoint(
+    endpoint: string,
+    token: string,
+    tls?: { material: () => Promise<ClientTls>; agentId: string },
+  ): AgentClient {
+    return new AgentClient(endpoint.startsWith('unix:') ? endpoint.slice('unix:'.length) : endpoint, token, tls);
   }
 
-  private call(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<unknown> {
+  private async options(): Promise<https.RequestOptions> {
+    const t = this.target;
+    if ('socketPath' in t) return { socketPath: t.socketPath };
+    if (!t.tls)
+      throw new Error(`plain HTTP to an agent is refused (${this.address}): use https:// — agents on TCP speak mutual TLS`);
+    if (!this.tls) throw new Error(`no TLS certificate to reach the agent at ${this.address}`);
+    const { ca, cert, key } = await this.tls.material();
+    const agentId = this.tls.agentId;
+    return {
+      host: t.host,
+      port: t.port,
+      ca,
+      cert,
+      key,
+      minVersion: 'TLSv1.2',
+      // A connection of its own: a pooled one (Node keeps them alive) was checked for another agent's identity.
+      agent: false,
+      // The agent's certificate must be of our authority (checked by TLS against `ca`) and name this agent.
+      checkServerIdentity: (_host, peer) =>
+        peer.subject?.CN === agentId
+          ? undefined
+          : new Error(`the agent at ${this.address} is not ${agentId} (certificate CN ${peer.subject?.CN})`),
+    };
+  }
+
+  private async call(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<unknown> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const options = await this.options();
+    const request = 'ca' in options ? https.request : http.request;
     return new Promise((resolve, reject) => {
-      const req = http.request(
+      const req = request(
         {
-          ...this.target,
+          ...options,
           method,
           path,
           headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { agentLogger } from './log';
 import type { Patching } from './protocol/patch';
 import { Agent, listenUnix } from './server';
+import { TlsAgentServer } from './tls';
 
 /**
  * The common life of an agent process: read --id, --socket, --token-file and --state-dir, listen on
@@ -27,11 +28,22 @@ export async function runAgent<C extends { generation: number }>(opts: {
       'token-file': { type: 'string' },
       'state-dir': { type: 'string' },
       'run-dir': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
     },
   });
   if (!values.id || !(values.socket || values.listen) || !values['token-file'] || !values['state-dir']) {
     process.stderr.write(
-      `usage: ${opts.kind}-agent --id ID (--socket PATH | --listen HOST:PORT) --token-file FILE --state-dir DIR [--run-dir DIR]\n`,
+      `usage: ${opts.kind}-agent --id ID (--socket PATH | --listen HOST:PORT --tls-cert FILE --tls-key FILE --tls-ca FILE) ` +
+        `--token-file FILE --state-dir DIR [--run-dir DIR]\n`,
+    );
+    process.exit(2);
+  }
+  if (values.listen && !(values['tls-cert'] && values['tls-key'] && values['tls-ca'])) {
+    process.stderr.write(
+      `${opts.kind}-agent: --listen needs --tls-cert, --tls-key and --tls-ca: plain HTTP on the network is refused ` +
+        `(a token in clear would let anyone there reprogram this host)\n`,
     );
     process.exit(2);
   }
@@ -52,16 +64,29 @@ export async function runAgent<C extends { generation: number }>(opts: {
     stateDir,
     log,
   });
-  const server = http.createServer(agent.handler(token));
+  let server: http.Server;
   if (values.socket) {
+    server = http.createServer(agent.handler(token));
     await listenUnix(server, values.socket);
     log('info', 'listening', { socket: values.socket });
   } else {
-    // On a real host: HTTP on the management network, every request carrying the agent's token.
+    // On a real host: HTTPS on the management network, mutual TLS, and every request carrying the agent's token.
     const m = /^(.+):(\d+)$/.exec(values.listen!);
     if (!m) throw new Error(`--listen takes HOST:PORT, got ${values.listen}`);
+    const files = { cert: values['tls-cert']!, key: values['tls-key']!, ca: values['tls-ca']! };
+    const tls = new TlsAgentServer(files, agent.handler(token), log);
+    server = tls.server;
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(Number(m[2]), m[1], () => resolve()));
-    log('info', 'listening', { address: values.listen });
+    log('info', 'listening', { address: values.listen, tls: tls.describe() });
+    // Certificate rotation: new files in place, then SIGHUP; connections from then on use them.
+    process.on('SIGHUP', () => {
+      try {
+        tls.reload();
+        log('info', 'TLS certificate reloaded', { tls: tls.describe() });
+      } catch (err) {
+        log('error', 'TLS certificate not reloaded; the previous one stays', { error: (err as Error).message });
+      }
+    });
   }
   const restored = await agent.restore();
   log('info', 'started', { restored });

@@ -16,6 +16,13 @@ export const Uuid = z.uuid();
  */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Over TCP, agents and consoles authenticate each other with certificates of the consoles' own
+ * authority (mutual TLS): an agent's certificate names the agent's id as its CN; a console's client
+ * certificate has this CN and the clientAuth usage, and is the only kind an agent accepts.
+ */
+export const CONSOLE_CERT_CN = 'cloudrouter-console';
+
 /** What an agent answers about itself (GET /v1/status, and after every PUT /v1/config or resync). */
 export const AgentStatus = z.object({
   kind: z.enum(['host', 'vrouter']),

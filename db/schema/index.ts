@@ -6,3 +6,4 @@ export * from './ipam';
 export * from './compute';
 export * from './services';
 export * from './security';
+export * from './pki';

@@ -1,5 +1,6 @@
 import type { Db } from '@/db/client';
 import { logger } from '@/lib/logger';
+import { consoleTlsSource } from '../pki/agent-ca';
 import { Reconciler } from '../reconciler/reconciler';
 import { syncDataCenter } from './inventory';
 import { openBuiltInLab } from './lab';
@@ -35,7 +36,11 @@ export async function startDataPlane(
       process.stdout.write(`\nCloudRouter: ${note}\n\n`);
     }
   }
-  const reconciler = new Reconciler(db, { namespacePrefixFor: port ? (id) => port.namespacePrefixFor(id) : () => 'crdhcp-' });
+  const reconciler = new Reconciler(db, {
+    namespacePrefixFor: port ? (id) => port.namespacePrefixFor(id) : () => 'crdhcp-',
+    // Agents on real hosts are reached over HTTPS with the consoles' authority (created on first use).
+    tls: consoleTlsSource(db),
+  });
   reconciler.start();
 
   let labTimer: NodeJS.Timeout | null = null;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { agents } from '@/db/schema';
-import { AgentCallError, AgentClient } from '@/agent/client';
+import { AgentCallError, AgentClient, type ClientTls } from '@/agent/client';
 import { PROTOCOL_VERSION, type AgentStatus } from '@/agent/protocol/common';
 import { HOST_PATCHING, HostConfigV1, type HostConfig } from '@/agent/protocol/host';
 import { diffConfig, type ConfigPatch } from '@/agent/protocol/patch';
@@ -26,8 +26,10 @@ export interface ReconcilerOptions {
   batch?: number;
   /** The DHCP namespace prefix of a host (the lab's own prefix in the lab). */
   namespacePrefixFor?(hostId: string): string;
-  /** How to reach an agent; defaults to its Unix socket endpoint. */
+  /** How to reach an agent; defaults to its stored endpoint (Unix socket, or HTTPS with `tls`). */
   clientFor?(agent: AgentRow): AgentLike | null;
+  /** The console's certificate for agents reached over TCP (mutual TLS). */
+  tls?: () => Promise<ClientTls>;
 }
 
 export interface AgentLike {
@@ -38,9 +40,10 @@ export interface AgentLike {
   resync(): Promise<AgentStatus>;
 }
 
-export function defaultClientFor(agent: AgentRow): AgentLike | null {
+/** An agent's client from its stored endpoint; over TCP it presents the console's certificate (mutual TLS). */
+export function defaultClientFor(agent: AgentRow, tls?: () => Promise<ClientTls>): AgentLike | null {
   if (!agent.endpoint) return null;
-  return AgentClient.fromEndpoint(agent.endpoint, agent.token);
+  return AgentClient.fromEndpoint(agent.endpoint, agent.token, tls && { material: tls, agentId: agent.id });
 }
 
 /** An agent of another protocol version would misread our configs: say so rather than push. */
@@ -85,7 +88,8 @@ export class Reconciler {
       resyncMs: opts.resyncMs ?? 30_000,
       batch: opts.batch ?? 16,
       namespacePrefixFor: opts.namespacePrefixFor ?? (() => 'crdhcp-'),
-      clientFor: opts.clientFor ?? defaultClientFor,
+      clientFor: opts.clientFor ?? ((a) => defaultClientFor(a, opts.tls)),
+      tls: opts.tls ?? (() => Promise.reject(new Error('this console has no TLS certificate for agents'))),
     };
   }
 

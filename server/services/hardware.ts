@@ -21,6 +21,7 @@ import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { isIpv4 } from '@/lib/ipv4';
 import type { CreateCluster, CreateHost, CreateStorage, CreateZone, ListInput } from '../domain/schema';
+import { agentAuthority, issueAgentCertificate } from '../pki/agent-ca';
 import { registerAgent } from './agents';
 import { syncView } from './vm';
 import { audit, deleteOwned, getReadable, listPage } from './scope';
@@ -155,6 +156,20 @@ export const hostService = {
       await audit(tx, actor, 'set-agent-endpoint', 'host', input.id, { endpoint: input.endpoint });
       return { id: input.id, endpoint: a!.endpoint, token: a!.token, sync: syncView(a) };
     });
+  },
+  /** Issues the host agent a TLS certificate (CN = its id, SAN = its management IP); the key is not kept. */
+  async issueAgentCertificate(db: Db, actor: Actor, id: string) {
+    const host = await getReadable(db, actor, hosts, id, 'host');
+    const issued = await issueAgentCertificate(await agentAuthority(db), id, [host.managementIp]);
+    await audit(db, actor, 'issue-agent-certificate', 'host', id, { fingerprint: issued.fingerprint, notAfter: issued.notAfter });
+    return {
+      id,
+      certificate: issued.certPem,
+      privateKey: issued.keyPem,
+      ca: issued.caPem,
+      notAfter: issued.notAfter.toISOString(),
+      fingerprint: issued.fingerprint,
+    };
   },
   async delete(db: Db, actor: Actor, id: string) {
     await deleteOwned(db, actor, hosts, 'host', id, [

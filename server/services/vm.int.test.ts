@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
-import { agents } from '@/db/schema';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { agents, auditEvents } from '@/db/schema';
+import { authorityCount } from '../pki/agent-ca';
 import { openHarness } from '../testing/harness';
 import { buildBasicDataCenter } from '../testing/basic-datacenter';
 
@@ -158,13 +160,39 @@ describe('VMs and vRouters (R-VM-1, R-VM-2)', () => {
     const access = await h.admin.host.agent({ id: dc.host.id });
     expect(access.token.length).toBeGreaterThan(30);
     expect(access.endpoint).toBeNull();
-    await expect(h.admin.host.setAgentEndpoint({ id: dc.host.id, endpoint: 'http://192.168.29.11' })).rejects.toMatchObject({
+    await expect(h.admin.host.setAgentEndpoint({ id: dc.host.id, endpoint: 'https://192.168.29.11' })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
-    const set = await h.admin.host.setAgentEndpoint({ id: dc.host.id, endpoint: 'http://192.168.29.11:7070' });
-    expect(set).toMatchObject({ endpoint: 'http://192.168.29.11:7070', sync: { appliedGeneration: 0, inSync: false } });
+    // Plain HTTP on the management network is refused (issue 12: mutual TLS).
+    await expect(h.admin.host.setAgentEndpoint({ id: dc.host.id, endpoint: 'http://192.168.29.11:7070' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    const set = await h.admin.host.setAgentEndpoint({ id: dc.host.id, endpoint: 'https://192.168.29.11:7070' });
+    expect(set).toMatchObject({ endpoint: 'https://192.168.29.11:7070', sync: { appliedGeneration: 0, inSync: false } });
     const t = await h.tenant('no-agent-access');
     await expect(t.caller.host.agent({ id: dc.host.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.caller.host.issueAgentCertificate({ id: dc.host.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('issue 12: the consoles’ authority issues a host agent its certificate (CN its id, SAN its IP), the key shown once', async () => {
+    const issued = await h.admin.host.issueAgentCertificate({ id: dc.host.id });
+    const cert = new X509Certificate(issued.certificate);
+    const ca = new X509Certificate(issued.ca);
+    expect(cert.subject).toBe(`CN=${dc.host.id}`);
+    expect(cert.subjectAltName).toBe('IP Address:192.168.29.11');
+    expect(cert.checkIssued(ca) && cert.verify(ca.publicKey)).toBe(true);
+    expect(cert.checkPrivateKey(createPrivateKey(issued.privateKey))).toBe(true);
+    expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
+    expect(issued.fingerprint).toBe(cert.fingerprint256);
+    // One authority however often it is used; a second certificate is a new key under the same authority.
+    const again = await h.admin.host.issueAgentCertificate({ id: dc.host.id });
+    expect(again.ca).toBe(issued.ca);
+    expect(again.privateKey).not.toBe(issued.privateKey);
+    expect(await authorityCount(h.db)).toBe(1);
+    // The key is in no table: only the fingerprint is in the audit log.
+    const dump = JSON.stringify(await h.db.select().from(auditEvents));
+    expect(dump).toContain(issued.fingerprint);
+    expect(dump).not.toContain(issued.privateKey.split('\n')[1]!);
   });
 
   it('a tenant cannot see another account’s VM', async () => {

@@ -91,6 +91,13 @@ describe('tenancy through tRPC', () => {
       code: 'FORBIDDEN',
     });
     await expect(b.caller.account.create({ name: 'evil', password: 'password123' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // Agents' credentials: token, endpoint and TLS certificate are the administrator's (issue 12).
+    for (const call of [
+      () => b.caller.host.agent({ id: dc.host.id }),
+      () => b.caller.host.setAgentEndpoint({ id: dc.host.id, endpoint: 'https://192.0.2.66:7070' }),
+      () => b.caller.host.issueAgentCertificate({ id: dc.host.id }),
+    ])
+      await expect(call()).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('an anonymous caller is UNAUTHORIZED', async () => {

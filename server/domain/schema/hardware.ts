@@ -51,16 +51,29 @@ export const CreateStorage = z.object({
   zoneId: Id,
   url: z.string().trim().min(1, 'Enter a URL or path.').max(1024),
 });
-/** Where the reconciler reaches a host's agent: its Unix socket, or HTTP on the management network. */
+/** Where the reconciler reaches a host's agent: its Unix socket, or HTTPS (mutual TLS) on the management network. */
 export const AgentEndpointInput = z.object({
   id: Id,
   endpoint: z
     .string()
     .trim()
     .regex(
-      /^(unix:\/[\w./-]+|http:\/\/\d{1,3}(\.\d{1,3}){3}:\d{1,5})$/,
-      'unix:/path/to/agent.sock or http://<management IP>:<port>',
+      /^(unix:\/[\w./-]+|https:\/\/\d{1,3}(\.\d{1,3}){3}:\d{1,5})$/,
+      'unix:/path/to/agent.sock or https://<management IP>:<port> (plain HTTP is refused)',
     ),
+});
+/**
+ * A host agent's TLS certificate, issued by the consoles' authority: its key is shown once, here,
+ * and stored nowhere by the console. Install the three files on the host and restart the agent, or
+ * send it SIGHUP to rotate.
+ */
+export const AgentCertificateView = z.object({
+  id: Id,
+  certificate: z.string(),
+  privateKey: z.string(),
+  ca: z.string(),
+  notAfter: z.string(),
+  fingerprint: z.string(),
 });
 export const AgentAccessView = z.object({ id: Id, endpoint: z.string().nullable(), token: z.string(), sync: SyncView });
 

@@ -1,6 +1,7 @@
 import { backupStorages, clusters, hosts, primaryStorages, zones } from '@/db/schema';
 import {
   AgentAccessView,
+  AgentCertificateView,
   AgentEndpointInput,
   ClusterView,
   CreateCluster,
@@ -78,6 +79,19 @@ export const hostRouter = router({
     .input(AgentEndpointInput)
     .output(AgentAccessView)
     .mutation(({ ctx, input }) => hostService.setAgentEndpoint(ctx.db, ctx.actor, input)),
+  issueAgentCertificate: adminProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/hosts/{id}/agent/certificate',
+        tags: ['hardware'],
+        summary: 'A new TLS certificate and key for the host agent (the key is shown once; administrators only)',
+        protect: true,
+      },
+    })
+    .input(IdInput)
+    .output(AgentCertificateView)
+    .mutation(({ ctx, input }) => hostService.issueAgentCertificate(ctx.db, ctx.actor, input.id)),
 });
 export const backupStorageRouter = router(
   crudProcedures({
