@@ -14,6 +14,7 @@ export async function bootConsole() {
       dataDir: env.CLOUDROUTER_DATA_DIR,
       labMode: env.CLOUDROUTER_LAB,
       labName: env.CLOUDROUTER_LAB_NAME,
+      leaseMs: env.CLOUDROUTER_AGENT_LEASE_SECONDS * 1000,
     });
   } catch (err) {
     process.stderr.write(`\nCloudRouter cannot start: ${(err as Error).message}\n\n`);

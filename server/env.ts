@@ -15,6 +15,11 @@ const Env = z.object({
     .string()
     .regex(/^[a-z0-9]{1,12}$/, '1–12 of a-z 0-9')
     .default('lab'),
+  /**
+   * How long a console's lease on an agent lasts: consoles sharing one PostgreSQL never push one
+   * agent at once, and when one dies the others take its agents over once its leases run out.
+   */
+  CLOUDROUTER_AGENT_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
 });
 
 export type Env = z.infer<typeof Env>;
@@ -26,6 +31,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
     CLOUDROUTER_ADMIN_PASSWORD: source.CLOUDROUTER_ADMIN_PASSWORD || undefined,
     CLOUDROUTER_LAB: source.CLOUDROUTER_LAB || undefined,
     CLOUDROUTER_LAB_NAME: source.CLOUDROUTER_LAB_NAME || undefined,
+    CLOUDROUTER_AGENT_LEASE_SECONDS: source.CLOUDROUTER_AGENT_LEASE_SECONDS || undefined,
   });
   if (!parsed.success) {
     throw new Error(`Invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

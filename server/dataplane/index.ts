@@ -14,7 +14,7 @@ import type { DataCenterPort } from './port';
  */
 export async function startDataPlane(
   db: Db,
-  opts: { dataDir: string; labMode: 'auto' | 'off'; labName: string },
+  opts: { dataDir: string; labMode: 'auto' | 'off'; labName: string; leaseMs?: number },
 ): Promise<DataPlane> {
   const running = dataPlane();
   if (running) return running;
@@ -40,8 +40,10 @@ export async function startDataPlane(
     namespacePrefixFor: port ? (id) => port.namespacePrefixFor(id) : () => 'crdhcp-',
     // Agents on real hosts are reached over HTTPS with the consoles' authority (created on first use).
     tls: consoleTlsSource(db),
+    ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
   });
   reconciler.start();
+  logger.info({ owner: reconciler.owner }, 'reconciler started');
 
   let labTimer: NodeJS.Timeout | null = null;
   if (port) {
