@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../agent/apply/exec';
@@ -55,12 +55,14 @@ export class NetnsLab {
     return run('ip', ['netns', 'exec', this.ns(short), cmd, ...args], opts);
   }
 
-  /** Starts a long-running process inside a namespace; it is stopped by PID at teardown. */
+  /**
+   * Starts a long-running process inside a namespace; it is stopped by PID at teardown. Its output
+   * goes straight to its log file (or nowhere), never through a pipe to this process: when the
+   * console dies (SIGKILL), the lab's agents and VMs keep running and logging until the next
+   * console adopts them (a pipe would break their next write).
+   */
   spawn(short: string, cmd: string, args: string[], logFile?: string): ChildProcess {
-    return this.track(
-      spawn('ip', ['netns', 'exec', this.ns(short), cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
-      logFile,
-    );
+    return this.track('ip', ['netns', 'exec', this.ns(short), cmd, ...args], logFile);
   }
 
   /**
@@ -69,21 +71,19 @@ export class NetnsLab {
    * Host agents run this way.
    */
   spawnNetOnly(short: string, cmd: string, args: string[], logFile?: string): ChildProcess {
-    return this.track(
-      spawn('nsenter', [`--net=/run/netns/${this.ns(short)}`, '--', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
-      logFile,
-    );
+    return this.track('nsenter', [`--net=/run/netns/${this.ns(short)}`, '--', cmd, ...args], logFile);
   }
 
-  private track(child: ChildProcess, logFile?: string): ChildProcess {
-    if (logFile) {
-      const append = (d: Buffer) => void fs.appendFile(logFile, d);
-      child.stdout?.on('data', append);
-      child.stderr?.on('data', append);
+  private track(cmd: string, args: string[], logFile?: string): ChildProcess {
+    const fd = logFile ? openSync(logFile, 'a') : null;
+    try {
+      const child = spawn(cmd, args, { stdio: fd === null ? 'ignore' : ['ignore', fd, fd] });
+      this.children.add(child);
+      child.on('exit', () => this.children.delete(child));
+      return child;
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
-    this.children.add(child);
-    child.on('exit', () => this.children.delete(child));
-    return child;
   }
 
   /** `/etc/netns/NS/resolv.conf`: what `ip netns exec` shows a namespace as its resolver. */

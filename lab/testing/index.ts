@@ -1,6 +1,8 @@
 import { describe } from 'vitest';
 import { labSupported } from '../netns';
 
+export { buildRouterWorld } from './router-world';
+
 /**
  * `describe` for tests that need root and network namespaces. They run wherever they can (CI runs as
  * root); only a person's explicit CLOUDROUTER_SKIP_LAB=1 skips them, and the runner says so.
