@@ -14,8 +14,23 @@ import { startAgent } from './agents';
 import { runCheck } from './checks';
 import type { NetnsLab } from './netns';
 import { logger } from '../lib/logger';
+import { processAlive } from '../agent/apply/files';
 
 const UDHCPC_SCRIPT = path.join(process.cwd(), 'lab', 'vm', 'udhcpc.sh');
+
+const SAVED_LAB_VERSION = 1;
+/** The controller's picture of its lab, saved beside it (`controller.json`) for adoption after a crash. */
+interface SavedLab {
+  version: number;
+  internetUp: boolean;
+  fabPorts: number;
+  machines: Array<[string, string]>;
+  hostsUp: string[];
+  gatewaysUp: Array<[string, { gwIp: string; routed: string[] }]>;
+  agentProcs: Array<[string, { kind: 'host' | 'vrouter'; ns: string; pid: number; stateDir: string }]>;
+  hostLinks: Array<[string, { peer: string; seg: string | null }]>;
+  tokens: Array<[string, string]>;
+}
 const short = (id: string) => id.replace(/-/g, '').slice(-8);
 
 /** The lab internet: a web server for example.com and a DNS server, on documentation ranges. */
@@ -69,11 +84,96 @@ export class LabController implements DataCenterPort {
    * machines that appeared since and removes the machines that are gone.
    */
   async sync(inv: DataCenterInventory): Promise<DataCenterSyncReport> {
-    await this.up(inv);
-    const hostsChanged = await this.syncMachines(inv.machines);
-    const agentEndpoints = this.endpoints;
-    this.endpoints = [];
-    return { agentEndpoints, hostsChanged };
+    try {
+      await this.up(inv);
+      const hostsChanged = await this.syncMachines(inv.machines);
+      const agentEndpoints = this.endpoints;
+      this.endpoints = [];
+      return { agentEndpoints, hostsChanged };
+    } finally {
+      await this.saveState();
+    }
+  }
+
+  private get statePath() {
+    return path.join(this.dir, 'controller.json');
+  }
+
+  /** What the lab holds, as plain data: what a console started after this one crashed adopts. */
+  private snapshot(): SavedLab {
+    return {
+      version: SAVED_LAB_VERSION,
+      internetUp: this.internetUp,
+      fabPorts: this.fabPorts,
+      machines: [...this.machines],
+      hostsUp: [...this.hostsUp],
+      gatewaysUp: [...this.gatewaysUp].map(([id, g]) => [id, { gwIp: g.gwIp, routed: [...g.routed] }]),
+      agentProcs: [...this.agentProcs],
+      hostLinks: [...this.hostLinks],
+      tokens: [...this.tokens],
+    };
+  }
+
+  private savedText = '';
+  /** Written after every change (a small file, only when it changed), atomically. */
+  private async saveState() {
+    const text = JSON.stringify(this.snapshot());
+    if (text === this.savedText) return;
+    await fs.mkdir(this.dir, { recursive: true });
+    await fs.writeFile(`${this.statePath}.tmp`, text, { mode: 0o600 });
+    await fs.rename(`${this.statePath}.tmp`, this.statePath);
+    this.savedText = text;
+  }
+
+  /**
+   * A lab left by a console that did not stop (SIGKILL, power cut): takes it over as it is — its
+   * namespaces, links, gateways, VMs and agents keep running and nothing is rebuilt, so traffic
+   * through it never stops. An agent that died meanwhile is started again. Null, with the reason,
+   * when the lab cannot be adopted (no saved state, or namespaces gone): then it is rebuilt.
+   */
+  static async adopt(lab: NetnsLab, dir: string): Promise<{ controller: LabController; restarted: string[] } | { why: string }> {
+    const text = await fs.readFile(path.join(dir, 'controller.json'), 'utf8').catch(() => null);
+    if (text === null) return { why: 'no saved lab state' };
+    let saved: SavedLab;
+    try {
+      saved = JSON.parse(text) as SavedLab;
+    } catch {
+      return { why: 'the saved lab state does not parse' };
+    }
+    if (saved.version !== SAVED_LAB_VERSION) return { why: `saved lab state of version ${saved.version}` };
+    const c = new LabController(lab, dir);
+    c.internetUp = saved.internetUp;
+    c.fabPorts = saved.fabPorts;
+    for (const [k, v] of saved.machines) c.machines.set(k, v);
+    for (const h of saved.hostsUp) c.hostsUp.add(h);
+    for (const [id, g] of saved.gatewaysUp) c.gatewaysUp.set(id, { gwIp: g.gwIp, routed: new Set(g.routed) });
+    for (const [k, v] of saved.hostLinks) c.hostLinks.set(k, v);
+    for (const [k, v] of saved.tokens) c.tokens.set(k, v);
+    const existing = new Set(await lab.list());
+    const wanted = [
+      ...(c.internetUp ? ['fab', 'inet'] : []),
+      ...[...c.hostsUp].map(c.hostNs),
+      ...[...c.gatewaysUp.keys()].map((id) => `g${short(id)}`),
+      ...c.machines.keys(),
+    ];
+    const missing = wanted.filter((ns) => !existing.has(lab.ns(ns)));
+    if (missing.length) return { why: `namespaces gone: ${missing.slice(0, 5).join(', ')}` };
+    // What was made after the last save has no record (the console died mid-sync): removed, the
+    // next sync makes it again. The DHCP namespaces of known hosts are their agents'.
+    const known = new Set(wanted.map((ns) => lab.ns(ns)));
+    const dhcpOf = [...c.hostsUp].map((h) => c.namespacePrefixFor(h));
+    for (const ns of existing) if (!known.has(ns) && !dhcpOf.some((p) => ns.startsWith(p))) await lab.removeNamespace(ns);
+    const restarted: string[] = [];
+    for (const [id, a] of saved.agentProcs) {
+      c.agentProcs.set(id, a);
+      const cmdline = await fs.readFile(`/proc/${a.pid}/cmdline`, 'utf8').catch(() => '');
+      if ((await processAlive(a.pid)) && cmdline.includes(id)) continue;
+      await c.startAgent(a.kind, id, a.ns, c.tokens.get(id) ?? '');
+      restarted.push(id);
+    }
+    c.endpoints = [];
+    await c.saveState();
+    return { controller: c, restarted };
   }
 
   checkFromVm(vmId: string, check: Check): Promise<CheckResult> {
@@ -321,6 +421,7 @@ export class LabController implements DataCenterPort {
     }
     if (opts.wipeState) await fs.rm(a.stateDir, { recursive: true, force: true });
     await this.startAgent(a.kind, id, a.ns, this.tokens.get(id) ?? '');
+    await this.saveState();
   }
 
   /**

@@ -77,7 +77,8 @@ export class NetnsLab {
   private track(cmd: string, args: string[], logFile?: string): ChildProcess {
     const fd = logFile ? openSync(logFile, 'a') : null;
     try {
-      const child = spawn(cmd, args, { stdio: fd === null ? 'ignore' : ['ignore', fd, fd] });
+      // Its own process group: a signal to the console's whole group (a group kill) does not reach the lab.
+      const child = spawn(cmd, args, { stdio: fd === null ? 'ignore' : ['ignore', fd, fd], detached: true });
       this.children.add(child);
       child.on('exit', () => this.children.delete(child));
       return child;

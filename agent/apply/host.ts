@@ -78,6 +78,7 @@ async function syncDhcp(cfg: HostConfig, d: HostDhcp, paths: HostPaths, existing
   const f = dhcpFiles(paths, d.l3Id);
   // dnsmasq drops root after start and then reads its hosts file: it must be readable to others
   // (it holds MACs and addresses, no secrets), in a state directory they can traverse.
+  await assertTraversable(path.dirname(f.hostsFile));
   const confChanged = await writeIfChanged(f.conf, renderDhcpConf(d, { ...f, iface: 'eth0' }), 0o644);
   const hostsChanged = await writeIfChanged(f.hostsFile, renderDhcpHosts(d), 0o644);
   const pid = await pidAlive(f.pidFile);
@@ -87,6 +88,22 @@ async function syncDhcp(cfg: HostConfig, d: HostDhcp, paths: HostPaths, existing
   }
   if (pid) await stopPid(pid, f.pidFile);
   await run('ip', ['netns', 'exec', ns, 'dnsmasq', `--conf-file=${f.conf}`]);
+}
+
+/**
+ * dnsmasq reads its hosts file after dropping root: a folder on the way that others may not enter
+ * (a data directory made with mode 700) would leave it answering no one, silently. Said instead.
+ */
+async function assertTraversable(dir: string) {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const st = await fs.stat(d);
+    if ((st.mode & 0o001) === 0)
+      throw new Error(
+        `the DHCP server reads its files in ${dir} as an unprivileged user, but ${d} is closed to others ` +
+          `(mode ${(st.mode & 0o777).toString(8)}): chmod o+x ${d}`,
+      );
+    if (d === path.dirname(d)) return;
+  }
 }
 
 async function stopPid(pid: number, pidFile: string) {

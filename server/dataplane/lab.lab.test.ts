@@ -9,8 +9,9 @@ import { labAdmin, openBuiltInLab } from './lab';
 
 /**
  * Issue 12, crash safety: a lab whose console was SIGKILLed is listed as a leftover by `lab status`,
- * removed by `down --leftovers`, and rebuilt (saying so) by the next console of its name; a lab
- * whose console still runs is never touched by either.
+ * removed by `down --leftovers`, and — when it cannot be adopted (here: no saved picture of it) —
+ * rebuilt (saying so) by the next console of its name; a lab whose console still runs is never
+ * touched by either. Adoption itself: lab/console-crash.lab.test.ts.
  */
 const exited = async (cmd: string, args: string[]) => {
   const child = spawn(cmd, args, { stdio: 'ignore' });
@@ -52,7 +53,7 @@ await labDescribe('the lab after a console crash (issue 12)', () => {
     });
   });
 
-  it('the next console of that name rebuilds the leftover lab; another console’s lab it refuses to take', async () => {
+  it('the next console of that name rebuilds a leftover lab it cannot adopt; another console’s lab it refuses to take', async () => {
     const reopened = await openBuiltInLab({ dataDir: dir, labName: crashed.name });
     expect(reopened.ok).toBe(true);
     // The crashed run's namespaces are gone (rebuilt from the database as it syncs), and this process owns the lab now.
