@@ -166,9 +166,6 @@ export async function applySecurity(cfg: HostConfig, previous: HostConfig | null
   await run('nft', ['-f', '-'], { input: delta ?? renderHostSg(cfg.security) });
 }
 
-/** VM ports that did not exist yet when a config was applied: the next apply looks for them again. */
-const missingAfter = new WeakMap<HostConfig, number>();
-
 /**
  * Makes the host match the config: bridges and uplinks (NIC, VLAN, VXLAN with head-end
  * replication), VM ports plugged in, one DHCP server per L3 in its own namespace, the nft bridge
@@ -176,9 +173,10 @@ const missingAfter = new WeakMap<HostConfig, number>();
  * Applying the same config twice changes nothing.
  *
  * From `previous` (what this process applied last, so the kernel holds it — drift is the periodic
- * check's), only the parts that changed: links and the host table when bridges or ports did (or a
- * port was still missing), each DHCP server whose own part did. A membership change on a host of
- * 500 ports then costs its security-group elements, not a reading of every link (issue 12).
+ * check's), only the parts that changed: links, the host table and the VXLAN flood lists when
+ * bridges, ports or the ports' epoch did (the hypervisor made a VM's ports — started it, or made them
+ * again under the same names), each DHCP server when its own part did. A membership change on a
+ * host of 500 ports then costs its security-group elements, not a reading of 1,000 links (issue 12).
  */
 export async function applyHost(
   cfg: HostConfig,
@@ -190,36 +188,40 @@ export async function applyHost(
     await fs.chmod(dir, 0o755);
   }
   const same = <T>(pick: (c: HostConfig) => T) => previous !== null && jsonEqual(pick(previous), pick(cfg));
-  const linksSame = same((c) => c.bridges) && same((c) => c.ports) && missingAfter.get(previous!) === 0;
+  // Links are read again when bridges or ports changed, when the hypervisor made ports (the epoch),
+  // or when a port was still missing after the last apply.
+  const structureSame =
+    same((c) => c.bridges) && same((c) => c.ports) && same((c) => c.portsEpoch) && missingAfter.get(previous!) === 0;
   const dhcpSame = same((c) => c.dhcp) && same((c) => c.namespacePrefix);
   // The filters first (they name ports, which need not exist yet): a new port is never plugged in
   // unfiltered, nor before its anti-spoofing guard (R-SPOOF-1) — and no DHCP server answers across an
   // uplink even for a moment.
   await applySecurity(cfg, previous);
-  if (!(linksSame && dhcpSame)) await run('nft', ['-f', '-'], { input: renderHostNft(cfg) });
-  let missingPorts: string[] = [];
-  let plugs: string[] = [];
-  if (!linksSame) {
-    const plan = planHostLinks(await observeLinks(), cfg);
-    ({ missingPorts, plugs } = plan);
-    if (plan.batch.length) await run('ip', ['-batch', '-'], { input: plan.batch.join('\n') + '\n' });
+  if (!(structureSame && dhcpSame)) await run('nft', ['-f', '-'], { input: renderHostNft(cfg) });
+  const plan = structureSame ? { batch: [], plugs: [], missingPorts: [] } : planHostLinks(await observeLinks(), cfg);
+  if (plan.batch.length) await run('ip', ['-batch', '-'], { input: plan.batch.join('\n') + '\n' });
+  if (!structureSame) {
     const vxlans = cfg.bridges.flatMap((b) => (b.uplink.kind === 'vxlan' ? [deviceNames.vxlan(b.uplink.vni)] : []));
     const fdb = planFdb(await observeFdb(vxlans), cfg);
     if (fdb.length) await run('bridge', ['-batch', '-'], { input: fdb.join('\n') + '\n' });
   }
-  if (!dhcpSame || !linksSame) {
+  if (!(structureSame && dhcpSame) || plan.batch.length) {
     const ns = await namespaces();
     const nsSet = new Set(ns);
     const before = new Map((previous?.dhcp ?? []).map((d) => [d.l3Id, d]));
-    for (const d of cfg.dhcp) if (!linksSame || !jsonEqual(before.get(d.l3Id), d)) await syncDhcp(cfg, d, paths, nsSet);
+    for (const d of cfg.dhcp)
+      if (!structureSame || plan.batch.length || !jsonEqual(before.get(d.l3Id), d)) await syncDhcp(cfg, d, paths, nsSet);
     await removeStaleDhcp(cfg, paths, ns);
   }
   // VM ports last: a guest's first DHCP request finds its server knowing its lease (a request lost
   // to a server not yet told costs the guest its 1 s retry).
-  if (plugs.length) await run('ip', ['-batch', '-'], { input: plugs.join('\n') + '\n' });
-  missingAfter.set(cfg, linksSame ? 0 : missingPorts.length);
-  return { missingPorts };
+  if (plan.plugs.length) await run('ip', ['-batch', '-'], { input: plan.plugs.join('\n') + '\n' });
+  missingAfter.set(cfg, plan.missingPorts.length);
+  return { missingPorts: plan.missingPorts };
 }
+
+/** VM ports that did not exist yet when a config was applied: the next apply reads the links again. */
+const missingAfter = new WeakMap<HostConfig, number>();
 
 /** What is really in the kernel for the parts the host agent owns, as one hash. */
 export async function hostKernelHash(cfg: HostConfig | null): Promise<string> {

@@ -80,6 +80,7 @@ function hostConfig(host: 'h1' | 'h2', generation: number): HostConfig {
     hostId: host === 'h1' ? H1 : H2,
     generation,
     namespacePrefix: `${lab.prefix}${host}-`,
+    portsEpoch: 0,
     bridges,
     ports: mine.map(([, v]) => ({
       nicId: v.nic,

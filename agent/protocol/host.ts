@@ -106,6 +106,11 @@ const HostConfigV1Fields = z.object({
   ports: z.array(HostPort),
   dhcp: z.array(HostDhcp),
   security: HostSecurity.default({ ports: [], groups: [], members: {} }),
+  /**
+   * Moves on when the hypervisor made VM ports on this host (a VM started or made again): the agent
+   * then reads its links and plugs them; a change that leaves bridges, ports and this alone does not.
+   */
+  portsEpoch: z.number().int().nonnegative().default(0),
 });
 
 /** The checks across one config's parts (the schema runs them; a patched config is checked with them alone). */

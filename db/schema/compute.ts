@@ -102,6 +102,11 @@ export const agents = pgTable(
     lastCheckedAt: timestamp('last_checked_at', { withTimezone: true }),
     kernelHash: text('kernel_hash'),
     drift: boolean('drift').notNull().default(false),
+    /**
+     * A host's: moved on each time the hypervisor reports it made VM ports (started or made again a
+     * VM): carried in the host config, so its agent reads the links again then, and not on every change.
+     */
+    portsEpoch: integer('ports_epoch').notNull().default(0),
     leaseOwner: text('lease_owner'),
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
   },

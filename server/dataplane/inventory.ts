@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import {
   agents,
@@ -89,6 +89,11 @@ export async function recordSyncReport(db: Db, report: DataCenterSyncReport): Pr
     }
     const hostIds =
       report.hostsChanged === 'all' ? (await tx.select({ id: hosts.id }).from(hosts)).map((h) => h.id) : report.hostsChanged;
+    if (hostIds.length)
+      await tx
+        .update(agents)
+        .set({ portsEpoch: sql`${agents.portsEpoch} + 1` })
+        .where(inArray(agents.id, hostIds));
     await bumpAgents(tx, hostIds);
   });
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import {
+  agents,
   eips,
   hosts,
   ipRanges,
@@ -160,6 +161,7 @@ export async function loadHostSnapshot(
 ): Promise<HostSnapshot> {
   const [host] = await db.select().from(hosts).where(eq(hosts.id, hostId));
   if (!host) throw new Error(`host ${hostId} is gone`);
+  const [agent] = await db.select({ portsEpoch: agents.portsEpoch }).from(agents).where(eq(agents.id, hostId));
   const here = await nicsOnHosts(db, [hostId]);
   const l3s = await loadL3s(db, [...new Set(here.map((n) => n.l3Id))]);
   const l2s = await loadL2s(db, [...new Set(l3s.map((l) => l.l2Id))]);
@@ -193,6 +195,7 @@ export async function loadHostSnapshot(
     host: { id: host.id, managementIp: host.managementIp, vtepIp: host.vtepIp },
     generation,
     namespacePrefix,
+    portsEpoch: agent?.portsEpoch ?? 0,
     l2s,
     l3s,
     nics: here,

@@ -108,6 +108,7 @@ const HOST: HostSnapshot = {
   host: { id: id(400), managementIp: '192.168.29.11', vtepIp: '172.20.0.11' },
   generation: 5,
   namespacePrefix: 'cr-lab-h1-',
+  portsEpoch: 0,
   l2s: [
     { id: L2.pub, type: 'novlan', physicalNic: 'em01', vlanId: null, vni: null },
     { id: L2.mgmt, type: 'novlan', physicalNic: 'em02', vlanId: null, vni: null },

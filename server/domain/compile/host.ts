@@ -81,6 +81,7 @@ export function compileHostConfig(s: HostSnapshot): HostConfig {
     ports,
     dhcp,
     security: compileSecurity(s, plugged),
+    portsEpoch: s.portsEpoch,
   };
 }
 

@@ -40,6 +40,8 @@ export interface HostSnapshot {
   host: { id: string; managementIp: string; vtepIp: string | null };
   generation: number;
   namespacePrefix: string;
+  /** Moves on when the hypervisor made VM ports here (`agents.ports_epoch`): the agent reads its links again. */
+  portsEpoch: number;
   l2s: SnapshotL2[];
   l3s: SnapshotL3[];
   /** NICs of the VMs and vRouters placed on this host. */

@@ -1,0 +1,1 @@
+ALTER TABLE "agents" ADD COLUMN "ports_epoch" integer DEFAULT 0 NOT NULL;
