@@ -6,6 +6,7 @@ import { benchDataPlane } from './dataplane';
 import { benchHostSg } from './host-sg';
 import { benchIpam, openers } from './ipam';
 import { benchConsoleMemory } from './memory';
+import { benchThroughput } from './throughput';
 import { benchVRouterServices } from './vrouter';
 
 async function main() {
@@ -13,6 +14,7 @@ async function main() {
   if (process.argv.includes('--dataplane-only')) return benchDataPlane();
   if (process.argv.includes('--sg-only')) return benchHostSg();
   if (process.argv.includes('--memory-only')) return benchConsoleMemory();
+  if (process.argv.includes('--throughput-only')) return benchThroughput();
   await benchIpam('pglite', openers.pglite);
   const url = process.env.BENCH_DATABASE_URL;
   if (url) await benchIpam('postgres', openers.postgres(url));
@@ -20,6 +22,7 @@ async function main() {
   await benchDataPlane();
   await benchVRouterServices();
   await benchHostSg();
+  await benchThroughput();
   await benchConsoleMemory();
 }
 

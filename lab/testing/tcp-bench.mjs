@@ -1,0 +1,60 @@
+// TCP throughput and connection rate between two lab namespaces (bench/throughput.ts).
+//   node tcp-bench.mjs serve PORT            accepts: reads and discards; answers "ok" and closes at the peer's end
+//   node tcp-bench.mjs send HOST PORT MS     one connection pushes 64 KiB writes for MS; prints {bytes, ms}
+//   node tcp-bench.mjs connect HOST PORT MS N  N in flight, each connect → "x" → answer → close, for MS; prints {done, failed, ms}
+import net from 'node:net';
+
+const [mode, ...args] = process.argv.slice(2);
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+
+if (mode === 'serve') {
+  net
+    .createServer((c) => {
+      c.on('data', () => {});
+      c.on('end', () => c.end('ok'));
+      c.on('error', () => {});
+    })
+    .listen(Number(args[0]));
+} else if (mode === 'send') {
+  const [host, port, ms] = args;
+  const chunk = Buffer.alloc(64 * 1024);
+  let bytes = 0;
+  const s = net.connect({ host, port: Number(port) }, () => {
+    const t0 = performance.now();
+    const pump = () => {
+      while (performance.now() - t0 < Number(ms)) {
+        bytes += chunk.length;
+        if (!s.write(chunk)) return void s.once('drain', pump);
+      }
+      s.end();
+      s.on('close', () => out({ bytes, ms: performance.now() - t0 }));
+    };
+    pump();
+  });
+  s.on('data', () => {});
+} else if (mode === 'connect') {
+  const [host, port, ms, n] = args;
+  const t0 = performance.now();
+  let done = 0;
+  let failed = 0;
+  let running = 0;
+  const one = () => {
+    if (performance.now() - t0 >= Number(ms)) {
+      if (--running === 0) out({ done, failed, ms: performance.now() - t0 });
+      return;
+    }
+    let got = 0;
+    const s = net.connect({ host, port: Number(port) }, () => s.end('x'));
+    s.on('data', (d) => (got += d.length));
+    s.on('close', () => {
+      if (got > 0) done++;
+      else failed++;
+      one();
+    });
+    s.on('error', () => {});
+  };
+  for (let i = 0; i < Number(n); i++) {
+    running++;
+    one();
+  }
+}
