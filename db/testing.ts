@@ -2,6 +2,18 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openPglite, openPostgres, type DbHandle } from './client';
 
+/** A new, empty database on the PostgreSQL server at `serverUrl`: its name and URL. */
+export async function createTestDatabase(serverUrl: string, prefix = 'cr_test'): Promise<{ name: string; url: string }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString() };
+}
+
 /**
  * A fresh, migrated database for one test file: a new database on the PostgreSQL server named by
  * TEST_DATABASE_URL when set (dropped on close), else an in-memory PGlite.
@@ -9,14 +21,8 @@ import { openPglite, openPostgres, type DbHandle } from './client';
 export async function openTestDb(): Promise<DbHandle> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) return openPglite(undefined);
-  const name = `cr_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const handle = await openPostgres(url.toString(), 20);
+  const { name, url } = await createTestDatabase(serverUrl);
+  const handle = await openPostgres(url, 20);
   return {
     ...handle,
     async close() {

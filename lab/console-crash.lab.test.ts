@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -13,7 +12,7 @@ import { buildBasicDataCenter, SERVICES_PUBLIC_RANGE } from '@/server/testing/ba
 import { createCaller } from '@/server/trpc/router';
 import { LAB_INTERNET } from './controller';
 import { NetnsLab } from './netns';
-import { labDescribe, randomLabName } from './testing';
+import { connLoad, describeLoads, labDescribe, randomLabName, startBuiltConsole, type ConsoleProcess } from './testing';
 
 /**
  * Issue 12, items 4 and the first "Done when": the console (the production build, as root, with its
@@ -24,7 +23,6 @@ import { labDescribe, randomLabName } from './testing';
 const RATE = 200;
 const LOAD_MS = 16_000;
 const EIP_VIP = '10.108.13.50';
-const LOADER = path.join(process.cwd(), 'lab', 'testing', 'conn-load.mjs');
 const LISTENER = path.join(process.cwd(), 'lab', 'vm', 'listen.mjs');
 const labName = randomLabName('cc');
 const lab = new NetnsLab(labName);
@@ -34,55 +32,18 @@ let pfVip: string;
 const consoles: ChildProcess[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
+const load = (ns: string, host: string, port: number, rate = RATE, ms = LOAD_MS) => connLoad(lab, ns, host, port, rate, ms);
 
-interface Load {
-  target: string;
-  attempted: number;
-  ok: number;
-  failed: number;
-  perSecond: number;
-  p99: number;
-  max: number;
-  failures: unknown[];
-}
-const load = (ns: string, host: string, port: number, rate = RATE, ms = LOAD_MS) =>
-  lab
-    .exec(ns, process.execPath, [LOADER, host, String(port), String(rate), String(ms)], { timeoutMs: ms + 30_000 })
-    .then((out) => JSON.parse(out.trim().split('\n').pop()!) as Load);
-
-/** The console as an administrator starts it (`bash scripts/console.sh` runs the same), in its own process group. */
-async function startConsole(): Promise<{ child: ChildProcess; out: () => string }> {
-  const port = await freePort();
-  let out = '';
-  const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: process.cwd(),
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      CLOUDROUTER_DATA_DIR: dataDir,
-      CLOUDROUTER_LAB: 'auto',
-      CLOUDROUTER_LAB_NAME: labName,
-      CLOUDROUTER_ADMIN_PASSWORD: 'crash-password',
-    },
+/** The console as an administrator starts it (`bash scripts/console.sh` runs the same), as root with its lab. */
+async function startConsole(): Promise<ConsoleProcess> {
+  const c = await startBuiltConsole({
+    CLOUDROUTER_DATA_DIR: dataDir,
+    CLOUDROUTER_LAB: 'auto',
+    CLOUDROUTER_LAB_NAME: labName,
+    CLOUDROUTER_ADMIN_PASSWORD: 'crash-password',
   });
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  consoles.push(child);
-  for (let i = 0; i < 300 && !out.includes('"reconciler started"'); i++) {
-    if (child.exitCode !== null) throw new Error(`the console exited: ${out}`);
-    await fetch(`http://127.0.0.1:${port}/login`).catch(() => undefined);
-    await sleep(100);
-  }
-  if (!out.includes('"reconciler started"')) throw new Error(`the console did not start: ${out}`);
-  return { child, out: () => out };
+  consoles.push(c.child);
+  return c;
 }
 
 await labDescribe(
@@ -180,10 +141,7 @@ await labDescribe(
       expect(second.out()).not.toContain('rebuilding it');
       // Nothing rebuilt: the same namespaces.
       expect((await lab.list()).sort()).toEqual(namespacesBefore);
-      const summary = results.map(
-        (r) => `${r.target} ${r.attempted} connections ${r.perSecond}/s p99 ${r.p99} ms max ${r.max} ms`,
-      );
-      process.stdout.write(`console SIGKILL under load: ${summary.join('; ')}\n`);
+      process.stdout.write(`console SIGKILL under load: ${describeLoads(results)}\n`);
       for (const r of results) {
         expect(r.failures, `${r.target}: ${JSON.stringify(r)}`).toEqual([]);
         expect(r.ok).toBe(r.attempted);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AgentClient } from '../client';
 import type { VRouterConfig } from '../protocol/vrouter';
 import { NetnsLab } from '../../lab/netns';
-import { buildRouterWorld, labDescribe, randomLabName } from '../../lab/testing';
+import { buildRouterWorld, connLoad, describeLoads, labDescribe, randomLabName } from '../../lab/testing';
 import { startAgent } from '../../lab/agents';
 
 /**
@@ -22,7 +22,6 @@ const EIP_VIP = '10.108.10.50';
 const N = 10_000;
 const RATE = 200;
 const LOAD_MS = 14_000;
-const LOADER = path.join(process.cwd(), 'lab', 'testing', 'conn-load.mjs');
 
 const lab = new NetnsLab(randomLabName('hl'));
 let dir: string;
@@ -88,21 +87,7 @@ async function restartAgent() {
   client = started.client;
 }
 
-interface Load {
-  target: string;
-  attempted: number;
-  ok: number;
-  failed: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-  max: number;
-  failures: unknown[];
-}
-const load = (ns: string, host: string, port: number) =>
-  lab
-    .exec(ns, process.execPath, [LOADER, host, String(port), String(RATE), String(LOAD_MS)], { timeoutMs: LOAD_MS + 30_000 })
-    .then((out) => JSON.parse(out.trim().split('\n').pop()!) as Load);
+const load = (ns: string, host: string, port: number) => connLoad(lab, ns, host, port, RATE, LOAD_MS);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 await labDescribe('R-HITLESS-1: no connection fails through agent restarts and drift repairs at 10k EIPs (issue 12)', () => {
@@ -152,8 +137,7 @@ await labDescribe('R-HITLESS-1: no connection fails through agent restarts and d
       faults.push(`full apply ${i + 1} in ${Math.round(performance.now() - t0)} ms`);
     }
     const results = await loads;
-    const summary = results.map((r) => `${r.target} ${r.attempted} connections ${r.perSecond}/s p99 ${r.p99} ms max ${r.max} ms`);
-    process.stdout.write(`R-HITLESS-1 load: ${summary.join('; ')}; ${faults.join('; ')}\n`);
+    process.stdout.write(`R-HITLESS-1 load: ${describeLoads(results)}; ${faults.join('; ')}\n`);
     for (const r of results) {
       expect(r.failures, `${r.target}: ${JSON.stringify(r)} during ${faults.join('; ')}`).toEqual([]);
       expect(r.failed).toBe(0);

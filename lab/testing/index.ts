@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { labSupported } from '../netns';
 
 export { buildRouterWorld } from './router-world';
+export { connLoad, describeLoads, freePort, startBuiltConsole, type ConnLoad, type ConsoleProcess } from './console-process';
 
 /**
  * `describe` for tests that need root and network namespaces. They run wherever they can (CI runs as

@@ -27,6 +27,19 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
+/** An agent's answer as the in-memory stand-ins give it. */
+const statusOf = (row: typeof agents.$inferSelect, appliedGeneration: number): AgentStatus => ({
+  kind: row.kind,
+  id: row.id,
+  protocolVersion: 1,
+  appliedGeneration,
+  kernelHash: 'k',
+  appliedKernelHash: 'k',
+  drift: false,
+  lastError: null,
+  startedAt: new Date().toISOString(),
+});
+
 /**
  * An in-memory stand-in for an agent's transport, to test the leasing and retry logic of the
  * reconciler alone. (Real agents are exercised by the lab tests.) It records every push with its
@@ -35,17 +48,7 @@ afterAll(async () => h?.close());
 function recordingTransport(spans: Array<{ agent: string; owner: string; start: number; end: number }>, owner: string) {
   const applied = new Map<string, number>();
   return (row: typeof agents.$inferSelect): AgentLike => {
-    const status = (): AgentStatus => ({
-      kind: row.kind,
-      id: row.id,
-      protocolVersion: 1,
-      appliedGeneration: applied.get(row.id) ?? 0,
-      kernelHash: 'k',
-      appliedKernelHash: 'k',
-      drift: false,
-      lastError: null,
-      startedAt: new Date().toISOString(),
-    });
+    const status = () => statusOf(row, applied.get(row.id) ?? 0);
     return {
       async putConfig(cfg) {
         const start = performance.now();
@@ -150,17 +153,7 @@ describe('reconciler', () => {
     const calls: string[] = [];
     const transport = (row: typeof agents.$inferSelect): AgentLike => {
       const [schema, patching] = row.kind === 'host' ? [HostConfigV1, HOST_PATCHING] : [VRouterConfigV1, VROUTER_PATCHING];
-      const status = (): AgentStatus => ({
-        kind: row.kind,
-        id: row.id,
-        protocolVersion: 1,
-        appliedGeneration: held.get(row.id)?.generation ?? 0,
-        kernelHash: 'k',
-        appliedKernelHash: 'k',
-        drift: false,
-        lastError: null,
-        startedAt: new Date().toISOString(),
-      });
+      const status = () => statusOf(row, held.get(row.id)?.generation ?? 0);
       return {
         async putConfig(cfg) {
           calls.push(`${row.kind} put`);
