@@ -228,7 +228,7 @@ function applyAt(
   const out = remove.size ? base.filter((item) => !remove.has(keyOf(item) as string)) : base.slice();
   const upserts = p.items.upsert ?? [];
   // A few upserts (the usual change) look their key up; many index the list first.
-  let index: Map<unknown, number> | null = upserts.length > 16 ? new Map(out.map((item, i) => [keyOf(item), i])) : null;
+  const index: Map<unknown, number> | null = upserts.length > 16 ? new Map(out.map((item, i) => [keyOf(item), i])) : null;
   for (const [n, raw] of upserts.entries()) {
     const item = checked(d.element, [...at, 'upsert', n], raw, issues);
     const k = isObject(item) ? item[key] : undefined;
@@ -240,6 +240,5 @@ function applyAt(
       index?.set(k, out.length - 1);
     }
   }
-  index = null;
   return out;
 }
