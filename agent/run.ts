@@ -17,7 +17,7 @@ export async function runAgent<C extends { generation: number }>(opts: {
   schema: z.ZodType;
   patching: Patching<C>;
   apply(cfg: C, dirs: { stateDir: string; runDir: string }, previous: C | null): Promise<unknown>;
-  kernelHash(cfg: C | null, dirs: { stateDir: string; runDir: string }): Promise<string>;
+  kernelHash(cfg: C | null, dirs: { stateDir: string; runDir: string }, signal?: AbortSignal): Promise<string>;
   invariants(cfg: C | null, dirs: { stateDir: string; runDir: string }): Promise<string[]>;
 }) {
   const { values } = parseArgs({
@@ -59,7 +59,7 @@ export async function runAgent<C extends { generation: number }>(opts: {
     schema: opts.schema as z.ZodType<C>,
     patching: opts.patching,
     apply: async (cfg, previous) => void (await opts.apply(cfg, { stateDir, runDir }, previous)),
-    kernelHash: (cfg) => opts.kernelHash(cfg, { stateDir, runDir }),
+    kernelHash: (cfg, signal) => opts.kernelHash(cfg, { stateDir, runDir }, signal),
     invariants: (cfg) => opts.invariants(cfg, { stateDir, runDir }),
     stateDir,
     log,

@@ -11,10 +11,20 @@ export class CommandError extends Error {
   }
 }
 
-/** Runs a program with arguments (never a shell), optional stdin; resolves stdout, rejects CommandError. */
-export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+/**
+ * Runs a program with arguments (never a shell), optional stdin; resolves stdout, rejects CommandError.
+ * `signal` kills it (a read that an apply made stale).
+ */
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(opts.signal ? { signal: opts.signal, killSignal: 'SIGKILL' as const } : {}),
+    });
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
@@ -41,6 +51,6 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
  * Reads nftables state (`nft list …`) at the lowest CPU priority: listing a big table is O(N) CPU
  * (~0.4 s at 10k EIPs), and a drift hash must never slow the apply that follows it.
  */
-export function nftRead(args: string[]): Promise<string> {
-  return run('nice', ['-n', '19', 'nft', ...args]);
+export function nftRead(args: string[], signal?: AbortSignal): Promise<string> {
+  return run('nice', ['-n', '19', 'nft', ...args], { signal });
 }

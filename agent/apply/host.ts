@@ -223,16 +223,17 @@ export async function applyHost(
 /** VM ports that did not exist yet when a config was applied: the next apply reads the links again. */
 const missingAfter = new WeakMap<HostConfig, number>();
 
-/** What is really in the kernel for the parts the host agent owns, as one hash. */
-export async function hostKernelHash(cfg: HostConfig | null): Promise<string> {
+/** What is really in the kernel for the parts the host agent owns, as one hash. `signal` abandons the read (it rejects). */
+export async function hostKernelHash(cfg: HostConfig | null, signal?: AbortSignal): Promise<string> {
   const h = createHash('sha256');
   for (const [family, table] of [
     ['bridge', HOST_TABLE],
     ['bridge', SG_TABLE],
     ['inet', SG_TABLE],
   ]) {
-    h.update(await nftRead(['list', 'table', family!, table!]).catch(() => `<no ${family} ${table}>`));
+    h.update(await nftRead(['list', 'table', family!, table!], signal).catch(() => `<no ${family} ${table}>`));
   }
+  signal?.throwIfAborted();
   if (!cfg) return h.digest('hex');
   const links = await observeLinks();
   const relevant = new Set([

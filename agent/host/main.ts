@@ -13,6 +13,6 @@ await runAgent<HostConfig>({
   patching: HOST_PATCHING,
   schema: HostConfigV1,
   apply: (cfg, dirs, previous) => applyHost(cfg, dirs, previous),
-  kernelHash: hostKernelHash,
+  kernelHash: (cfg, _dirs, signal) => hostKernelHash(cfg, signal),
   invariants: hostInvariants,
 });

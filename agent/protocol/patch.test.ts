@@ -90,6 +90,41 @@ describe('config patches (PATCH /v1/config, issue 12)', () => {
     expect(diffConfig(VRouterConfigV1, VROUTER_PATCHING.keys, a, b)).toEqual({ fields: { vips: { set: b.vips } } });
   });
 
+  it('any mix of items added, removed, replaced and moved rebuilds the same list; a repeated key anywhere makes it travel whole', () => {
+    // A seeded walk over edits: the ends of the lists are matched by position, the part between by key.
+    let seed = 12;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const byId = (list: VRouterConfig['eips']) => new Map(list.map((e) => [e.id, e]));
+    for (let round = 0; round < 300; round++) {
+      const a = router(1 + rnd(30));
+      const eips = [...a.eips];
+      for (let edits = 1 + rnd(4); edits > 0; edits--) {
+        const at = rnd(eips.length + 1);
+        const op = rnd(5);
+        if (op === 0)
+          eips.splice(at, 0, { id: uuid(50_000 + rnd(1000)), vip: '10.200.0.1', target: '192.168.10.9', nic: 'eth1' });
+        else if (op === 1 && eips.length > 1) eips.splice(at % eips.length, 1);
+        else if (op === 2) eips[at % eips.length] = { ...eips[at % eips.length]!, target: `192.168.10.${10 + rnd(200)}` };
+        else if (op === 3) eips.splice(rnd(eips.length + 1), 0, ...eips.splice(at % eips.length, 1));
+        else if (rnd(4) === 0) eips.splice(at, 0, { ...eips[rnd(eips.length)]! });
+      }
+      const b = { ...a, generation: 8, eips };
+      const repeated = new Set(eips.map((e) => e.id)).size !== eips.length;
+      const patch = diffConfig(VRouterConfigV1, VROUTER_PATCHING.keys, a, b) as { fields: { eips?: Patch } } | null;
+      if (repeated) {
+        expect(patch!.fields.eips).toEqual({ set: eips });
+        continue;
+      }
+      const r = applyPatch<VRouterConfig>(VRouterConfigV1, VROUTER_PATCHING.keys, a, patch!);
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(byId(r.value.eips)).toEqual(byId(eips));
+      // Only what differs travels: never more upserts than items not in `a` as they are.
+      const same = new Set(a.eips.map((e) => JSON.stringify(e)));
+      const items = (patch!.fields.eips as { items?: { upsert?: unknown[] } } | undefined)?.items;
+      expect(items?.upsert?.length ?? 0).toBe(new Set(eips.filter((e) => !same.has(JSON.stringify(e)))).size);
+    }
+  });
+
   it('host: a membership change is that group’s members; a rule change is that group; a gone group is dropped', () => {
     const G1 = uuid(101);
     const G2 = uuid(102);

@@ -88,26 +88,16 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 
 const join = (path: string, field: string) => (path ? `${path}.${field}` : field);
 
-/**
- * Items by their key, or null when a key is missing or repeated (the list then travels whole).
- * Kept per list: the reconciler's next diff starts from the config it diffed last, so each list is
- * indexed once.
- */
-const indexes = new WeakMap<unknown[], Map<string, unknown> | null>();
-function byKey(list: unknown[], key: string): Map<string, unknown> | null {
-  let out = indexes.get(list);
-  if (out !== undefined) return out;
-  out = new Map<string, unknown>();
+/** Whether every item has a string key and no key repeats; remembered for a list found so. */
+function keysUnique(list: unknown[], key: string): boolean {
+  const seen = new Set<unknown>();
   for (const item of list) {
     const k = isObject(item) ? item[key] : undefined;
-    if (typeof k !== 'string' || out.has(k)) {
-      out = null;
-      break;
-    }
-    out.set(k, item);
+    if (typeof k !== 'string' || seen.has(k)) return false;
+    seen.add(k);
   }
-  indexes.set(list, out);
-  return out;
+  uniqueKeys.set(list, key);
+  return true;
 }
 
 /** The patch that turns `prev` into `next` (both valid for `schema`), or null when they are equal. */
@@ -143,22 +133,55 @@ function diffAt(schema: z.ZodType, keys: ListKeys, path: string, a: unknown, b: 
   }
   const key = keys[path];
   if (d.type === 'array' && key && Array.isArray(a) && Array.isArray(b)) {
-    const before = byKey(a, key);
-    const after = before && byKey(b, key);
-    if (before && after) {
-      const upsert: unknown[] = [];
-      let kept = 0;
-      for (const [k, v] of after) {
-        const was = before.get(k);
-        if (was !== undefined) kept++;
-        if (!jsonEqual(was, v)) upsert.push(v);
-      }
-      const remove = kept === before.size ? [] : [...before.keys()].filter((k) => !after.has(k));
-      if (!remove.length && !upsert.length) return null;
-      return { items: { ...(remove.length ? { remove } : {}), ...(upsert.length ? { upsert } : {}) } };
-    }
+    const items = diffKeyed(a, b, key);
+    if (items !== undefined) return items;
   }
   return jsonEqual(a, b) ? null : { set: b };
+}
+
+/** Lists whose keys are known to be unique strings: checked whole once, or derived from the list they were diffed against. */
+const uniqueKeys = new WeakMap<unknown[], string>();
+
+/**
+ * A keyed list's change as items removed and upserted; undefined when a key is missing or repeated
+ * (the list then travels whole). Configs keep their order, so the lists are walked from both ends
+ * while the keys match: only the part between — the items added, removed or moved — is indexed, and
+ * one more EIP at 10,000 costs a walk of cheap comparisons rather than two maps of 10,000 keys.
+ */
+function diffKeyed(a: unknown[], b: unknown[], key: string): Patch | null | undefined {
+  if (uniqueKeys.get(a) !== key && !keysUnique(a, key)) return undefined;
+  const keyOf = (item: unknown) => (isObject(item) ? item[key] : undefined);
+  const upsert: unknown[] = [];
+  let p = 0;
+  for (const n = Math.min(a.length, b.length); p < n; p++) {
+    const k = keyOf(b[p]);
+    if (typeof k !== 'string' || keyOf(a[p]) !== k) break;
+    if (!jsonEqual(a[p], b[p])) upsert.push(b[p]);
+  }
+  let [ea, eb] = [a.length, b.length];
+  for (; ea > p && eb > p; ea--, eb--) {
+    const k = keyOf(b[eb - 1]);
+    if (typeof k !== 'string' || keyOf(a[ea - 1]) !== k) break;
+    if (!jsonEqual(a[ea - 1], b[eb - 1])) upsert.push(b[eb - 1]);
+  }
+  // The part between: keys of `b` there must be unique, and not among the ends' keys (which are `b`'s too).
+  const after = new Map<string, unknown>();
+  for (let i = p; i < eb; i++) {
+    const k = keyOf(b[i]);
+    if (typeof k !== 'string' || after.has(k)) return undefined;
+    after.set(k, b[i]);
+  }
+  if (after.size) {
+    for (let i = 0; i < p; i++) if (after.has(keyOf(a[i]) as string)) return undefined;
+    for (let i = ea; i < a.length; i++) if (after.has(keyOf(a[i]) as string)) return undefined;
+  }
+  const before = new Map<string, unknown>();
+  for (let i = p; i < ea; i++) before.set(keyOf(a[i]) as string, a[i]);
+  const remove = [...before.keys()].filter((k) => !after.has(k));
+  for (const [k, v] of after) if (!jsonEqual(before.get(k), v)) upsert.push(v);
+  uniqueKeys.set(b, key);
+  if (!remove.length && !upsert.length) return null;
+  return { items: { ...(remove.length ? { remove } : {}), ...(upsert.length ? { upsert } : {}) } };
 }
 
 /**

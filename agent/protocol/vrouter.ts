@@ -67,25 +67,32 @@ export function vrouterConfigIssues(cfg: z.infer<typeof VRouterConfigV1Fields>):
     if (!names.has(s.outNic))
       issues.push({ path: ['snat', i, 'outNic'], message: `SNAT leaves through ${s.outNic}, which is not a NIC of this router` });
   }
-  for (const [i, v] of cfg.vips.entries()) {
+  for (let i = 0; i < cfg.vips.length; i++) {
+    const v = cfg.vips[i]!;
     if (!names.has(v.nic))
       issues.push({ path: ['vips', i, 'nic'], message: `VIP on ${v.nic}, which is not a NIC of this router` });
   }
   const dnat = new Set<string>();
-  for (const [i, e] of cfg.eips.entries()) {
+  for (let i = 0; i < cfg.eips.length; i++) {
+    const e = cfg.eips[i]!;
     if (dnat.has(e.vip)) issues.push({ path: ['eips', i, 'vip'], message: `VIP ${e.vip} has two EIPs` });
     dnat.add(e.vip);
   }
-  const ports = new Set<string>();
-  for (const [i, pf] of cfg.portForwards.entries()) {
+  // Forwarded ports per VIP as numbers (protocol and port): no string is made per rule — this runs on every patch at 10k rules.
+  const ports = new Map<string, Set<number>>();
+  for (let i = 0; i < cfg.portForwards.length; i++) {
+    const pf = cfg.portForwards[i]!;
     if (pf.vipPortEnd < pf.vipPortStart || pf.targetPortStart + (pf.vipPortEnd - pf.vipPortStart) > 65535) {
       issues.push({ path: ['portForwards', i], message: 'port range out of bounds' });
       continue;
     }
+    let taken = ports.get(pf.vip);
+    if (!taken) ports.set(pf.vip, (taken = new Set()));
+    const base = pf.protocol === 'tcp' ? 0 : 65536;
     for (let p = pf.vipPortStart; p <= pf.vipPortEnd; p++) {
-      const key = `${pf.vip}/${pf.protocol}/${p}`;
-      if (ports.has(key)) issues.push({ path: ['portForwards', i], message: `${pf.protocol} ${pf.vip}:${p} is forwarded twice` });
-      ports.add(key);
+      if (taken.has(base + p))
+        issues.push({ path: ['portForwards', i], message: `${pf.protocol} ${pf.vip}:${p} is forwarded twice` });
+      taken.add(base + p);
     }
   }
   if (cfg.defaultRoute && !names.has(cfg.defaultRoute.nic)) {

@@ -12,6 +12,6 @@ await runAgent<VRouterConfig>({
   patching: VROUTER_PATCHING,
   schema: VRouterConfigV1,
   apply: (cfg, dirs, previous) => applyVRouter(cfg, dirs, { previous }),
-  kernelHash: vrouterKernelHash,
+  kernelHash: (cfg, _dirs, signal) => vrouterKernelHash(cfg, signal),
   invariants: vrouterInvariants,
 });
