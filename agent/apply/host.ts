@@ -160,10 +160,15 @@ async function ensureBridgeNetfilter() {
  * remote groups, ports joining or leaving a profile — else the whole ruleset.
  */
 export async function applySecurity(cfg: HostConfig, previous: HostConfig | null) {
+  const text = await securityText(cfg, previous);
+  if (text) await run('nft', ['-f', '-'], { input: text });
+}
+
+/** The `nft -f` text of {@link applySecurity}: '' when nothing changed. */
+async function securityText(cfg: HostConfig, previous: HostConfig | null): Promise<string> {
   if (cfg.security.ports.length > 0) await ensureBridgeNetfilter();
   const delta = previous ? renderHostSgDelta(previous.security, cfg.security) : null;
-  if (delta === '') return;
-  await run('nft', ['-f', '-'], { input: delta ?? renderHostSg(cfg.security) });
+  return delta ?? renderHostSg(cfg.security);
 }
 
 /**
@@ -193,12 +198,18 @@ export async function applyHost(
   const structureSame =
     same((c) => c.bridges) && same((c) => c.ports) && same((c) => c.portsEpoch) && missingAfter.get(previous!) === 0;
   const dhcpSame = same((c) => c.dhcp) && same((c) => c.namespacePrefix);
-  // The filters first (they name ports, which need not exist yet): a new port is never plugged in
-  // unfiltered, nor before its anti-spoofing guard (R-SPOOF-1) — and no DHCP server answers across an
-  // uplink even for a moment.
-  await applySecurity(cfg, previous);
-  if (!(structureSame && dhcpSame)) await run('nft', ['-f', '-'], { input: renderHostNft(cfg) });
-  const plan = structureSame ? { batch: [], plugs: [], missingPorts: [] } : planHostLinks(await observeLinks(), cfg);
+  // The filters first, security groups and the host table in one transaction (they name ports, which
+  // need not exist yet): a new port is never plugged in unfiltered, nor before its anti-spoofing guard
+  // (R-SPOOF-1) — and no DHCP server answers across an uplink even for a moment. The links are read
+  // meanwhile; both settle before a failure is reported.
+  const filters = (await securityText(cfg, previous)) + (structureSame && dhcpSame ? '' : renderHostNft(cfg));
+  const [loaded, links] = await Promise.allSettled([
+    filters ? run('nft', ['-f', '-'], { input: filters }) : null,
+    structureSame ? null : observeLinks(),
+  ]);
+  if (loaded.status === 'rejected') throw loaded.reason;
+  if (links.status === 'rejected') throw links.reason;
+  const plan = links.value ? planHostLinks(links.value, cfg) : { batch: [], plugs: [], missingPorts: [] };
   if (plan.batch.length) await run('ip', ['-batch', '-'], { input: plan.batch.join('\n') + '\n' });
   if (!structureSame) {
     const vxlans = cfg.bridges.flatMap((b) => (b.uplink.kind === 'vxlan' ? [deviceNames.vxlan(b.uplink.vni)] : []));

@@ -93,7 +93,7 @@ describe('config patches (PATCH /v1/config, issue 12)', () => {
   it('any mix of items added, removed, replaced and moved rebuilds the same list; a repeated key anywhere makes it travel whole', () => {
     // A seeded walk over edits: the ends of the lists are matched by position, the part between by key.
     let seed = 12;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), (seed >>> 8) % n);
     const byId = (list: VRouterConfig['eips']) => new Map(list.map((e) => [e.id, e]));
     for (let round = 0; round < 300; round++) {
       const a = router(1 + rnd(30));

@@ -12,8 +12,12 @@ import { chainDecl, element, elementCommand, replaceTable, setDecl, type TableRe
  * - the `inet` table has two base chains on the forward hook: `egress` (priority 0) runs the
  *   sender's profile, `ingress` (priority 10) the receiver's. An allowed packet is accepted by one
  *   and goes on to the next (accept ends only its own base chain); drop ends everything;
- * - each group's rules are rendered once, as chains `eg_<g>` / `ig_<g>` every profile jumps to,
- *   so the ruleset grows with groups × rules, not ports × rules;
+ * - a rule with an address range (a CIDR, or none: any) and TCP/UDP ports or all protocols — most
+ *   rules — is an element of a set keyed by the profile's tag, looked up once in the base chain
+ *   ({@link allowSets}): 500 NICs each in its own group of 20 rules load as ~8,000 elements instead
+ *   of ~10,000 rules (issue 12: 0.86 s of kernel time for the rules);
+ * - the other rules (ICMP, remote groups) are rendered once per group, as chains `eg_<g>` / `ig_<g>`
+ *   every profile of the group jumps to, so they grow with groups × rules, not ports × rules;
  * - remote groups are sets of member addresses: a membership change is one set element.
  */
 /** What the renderer takes: the host config's `security` section (defaults may be left out). */
@@ -26,6 +30,9 @@ export const SG_TABLE = 'cr_sg';
 const setName = (groupId: string) => `g_${groupId.replace(/-/g, '').slice(-12)}`;
 const referencedGroups = (cfg: HostSgConfig) =>
   new Set(cfg.groups.flatMap((g) => g.rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : []))));
+
+/** Whether a rule is an element of the allow sets rather than a rule of its group's chain. */
+const inSets = (r: SgRule) => !r.remoteGroupId && (r.protocol === 'tcp' || r.protocol === 'udp' || r.protocol === 'all');
 
 function match(r: SgRule): string {
   const peer = r.direction === 'ingress' ? 'ip saddr' : 'ip daddr';
@@ -69,18 +76,134 @@ const mark = (tag: number) => `0x${(MARK_SPACE + tag).toString(16)}`;
 const CLASSID_MAJOR = 1;
 const classid = (tag: number) => `${CLASSID_MAJOR}:${tag.toString(16)}`;
 
-/** A profile's chain for one direction: DHCP/DNS (R-SG-2), then each group's rules; nothing allowed it → drop. */
-function profileChain(prof: Profile & { tag: number }, byId: Map<string, SgGroup>, direction: 'ingress' | 'egress'): string[] {
-  const groups = prof.groupIds.map((id) => byId.get(id)).filter((g): g is SgGroup => !!g);
-  const lines =
-    direction === 'egress'
-      ? ['udp dport 67 accept', ...prof.dns.map((d) => `ip daddr ${d} meta l4proto { tcp, udp } th dport 53 accept`)]
-      : ['udp sport 67 udp dport 68 accept'];
-  for (const g of groups) lines.push(`jump ${groupChain(g, direction)}`);
-  if (direction === 'egress' && groups.some((g) => !g.egressRestricted))
-    lines.push('accept comment "egress not restricted (R-SG-2)"');
-  lines.push('drop');
-  return chainDecl(`${direction === 'ingress' ? 'in' : 'out'}_${prof.tag}`, lines);
+const chainRules = (g: SgGroup, direction: 'ingress' | 'egress') =>
+  g.rules
+    .filter((r) => r.direction === direction && !inSets(r))
+    .map((r) => `${`${match(r)} accept`.trimStart()} comment "sg=${g.id} rule=${r.id}"`);
+
+const hasChainRules = (g: SgGroup, direction: 'ingress' | 'egress') =>
+  g.rules.some((r) => r.direction === direction && !inSets(r));
+
+/**
+ * Where a profile's packets go after the allow sets missed, for one direction: the chain of its one
+ * group that has rules of its own, or a chain of the profile's that jumps to each of several, or
+ * nowhere. What follows — accept for an egress not restricted, else drop — is the base chain's.
+ */
+function profileTarget(prof: Profile & { tag: number }, byId: Map<string, SgGroup>, direction: 'ingress' | 'egress') {
+  const chains = prof.groupIds
+    .map((id) => byId.get(id))
+    .filter((g): g is SgGroup => !!g && hasChainRules(g, direction))
+    .map((g) => groupChain(g, direction));
+  if (chains.length < 2) return { target: chains[0] ?? null, chain: [] };
+  const name = `${direction === 'ingress' ? 'in' : 'out'}_${prof.tag}`;
+  return {
+    target: name,
+    chain: chainDecl(
+      name,
+      chains.map((c) => `jump ${c}`),
+    ),
+  };
+}
+
+/** R-SG-2: a profile whose groups include one without egress rules of its own sends freely. */
+const egressOpen = (prof: Profile, byId: Map<string, SgGroup>) =>
+  prof.groupIds.some((id) => byId.get(id)?.egressRestricted === false);
+
+/** An allow-set element: a profile's tag, an address range, a protocol and a port range (all protocols: no ports). */
+interface Box {
+  tag: string;
+  protocol: 'tcp' | 'udp' | 'all';
+  lo: number;
+  hi: number;
+  cidr: string;
+  ports: [number, number];
+}
+const overlap = (a: Box, b: Box) => a.lo <= b.hi && b.lo <= a.hi && a.ports[0] <= b.ports[1] && b.ports[0] <= a.ports[1];
+
+/**
+ * A CIDR's first and last address and its text as a network (10.1.2.99/24 → 10.1.2.0/24). The
+ * config's schema checked it; this runs per rule on the apply path, so it is plain arithmetic.
+ */
+const ranges = new Map<string, { lo: number; hi: number; cidr: string }>();
+function cidrRange(cidr: string) {
+  let r = ranges.get(cidr);
+  if (!r) {
+    const [addr, bits] = cidr.split('/');
+    const size = 2 ** (32 - Number(bits));
+    const lo = Math.floor(addr!.split('.').reduce((n, octet) => n * 256 + Number(octet), 0) / size) * size;
+    const text = [lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255].join('.');
+    r = { lo, hi: lo + size - 1, cidr: `${text}/${bits}` };
+    if (ranges.size > 4096) ranges.clear();
+    ranges.set(cidr, r);
+  }
+  return r;
+}
+
+function box(tag: string, protocol: Box['protocol'], cidr: string | null | undefined, ports: [number, number]): Box {
+  return { tag, protocol, ...cidrRange(cidr ?? '0.0.0.0/0'), ports };
+}
+
+/**
+ * The allow sets of one direction: per profile, its groups' set rules (and, egress, its DNS on
+ * port 53 — R-SG-2), as elements `tag . range . protocol . ports` (`tag . range` for all
+ * protocols). A set with ranges in a concatenation refuses an element that overlaps one it holds
+ * (measured here: "File exists"), so an element inside another is left out and overlapping ones go
+ * to separate sets — layers, each one lookup. Rules overlap little, so there are few layers.
+ */
+function allowSets(profiles: Iterable<Profile & { tag: number }>, byId: Map<string, SgGroup>, direction: 'ingress' | 'egress') {
+  const boxes = new Map<string, Box>();
+  const add = (b: Box) => boxes.set(`${b.tag} ${b.protocol} ${b.cidr} ${b.ports.join('-')}`, b);
+  for (const prof of profiles) {
+    const tag = direction === 'egress' ? mark(prof.tag) : classid(prof.tag);
+    if (direction === 'egress')
+      for (const d of prof.dns) for (const protocol of ['tcp', 'udp'] as const) add(box(tag, protocol, `${d}/32`, [53, 53]));
+    for (const id of prof.groupIds)
+      for (const r of byId.get(id)?.rules ?? []) {
+        if (r.direction !== direction || !inSets(r)) continue;
+        const protocol = r.protocol as Box['protocol'];
+        add(box(tag, protocol, r.cidr, protocol === 'all' ? [0, 0] : [r.portStart ?? 1, r.portEnd ?? 65535]));
+      }
+  }
+  // Per tag and protocol, widest first: an element inside one kept is dropped (it allows nothing
+  // more); one that overlaps goes to the first layer where it overlaps nothing.
+  const byKey = new Map<string, Box[]>();
+  for (const b of boxes.values()) {
+    const k = `${b.tag} ${b.protocol}`;
+    (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(b);
+  }
+  const size = (b: Box) => (b.hi - b.lo + 1) * (b.ports[1] - b.ports[0] + 1);
+  const inside = (a: Box, b: Box) => b.lo <= a.lo && a.hi <= b.hi && b.ports[0] <= a.ports[0] && a.ports[1] <= b.ports[1];
+  const layers = { ports: [] as Box[][], addrs: [] as Box[][] };
+  for (const k of [...byKey.keys()].sort()) {
+    const group = byKey.get(k)!.sort((x, y) => size(y) - size(x) || x.lo - y.lo || x.ports[0] - y.ports[0]);
+    const mine: Box[][] = [];
+    for (const b of group) {
+      if (mine.some((l) => l.some((x) => inside(b, x)))) continue;
+      const layer = mine.find((l) => !l.some((x) => overlap(x, b)));
+      if (layer) layer.push(b);
+      else mine.push([b]);
+    }
+    const into = group[0]!.protocol === 'all' ? layers.addrs : layers.ports;
+    mine.forEach((l, i) => (into[i] ??= []).push(...l));
+  }
+  const prefix = direction === 'egress' ? 'eg' : 'ig';
+  const tagType = direction === 'egress' ? 'mark' : 'classid';
+  const key = direction === 'egress' ? 'meta mark . ip daddr' : 'meta priority . ip saddr';
+  const sets: string[] = [];
+  const rules: string[] = [];
+  layers.ports.forEach((layer, i) => {
+    const name = `${prefix}_ports_${i}`;
+    const els = layer.map((b) => `${b.tag} . ${b.cidr} . ${b.protocol} . ${b.ports[0]}-${b.ports[1]}`);
+    sets.push(...setDecl('set', name, `${tagType} . ipv4_addr . inet_proto . inet_service`, els, { flags: 'interval' }));
+    rules.push(`${key} . meta l4proto . th dport @${name} accept`);
+  });
+  layers.addrs.forEach((layer, i) => {
+    const name = `${prefix}_addrs_${i}`;
+    const els = layer.map((b) => `${b.tag} . ${b.cidr}`);
+    sets.push(...setDecl('set', name, `${tagType} . ipv4_addr`, els, { flags: 'interval' }));
+    rules.push(`${key} @${name} accept`);
+  });
+  return { sets, rules };
 }
 
 const BRIDGE: TableRef = { family: 'bridge', name: SG_TABLE };
@@ -96,6 +219,14 @@ export function renderHostSg(cfg: HostSgConfig): string {
     .sort()
     .map((id) => byId.get(id))
     .filter((g): g is SgGroup => !!g);
+  const allow = { egress: allowSets(profiles.values(), byId, 'egress'), ingress: allowSets(profiles.values(), byId, 'ingress') };
+  const targets = [...profiles.values()].map((prof) => ({
+    tag: prof.tag,
+    egress: profileTarget(prof, byId, 'egress'),
+    ingress: profileTarget(prof, byId, 'ingress'),
+  }));
+  const open = [...profiles.values()].filter((p) => egressOpen(p, byId)).map((p) => mark(p.tag));
+  const vmap = (key: string, entries: string[]) => (entries.length ? [`${key} vmap { ${entries.join(', ')} }`] : []);
   return [
     ...replaceTable(BRIDGE, [
       ...setDecl(
@@ -131,26 +262,32 @@ export function renderHostSg(cfg: HostSgConfig): string {
       ...[...referencedGroups(cfg)]
         .sort()
         .flatMap((g) => setDecl('set', setName(g), 'ipv4_addr', [...(cfg.members[g] ?? [])].sort())),
+      ...allow.egress.sets,
+      ...allow.ingress.sets,
       ...used.flatMap((g) =>
-        (['egress', 'ingress'] as const).flatMap((direction) =>
-          chainDecl(
-            groupChain(g, direction),
-            g.rules
-              .filter((r) => r.direction === direction)
-              .map((r) => `${`${match(r)} accept`.trimStart()} comment "sg=${g.id} rule=${r.id}"`),
-          ),
-        ),
+        (['egress', 'ingress'] as const).flatMap((direction) => {
+          const rules = chainRules(g, direction);
+          return rules.length ? chainDecl(groupChain(g, direction), rules) : [];
+        }),
       ),
-      ...[...profiles.values()].flatMap((prof) => [
-        ...profileChain(prof, byId, 'egress'),
-        ...profileChain(prof, byId, 'ingress'),
-      ]),
+      ...targets.flatMap((t) => [...t.egress.chain, ...t.ingress.chain]),
       ...chainDecl(
         'egress',
         [
           'ct state established,related accept',
           ...(profiles.size
-            ? [`meta mark vmap { ${[...profiles.values()].map((p) => `${mark(p.tag)} : jump out_${p.tag}`).join(', ')} }`]
+            ? [
+                // R-SG-2: DHCP and (in the allow sets) the network's DNS.
+                'udp dport 67 accept',
+                ...allow.egress.rules,
+                ...vmap(
+                  'meta mark',
+                  targets.flatMap((t) => (t.egress.target ? [`${mark(t.tag)} : jump ${t.egress.target}`] : [])),
+                ),
+                ...(open.length ? [`meta mark { ${open.join(', ')} } accept comment "egress not restricted (R-SG-2)"`] : []),
+                // Nothing allowed a packet of a port in a group: dropped (the mark space is ours alone).
+                `meta mark & 0xffff0000 == 0x${(MARK_SPACE >>> 16).toString(16)}0000 drop`,
+              ]
             : []),
         ],
         'type filter hook forward priority 0; policy accept;',
@@ -160,7 +297,15 @@ export function renderHostSg(cfg: HostSgConfig): string {
         [
           'ct state established,related accept',
           ...(profiles.size
-            ? [`meta priority vmap { ${[...profiles.values()].map((p) => `${classid(p.tag)} : jump in_${p.tag}`).join(', ')} }`]
+            ? [
+                'udp sport 67 udp dport 68 accept',
+                ...allow.ingress.rules,
+                ...vmap(
+                  'meta priority',
+                  targets.flatMap((t) => (t.ingress.target ? [`${classid(t.tag)} : jump ${t.ingress.target}`] : [])),
+                ),
+                `meta priority & 0xffff0000 == 0x${(CLASSID_MAJOR << 16).toString(16)} drop`,
+              ]
             : []),
         ],
         'type filter hook forward priority 10; policy accept;',
