@@ -37,7 +37,7 @@ export function checkEipVip(vip: VipFacts): RuleResult {
 }
 
 /** A VM NIC on a vRouter L3 whose router reaches the VIP's public network (R-EIP-2, R-PF-1). */
-function checkServedNic(nic: NicFacts, vip: VipFacts): RuleResult {
+export function checkServedNic(nic: NicFacts, vip: VipFacts): RuleResult {
   if (nic.owner !== 'vm') return refuse(E.BIND_NOT_ALLOWED, 'Only a VM NIC can be bound.', 'nicId');
   if (nic.l3Category !== 'private' || nic.l3Type !== 'vrouter') {
     return refuse(E.BIND_NOT_ALLOWED, `The NIC is on "${nic.l3Name}", which is not a vRouter network.`, 'nicId');
