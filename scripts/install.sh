@@ -14,7 +14,7 @@ want_lab=0
 debs=()
 if [ "$want_lab" = 1 ]; then
   # The lab: namespaces and the kernel features the agents program.
-  debs+=(iproute2 nftables dnsmasq-base busybox conntrack iputils-ping curl)
+  debs+=(iproute2 nftables dnsmasq-base busybox conntrack iputils-ping curl haproxy)
 fi
 if [ "$want_test" = 1 ]; then
   debs+=(postgresql chromium fonts-wqy-microhei)
