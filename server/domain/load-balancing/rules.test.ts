@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NicFacts, VipFacts } from '../vrouter-services/rules';
 import {
+  checkAlgorithmFor,
   checkBackendBind,
   checkBackendWeight,
   checkHealthCheck,
@@ -121,6 +122,13 @@ describe('R-LB-2 a listener', () => {
     for (const a of ['least-connections', 'source-hash', 'weighted-round-robin'])
       expect(checkListenerLimits({ ...d, algorithm: a })).toBeUndefined();
     expect(checkListenerLimits({ ...d, algorithm: 'random' })).toMatchObject({ field: 'algorithm' });
+  });
+
+  it('UDP listeners balance round-robin, weighted or by source — not least-connections', () => {
+    for (const a of ['round-robin', 'weighted-round-robin', 'source-hash'] as const)
+      expect(checkAlgorithmFor('udp', a)).toBeUndefined();
+    expect(checkAlgorithmFor('udp', 'least-connections')).toMatchObject({ field: 'algorithm' });
+    expect(checkAlgorithmFor('tcp', 'least-connections')).toBeUndefined();
   });
 
   it('weights 1–100, and other than 1 only with weighted round-robin', () => {

@@ -151,6 +151,20 @@ export function checkListenerLimits(input: {
   return undefined;
 }
 
+/**
+ * R-LB-2 for UDP: the kernel balances UDP (haproxy has none) by a counter or a hash of the source,
+ * and has no count of a backend's connections — least-connections is TCP, HTTP and HTTPS only.
+ */
+export function checkAlgorithmFor(protocol: ListenerProtocol, algorithm: Algorithm): RuleResult {
+  if (protocol === 'udp' && algorithm === 'least-connections')
+    return refuse(
+      E.INVALID_INPUT,
+      'A UDP listener balances round-robin, weighted round-robin or by source address; least-connections needs TCP.',
+      'algorithm',
+    );
+  return undefined;
+}
+
 /** R-LB-2: a backend's weight is 1–100; a weight other than the default only means something with weighted round-robin. */
 export function checkBackendWeight(algorithm: Algorithm, weight: number): RuleResult {
   if (!within(weight, LIMITS.weight))
