@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { NicFacts, VipFacts } from '../vrouter-services/rules';
+import { nicFacts, vipFacts } from '../vrouter-services/facts.testing';
+import type { VipFacts } from '../vrouter-services/rules';
 import {
   checkAlgorithmFor,
   checkBackendBind,
@@ -15,25 +16,8 @@ import {
   type HealthCheckInput,
 } from './rules';
 
-const vip = (over: Partial<VipFacts> = {}): VipFacts => ({
-  name: 'VIP-LB',
-  system: false,
-  vrouterId: null,
-  l3Id: 'pub',
-  usedBy: { eip: false, portForwards: 0 },
-  ...over,
-});
-const nic = (over: Partial<NicFacts> = {}): NicFacts => ({
-  id: 'n1',
-  owner: 'vm',
-  l3Id: 'priv',
-  l3Name: 'L3-private',
-  l3Category: 'private',
-  l3Type: 'vrouter',
-  routerId: 'r1',
-  routerPublicL3s: ['pub'],
-  ...over,
-});
+const vip = (over: Partial<VipFacts> = {}) => vipFacts({ name: 'VIP-LB', ...over });
+const nic = nicFacts;
 const tcpCheck: HealthCheckInput = {
   protocol: 'tcp',
   healthyThreshold: LISTENER_DEFAULTS.healthCheck.healthyThreshold,

@@ -7,29 +7,8 @@ import {
   checkPfOverlap,
   checkRouteEntry,
   resolvePfPorts,
-  type NicFacts,
-  type VipFacts,
 } from './rules';
-
-const vip = (over: Partial<VipFacts> = {}): VipFacts => ({
-  name: 'VIP-1',
-  system: false,
-  vrouterId: null,
-  l3Id: 'pub',
-  usedBy: { eip: false, portForwards: 0 },
-  ...over,
-});
-const nic = (over: Partial<NicFacts> = {}): NicFacts => ({
-  id: 'n1',
-  owner: 'vm',
-  l3Id: 'priv',
-  l3Name: 'L3-private',
-  l3Category: 'private',
-  l3Type: 'vrouter',
-  routerId: 'r1',
-  routerPublicL3s: ['pub'],
-  ...over,
-});
+import { nicFacts as nic, vipFacts as vip } from './facts.testing';
 
 describe('R-EIP-1 the VIP of an EIP', () => {
   it('accepts a new VIP of its own', () => expect(checkEipVip(vip())).toBeUndefined());
