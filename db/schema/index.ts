@@ -7,3 +7,4 @@ export * from './compute';
 export * from './services';
 export * from './security';
 export * from './pki';
+export * from './load-balancing';

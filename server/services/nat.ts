@@ -18,7 +18,9 @@ import {
   isRefusal,
   resolvePfPorts,
 } from '../domain/vrouter-services/rules';
+import { checkOneRouterPerVip, checkPfClearOfListeners } from '../domain/load-balancing/rules';
 import { desiredVRouterConfig } from '../desired';
+import { listenerPortsOnVip, routersOnVip } from './load-balancers';
 import { bumpRouters, nicFacts, routerOfL3, vipFacts, vipForService } from './vips';
 import { audit, getReadable, getWritable, listPage } from './scope';
 
@@ -234,6 +236,7 @@ async function bindPf(tx: Executor, actor: Actor, rule: PfRow, nicId: string) {
       nicPfVips: onNic.map((o) => o.vipId),
     }),
   );
+  enforce(checkOneRouterPerVip(nic.routerId, await routersOnVip(tx, vip.id)));
   await tx.update(portForwards).set({ nicId, lastL3Id: nic.l3Id }).where(eq(portForwards.id, rule.id));
   await bumpRouters(tx, [nic.routerId]);
   return nic.routerId;
@@ -261,6 +264,12 @@ async function createPf(tx: Executor, actor: Actor, input: z.output<typeof Creat
     throw new DomainError(E.VIP_NOT_ALLOWED, `"${vip.name}" backs an EIP; port forwarding needs another VIP.`, 'vipId');
   const others = await tx.select().from(portForwards).where(eq(portForwards.vipId, vip.id));
   enforce(checkPfOverlap({ protocol: input.protocol, vip: ports.vip }, others));
+  enforce(
+    checkPfClearOfListeners(
+      { protocol: input.protocol, vipPortStart: ports.vip.start, vipPortEnd: ports.vip.end },
+      await listenerPortsOnVip(tx, vip.id),
+    ),
+  );
   const [row] = await tx
     .insert(portForwards)
     .values({

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, count, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db, Executor } from '@/db/client';
-import { eips, l3Networks, nics, portForwards, vips, vms, vrouters } from '@/db/schema';
+import { eips, l3Networks, loadBalancers, nics, portForwards, vips, vms, vrouters } from '@/db/schema';
 import type { Actor } from '../auth/actor';
 import { DomainError, ErrorCodes as E } from '../domain/errors';
 import { intToIp } from '@/lib/ipv4';
@@ -66,15 +66,21 @@ export async function recordSystemVip(
   });
 }
 
-/** What uses each VIP: its EIP, its port forwarding rules, its vRouter. */
+type VipUse = { type: 'eip' | 'portForward' | 'loadBalancer' | 'vrouter'; id: string; name: string };
+
+/** What uses each VIP: its EIP, its port forwarding rules, its load balancers, its vRouter. */
 async function usesOf(db: Executor, rows: VipRow[]) {
   const ids = rows.map((r) => r.id);
-  if (ids.length === 0) return new Map<string, Array<{ type: 'eip' | 'portForward' | 'vrouter'; id: string; name: string }>>();
+  if (ids.length === 0) return new Map<string, VipUse[]>();
   const e = await db.select({ id: eips.id, name: eips.name, vipId: eips.vipId }).from(eips).where(inArray(eips.vipId, ids));
   const p = await db
     .select({ id: portForwards.id, name: portForwards.name, vipId: portForwards.vipId })
     .from(portForwards)
     .where(inArray(portForwards.vipId, ids));
+  const l = await db
+    .select({ id: loadBalancers.id, name: loadBalancers.name, vipId: loadBalancers.vipId })
+    .from(loadBalancers)
+    .where(inArray(loadBalancers.vipId, ids));
   const routerIds = rows.flatMap((r) => (r.vrouterId ? [r.vrouterId] : []));
   const r = routerIds.length
     ? await db.select({ id: vrouters.id, name: vrouters.name }).from(vrouters).where(inArray(vrouters.id, routerIds))
@@ -86,6 +92,7 @@ async function usesOf(db: Executor, rows: VipRow[]) {
         ...r.filter((x) => x.id === v.vrouterId).map((x) => ({ type: 'vrouter' as const, id: x.id, name: x.name })),
         ...e.filter((x) => x.vipId === v.id).map((x) => ({ type: 'eip' as const, id: x.id, name: x.name })),
         ...p.filter((x) => x.vipId === v.id).map((x) => ({ type: 'portForward' as const, id: x.id, name: x.name })),
+        ...l.filter((x) => x.vipId === v.id).map((x) => ({ type: 'loadBalancer' as const, id: x.id, name: x.name })),
       ],
     ]),
   );
@@ -99,12 +106,13 @@ export async function vipViews(db: Executor, rows: VipRow[]) {
 export async function vipFacts(tx: Executor, vip: VipRow): Promise<VipFacts> {
   const [e] = await tx.select({ n: count() }).from(eips).where(eq(eips.vipId, vip.id));
   const [p] = await tx.select({ n: count() }).from(portForwards).where(eq(portForwards.vipId, vip.id));
+  const [l] = await tx.select({ n: count() }).from(loadBalancers).where(eq(loadBalancers.vipId, vip.id));
   return {
     name: vip.name,
     system: vip.system,
     vrouterId: vip.vrouterId,
     l3Id: vip.l3Id,
-    usedBy: { eip: Number(e?.n ?? 0) > 0, portForwards: Number(p?.n ?? 0) },
+    usedBy: { eip: Number(e?.n ?? 0) > 0, portForwards: Number(p?.n ?? 0), loadBalancers: Number(l?.n ?? 0) },
   };
 }
 
@@ -168,6 +176,13 @@ export async function bumpRouters(tx: Executor, ids: Array<string | null | undef
   );
 }
 
+const USE_LABEL: Record<VipUse['type'], string> = {
+  eip: 'EIP',
+  portForward: 'port forwarding rule',
+  loadBalancer: 'load balancer',
+  vrouter: 'vRouter',
+};
+
 export const vipService = {
   async list(db: Db, actor: Actor, input: ListInput & { l3Id?: string }) {
     const page = await listPage<VipRow>(
@@ -199,7 +214,7 @@ export const vipService = {
         throw new DomainError(
           E.IN_USE,
           `"${vip.name}" is used by ` +
-            `${used.map((u) => `${u.type === 'eip' ? 'EIP' : 'port forwarding rule'} "${u.name}"`).join(', ')}; ` +
+            `${used.map((u) => `${USE_LABEL[u.type]} "${u.name}"`).join(', ')}; ` +
             `delete ${used.length === 1 ? 'it' : 'them'} first.`,
         );
       await tx.delete(vips).where(eq(vips.id, vip.id));

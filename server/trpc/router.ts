@@ -5,6 +5,7 @@ import { backupStorageRouter, clusterRouter, hostRouter, primaryStorageRouter, z
 import { l2Router, l3Router, vxlanPoolRouter } from './routers/network';
 import { systemRouter, vmRouter, vrouterRouter } from './routers/compute';
 import { securityGroupRouter } from './routers/security';
+import { lbCertificateRouter, listenerRouter, loadBalancerRouter } from './routers/load-balancing';
 import { eipRouter, portForwardRouter, routeTableRouter, vipRouter } from './routers/services';
 
 export const appRouter = router({
@@ -29,6 +30,9 @@ export const appRouter = router({
   portForward: portForwardRouter,
   routeTable: routeTableRouter,
   securityGroup: securityGroupRouter,
+  loadBalancer: loadBalancerRouter,
+  listener: listenerRouter,
+  lbCertificate: lbCertificateRouter,
   system: systemRouter,
 });
 

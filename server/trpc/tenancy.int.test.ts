@@ -3,12 +3,14 @@ import { openHarness } from '../testing/harness';
 import { buildBasicDataCenter } from '../testing/basic-datacenter';
 import { authService } from '../services/auth';
 import { restCall } from '../testing/rest';
+import { allocateVip } from '../services/vips';
+import { make } from '../domain/load-balancing/certificates.testing';
 
 let h: Awaited<ReturnType<typeof openHarness>>;
 let dc: Awaited<ReturnType<typeof buildBasicDataCenter>>;
 let a: Awaited<ReturnType<typeof h.tenant>>;
 let b: Awaited<ReturnType<typeof h.tenant>>;
-let own: { l3: string; vxlan: string };
+let own: { l3: string; vxlan: string; lb: string; listener: string; certificate: string };
 let tokens: { a: string; b: string };
 
 beforeAll(async () => {
@@ -27,7 +29,18 @@ beforeAll(async () => {
     range: { method: 'cidr', cidr: '192.168.77.0/24' },
   });
   const vx = await a.caller.l2.createVxlan({ name: 'a-vxlan', poolId: pool.id, vni: 100 });
-  own = { l3: l3.id, vxlan: vx.id };
+  // Load balancing (R-LB-1 … R-LB-4): A's VIP on the public network (not shared with tenants), its LB, listener, certificate.
+  const vip = await h.db.transaction((tx) =>
+    allocateVip(tx, h.adminActor, { name: 'a-vip', l3Id: dc.publicL3.id }, { accountId: a.actor.accountId }),
+  );
+  const lb = await a.caller.loadBalancer.create({
+    name: 'a-lb',
+    vipId: vip.id,
+    listener: { name: 'a-https', protocol: 'https', lbPort: 443, vmPort: 80 },
+  });
+  const leaf = await make('a.example.com');
+  const cert = await a.caller.lbCertificate.create({ name: 'a-cert', certificate: leaf.certPem, privateKey: leaf.keyPem });
+  own = { l3: l3.id, vxlan: vx.id, lb: lb.id, listener: lb.listeners[0]!.id, certificate: cert.id };
   tokens = {
     a: (await authService.createToken(h.db, a.actor, 'a')).token,
     b: (await authService.createToken(h.db, b.actor, 'b')).token,
@@ -48,6 +61,31 @@ const OPERATIONS = [
   { name: 'l3.usage', run: (c: typeof a.caller) => c.l3.usage({ l3Id: own.l3 }) },
   { name: 'l3.reserveIp', run: (c: typeof a.caller) => c.l3.reserveIp({ l3Id: own.l3 }) },
   { name: 'l2.get (VXLAN network)', run: (c: typeof a.caller) => c.l2.get({ id: own.vxlan }) },
+  { name: 'loadBalancer.get', run: (c: typeof a.caller) => c.loadBalancer.get({ id: own.lb }) },
+  { name: 'loadBalancer.update', run: (c: typeof a.caller) => c.loadBalancer.update({ id: own.lb, name: 'stolen' }) },
+  { name: 'loadBalancer.delete', run: (c: typeof a.caller) => c.loadBalancer.delete({ id: own.lb }) },
+  {
+    name: 'listener.create (on A’s load balancer)',
+    run: (c: typeof a.caller) => c.listener.create({ lbId: own.lb, name: 'x', protocol: 'tcp', lbPort: 8080, vmPort: 80 }),
+  },
+  { name: 'listener.get', run: (c: typeof a.caller) => c.listener.get({ id: own.listener }) },
+  { name: 'listener.update', run: (c: typeof a.caller) => c.listener.update({ id: own.listener, name: 'stolen' }) },
+  { name: 'listener.delete', run: (c: typeof a.caller) => c.listener.delete({ id: own.listener }) },
+  { name: 'listener.configure', run: (c: typeof a.caller) => c.listener.configure({ id: own.listener, maxConnections: 1 }) },
+  {
+    name: 'listener.addBackends',
+    run: (c: typeof a.caller) => c.listener.addBackends({ id: own.listener, backends: [{ nicId: own.listener }] }),
+  },
+  { name: 'listener.removeBackend', run: (c: typeof a.caller) => c.listener.removeBackend({ id: own.listener, nicId: own.l3 }) },
+  { name: 'listener.setPolicies', run: (c: typeof a.caller) => c.listener.setPolicies({ id: own.listener, policies: [] }) },
+  {
+    name: 'listener.bindCertificate',
+    run: (c: typeof a.caller) => c.listener.bindCertificate({ id: own.listener, certificateId: own.certificate }),
+  },
+  { name: 'listener.unbindCertificate', run: (c: typeof a.caller) => c.listener.unbindCertificate({ id: own.listener }) },
+  { name: 'lbCertificate.get', run: (c: typeof a.caller) => c.lbCertificate.get({ id: own.certificate }) },
+  { name: 'lbCertificate.update', run: (c: typeof a.caller) => c.lbCertificate.update({ id: own.certificate, name: 'x' }) },
+  { name: 'lbCertificate.delete', run: (c: typeof a.caller) => c.lbCertificate.delete({ id: own.certificate }) },
 ];
 
 describe('tenancy through tRPC', () => {
@@ -70,6 +108,11 @@ describe('tenancy through tRPC', () => {
 
   it('B’s failed attempts left A’s resource untouched', async () => {
     expect(await a.caller.l3.get({ id: own.l3 })).toMatchObject({ name: 'a-private' });
+    expect(await a.caller.listener.get({ id: own.listener })).toMatchObject({ name: 'a-https', maxConnections: 100000 });
+    expect(await a.caller.lbCertificate.get({ id: own.certificate })).toMatchObject({ name: 'a-cert', listeners: [] });
+    expect((await a.caller.loadBalancer.get({ id: own.lb })).name).toBe('a-lb');
+    expect((await b.caller.loadBalancer.list({})).total).toBe(0);
+    expect((await b.caller.lbCertificate.list({})).total).toBe(0);
     expect((await a.caller.l3.usage({ l3Id: own.l3 })).used).toBe(1); // only the DHCP server IP
   });
 
@@ -116,6 +159,13 @@ describe('tenancy through REST', () => {
     ['GET', () => `/l3-networks/${own.l3}/ip-usage`, undefined],
     ['POST', () => `/l3-networks/${own.l3}/ip-reservations`, {}],
     ['GET', () => `/l2-networks/${own.vxlan}`, undefined],
+    ['GET', () => `/load-balancers/${own.lb}`, undefined],
+    ['DELETE', () => `/load-balancers/${own.lb}`, undefined],
+    ['GET', () => `/listeners/${own.listener}`, undefined],
+    ['POST', () => `/listeners/${own.listener}/configure`, { maxConnections: 1 }],
+    ['POST', () => `/listeners/${own.listener}/certificate`, { certificateId: '00000000-0000-4000-8000-000000000001' }],
+    ['GET', () => `/lb-certificates/${own.certificate}`, undefined],
+    ['DELETE', () => `/lb-certificates/${own.certificate}`, undefined],
   ] as const)('tenant B: %s %s → 404', async (method, path, body) => {
     expect((await rest(method, path(), tokens.b, body)).status).toBe(404);
   });

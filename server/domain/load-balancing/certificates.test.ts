@@ -1,60 +1,10 @@
-import 'reflect-metadata';
-import { createPrivateKey, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { createPrivateKey } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkCertificate, checkCertificateBind, type CertificateFacts } from './certificates';
+import { DAY, make as makeAt, type Made } from './certificates.testing';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const DAY = 24 * 3600 * 1000;
 const NOW = new Date('2026-12-03T12:00:00Z');
-
-interface Made {
-  certPem: string;
-  keyPem: string;
-  cert: x509.X509Certificate;
-  keys: CryptoKeyPair;
-}
-
-async function keyPem(key: CryptoKey) {
-  return x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
-}
-
-/** A certificate made in the test: self-signed (a CA) or issued by `issuer`. */
-async function make(
-  name: string,
-  opts: { issuer?: Made; from?: Date; days?: number; ca?: boolean; sans?: string[] } = {},
-): Promise<Made> {
-  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
-  const notBefore = opts.from ?? new Date(NOW.getTime() - DAY);
-  const notAfter = new Date(notBefore.getTime() + (opts.days ?? 90) * DAY);
-  const extensions = [
-    new x509.BasicConstraintsExtension(!!opts.ca, undefined, true),
-    ...(opts.sans ? [new x509.SubjectAlternativeNameExtension(opts.sans.map((value) => ({ type: 'dns' as const, value })))] : []),
-  ];
-  const cert = opts.issuer
-    ? await x509.X509CertificateGenerator.create({
-        serialNumber: '0' + Math.floor(Math.random() * 1e9).toString(16),
-        subject: `CN=${name}`,
-        issuer: opts.issuer.cert.subject,
-        notBefore,
-        notAfter,
-        signingAlgorithm: ALG,
-        publicKey: keys.publicKey,
-        signingKey: opts.issuer.keys.privateKey,
-        extensions,
-      })
-    : await x509.X509CertificateGenerator.createSelfSigned({
-        serialNumber: '01',
-        name: `CN=${name}`,
-        notBefore,
-        notAfter,
-        signingAlgorithm: ALG,
-        keys,
-        extensions,
-      });
-  return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey), cert, keys };
-}
+const make = (name: string, opts: Parameters<typeof makeAt>[1] = {}) => makeAt(name, { now: NOW, ...opts });
 
 let root: Made;
 let intermediate: Made;

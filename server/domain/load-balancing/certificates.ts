@@ -88,7 +88,7 @@ export function checkCertificate(
   if (keyBlocks[0]!.label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type: 4,ENCRYPTED/.test(keyBlocks[0]!.text))
     return refuse(
       E.INVALID_INPUT,
-      'The key is encrypted; upload it without a passphrase (it is stored encrypted).',
+      'The key is encrypted; upload it without its passphrase (the vRouter’s haproxy reads it unattended).',
       'privateKey',
     );
   let key: KeyObject;

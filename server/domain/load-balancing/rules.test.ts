@@ -11,6 +11,8 @@ import {
   checkListenerLimits,
   checkListenerPortFree,
   checkListenerPorts,
+  checkOneRouterPerVip,
+  checkPfClearOfListeners,
   checkPolicies,
   LISTENER_DEFAULTS,
   type HealthCheckInput,
@@ -35,11 +37,11 @@ const httpCheck: HealthCheckInput = {
 describe('R-LB-1 the VIP of a load balancer', () => {
   it('accepts a VIP of its own, one carrying port forwarding, and a vRouter’s system VIP', () => {
     expect(checkLbVip(vip())).toBeUndefined();
-    expect(checkLbVip(vip({ usedBy: { eip: false, portForwards: 3 } }))).toBeUndefined();
+    expect(checkLbVip(vip({ usedBy: { eip: false, portForwards: 3, loadBalancers: 0 } }))).toBeUndefined();
     expect(checkLbVip(vip({ system: true, vrouterId: 'r1' }))).toBeUndefined();
   });
   it('refuses a VIP that backs an EIP (R-EIP-1)', () =>
-    expect(checkLbVip(vip({ usedBy: { eip: true, portForwards: 0 } }))).toMatchObject({
+    expect(checkLbVip(vip({ usedBy: { eip: true, portForwards: 0, loadBalancers: 0 } }))).toMatchObject({
       code: 'VIP_NOT_ALLOWED',
       field: 'vipId',
     }));
@@ -137,6 +139,31 @@ describe('R-LB-2 a listener', () => {
     });
     expect(checkListenerPortFree({ protocol: 'https', lbPort: 80 }, ctx)?.message).toContain('listener "web"');
     expect(checkListenerPortFree({ protocol: 'tcp', lbPort: 5905 }, ctx)?.message).toContain('"PF-1"');
+  });
+});
+
+describe('R-LB-2 / R-PF-2 a port forward beside listeners on one VIP', () => {
+  const listeners = [
+    { name: 'web', protocol: 'http' as const, lbPort: 80 },
+    { name: 'dns', protocol: 'udp' as const, lbPort: 53 },
+  ];
+  it('refuses a forwarded range that takes a listener port of the same family; other ports and families pass', () => {
+    expect(checkPfClearOfListeners({ protocol: 'tcp', vipPortStart: 70, vipPortEnd: 90 }, listeners)).toMatchObject({
+      code: 'PORT_RANGE_OVERLAP',
+      field: 'vipPortStart',
+      message: expect.stringContaining('"web"'),
+    });
+    expect(checkPfClearOfListeners({ protocol: 'udp', vipPortStart: 53, vipPortEnd: 53 }, listeners)?.message).toContain('"dns"');
+    expect(checkPfClearOfListeners({ protocol: 'udp', vipPortStart: 80, vipPortEnd: 80 }, listeners)).toBeUndefined();
+    expect(checkPfClearOfListeners({ protocol: 'tcp', vipPortStart: 81, vipPortEnd: 5000 }, listeners)).toBeUndefined();
+  });
+});
+
+describe('R-LB-3 one vRouter per VIP', () => {
+  it('a NIC of the router already serving the VIP, or of any router while none does', () => {
+    expect(checkOneRouterPerVip('r1', [])).toBeUndefined();
+    expect(checkOneRouterPerVip('r1', ['r1'])).toBeUndefined();
+    expect(checkOneRouterPerVip('r1', ['r2'])).toMatchObject({ code: 'BIND_NOT_ALLOWED', field: 'nicId' });
   });
 });
 

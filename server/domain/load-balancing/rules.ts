@@ -213,6 +213,23 @@ export function checkListenerPortFree(
   return undefined;
 }
 
+/** R-LB-2 seen from port forwarding (R-PF-2): a forwarded range of a VIP never takes a listener's port. */
+export function checkPfClearOfListeners(
+  pf: { protocol: 'tcp' | 'udp'; vipPortStart: number; vipPortEnd: number },
+  listeners: Array<{ name: string; protocol: ListenerProtocol; lbPort: number }>,
+): RuleResult {
+  const l = listeners.find(
+    (x) => portFamily(x.protocol) === pf.protocol && pf.vipPortStart <= x.lbPort && x.lbPort <= pf.vipPortEnd,
+  );
+  if (l)
+    return refuse(
+      E.PORT_RANGE_OVERLAP,
+      `${pf.protocol.toUpperCase()} port ${l.lbPort} of this VIP is taken by load balancer listener "${l.name}".`,
+      'vipPortStart',
+    );
+  return undefined;
+}
+
 /**
  * R-LB-3: a backend is a VM NIC on a vRouter network whose router reaches the LB's VIP (its system
  * VIP only when the router is its own), and all NICs of one load balancer are on networks of the
@@ -227,10 +244,19 @@ export function checkBackendBind(
   if (ctx.boundToListener) return refuse(E.BIND_NOT_ALLOWED, 'This NIC is a backend of the listener already.', 'nicId');
   const served = checkServedNic(nic, vip);
   if (served) return served;
-  if (ctx.lbRouterIds.some((r) => r !== nic.routerId))
+  return checkOneRouterPerVip(nic.routerId, ctx.lbRouterIds);
+}
+
+/**
+ * R-LB-3, and what holding a VIP means: one vRouter answers for a VIP, so every NIC bound to
+ * anything on it — a load balancer's backends, a port forward's target — is on networks of that
+ * router. `routerIds`: the routers serving the NICs bound on the VIP already.
+ */
+export function checkOneRouterPerVip(nicRouterId: string | null, routerIds: readonly string[]): RuleResult {
+  if (routerIds.some((r) => r !== nicRouterId))
     return refuse(
       E.BIND_NOT_ALLOWED,
-      `The load balancer's backends are on networks of another vRouter; all of them must be served by one vRouter (R-LB-3).`,
+      'What this VIP serves is on networks of another vRouter; all of it must be served by one vRouter (R-LB-3).',
       'nicId',
     );
   return undefined;

@@ -10,3 +10,4 @@ export * from './compute';
 export * from './accounts';
 export * from './services';
 export * from './security';
+export * from './load-balancing';

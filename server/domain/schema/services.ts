@@ -11,7 +11,7 @@ const PortNumber = z.coerce
 const OptionalPort = z.preprocess((v) => (v === '' ? null : v), PortNumber.nullable().optional());
 
 export const CreateVip = z.object({ name: Name, description: Description, l3Id: Id, ip: OptionalIp });
-export const VipUse = z.object({ type: z.enum(['eip', 'portForward', 'vrouter']), id: Id, name: z.string() });
+export const VipUse = z.object({ type: z.enum(['eip', 'portForward', 'loadBalancer', 'vrouter']), id: Id, name: z.string() });
 export const VipView = z.object({
   ...base,
   l3Id: Id,

@@ -6,7 +6,7 @@ export const vipFacts = (over: Partial<VipFacts> = {}): VipFacts => ({
   system: false,
   vrouterId: null,
   l3Id: 'pub',
-  usedBy: { eip: false, portForwards: 0 },
+  usedBy: { eip: false, portForwards: 0, loadBalancers: 0 },
   ...over,
 });
 

@@ -15,9 +15,18 @@ describe('R-EIP-1 the VIP of an EIP', () => {
   it('refuses a vRouter system VIP', () =>
     expect(checkEipVip(vip({ system: true, vrouterId: 'r1' }))).toMatchObject({ code: 'VIP_NOT_ALLOWED', field: 'vipId' }));
   it('refuses a VIP that already backs an EIP', () =>
-    expect(checkEipVip(vip({ usedBy: { eip: true, portForwards: 0 } }))).toMatchObject({ code: 'VIP_NOT_ALLOWED' }));
+    expect(checkEipVip(vip({ usedBy: { eip: true, portForwards: 0, loadBalancers: 0 } }))).toMatchObject({
+      code: 'VIP_NOT_ALLOWED',
+    }));
   it('refuses a VIP that carries port forwarding', () =>
-    expect(checkEipVip(vip({ usedBy: { eip: false, portForwards: 2 } }))).toMatchObject({ code: 'VIP_NOT_ALLOWED' }));
+    expect(checkEipVip(vip({ usedBy: { eip: false, portForwards: 2, loadBalancers: 0 } }))).toMatchObject({
+      code: 'VIP_NOT_ALLOWED',
+    }));
+  it('refuses a VIP that carries a load balancer (R-LB-1: an EIP takes the whole VIP)', () =>
+    expect(checkEipVip(vip({ usedBy: { eip: false, portForwards: 0, loadBalancers: 1 } }))).toMatchObject({
+      code: 'VIP_NOT_ALLOWED',
+      message: expect.stringContaining('load balancer'),
+    }));
 });
 
 describe('R-EIP-2 / R-EIP-3 binding an EIP', () => {
@@ -139,7 +148,7 @@ describe('R-PF-2 constraints', () => {
   });
   it('refuses a bound rule (unbind first) and a VIP that backs an EIP', () => {
     expect(checkPfBind({ ...rule, bound: true }, vip(), nic(), none)).toMatchObject({ code: 'BIND_NOT_ALLOWED' });
-    expect(checkPfBind(rule, vip({ usedBy: { eip: true, portForwards: 0 } }), nic(), none)).toMatchObject({
+    expect(checkPfBind(rule, vip({ usedBy: { eip: true, portForwards: 0, loadBalancers: 0 } }), nic(), none)).toMatchObject({
       code: 'VIP_NOT_ALLOWED',
     });
   });

@@ -9,7 +9,7 @@ export interface VipFacts {
   vrouterId: string | null;
   l3Id: string;
   /** What else uses the VIP now. */
-  usedBy: { eip: boolean; portForwards: number };
+  usedBy: { eip: boolean; portForwards: number; loadBalancers: number };
 }
 
 /** What the rules need to know about a VM NIC and the network it is on. */
@@ -26,13 +26,15 @@ export interface NicFacts {
   routerPublicL3s: string[];
 }
 
-/** R-EIP-1: an EIP takes a VIP of its own — never a system VIP, never one with port forwarding. */
+/** R-EIP-1: an EIP takes a VIP of its own — never a system VIP, never one with port forwarding or a load balancer. */
 export function checkEipVip(vip: VipFacts): RuleResult {
   if (vip.system)
     return refuse(E.VIP_NOT_ALLOWED, `"${vip.name}" is a vRouter's system VIP; an EIP needs a VIP of its own.`, 'vipId');
   if (vip.usedBy.eip) return refuse(E.VIP_NOT_ALLOWED, `"${vip.name}" already backs an EIP.`, 'vipId');
   if (vip.usedBy.portForwards > 0)
     return refuse(E.VIP_NOT_ALLOWED, `"${vip.name}" carries port forwarding; an EIP needs the whole VIP.`, 'vipId');
+  if (vip.usedBy.loadBalancers > 0)
+    return refuse(E.VIP_NOT_ALLOWED, `"${vip.name}" carries a load balancer; an EIP needs the whole VIP.`, 'vipId');
   return undefined;
 }
 
