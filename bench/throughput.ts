@@ -40,6 +40,8 @@ function config(mac: string): VRouterConfig {
       { sourceCidr: '192.168.10.0/24', outNic: 'eth1', toAddress: '10.108.10.5', l3Id: '22222222-2222-4222-8222-222222222222' },
     ],
     dns: null,
+    listeners: [],
+    certificates: [],
     vips: [{ ip: '10.108.10.50', nic: 'eth1' }],
     eips: [{ id: '00000000-0000-4000-8000-000000000001', vip: '10.108.10.50', target: '192.168.10.20', nic: 'eth1' }],
     portForwards: [

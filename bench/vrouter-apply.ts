@@ -36,6 +36,8 @@ export function serviceConfig(eips: number, pfs: number, generation = 1): VRoute
     routes: [],
     snat: [{ sourceCidr: '192.168.0.0/16', outNic: 'eth1', toAddress: '10.108.10.5', l3Id: PRIV }],
     dns: null,
+    listeners: [],
+    certificates: [],
     vips: Array.from({ length: eips }, (_, i) => ({ ip: ip(VIP_BASE, i), nic: 'eth1' })),
     eips: Array.from({ length: eips }, (_, i) => ({ id: id(i), vip: ip(VIP_BASE, i), target: ip(VM_BASE, i), nic: 'eth1' })),
     portForwards: Array.from({ length: pfs }, (_, i) => ({

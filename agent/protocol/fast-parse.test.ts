@@ -45,6 +45,36 @@ const router = (full: boolean) => ({
             targetPortStart: 53,
           },
         ],
+        listeners: [
+          {
+            id: uuid(7),
+            name: 'web',
+            protocol: 'https',
+            vip: '10.108.10.6',
+            lbPort: 443,
+            vmPort: 80,
+            algorithm: 'weighted-round-robin',
+            maxConnections: 100000,
+            idleTimeoutSeconds: 60,
+            healthCheck: {
+              protocol: 'http',
+              httpCodes: ['http_2xx', 'http_3xx'],
+              uri: '/healthcheck.html',
+              method: 'GET',
+              healthyThreshold: 2,
+              unhealthyThreshold: 3,
+              intervalSeconds: 5,
+              port: 8080,
+            },
+            certificateId: uuid(8),
+            backends: [
+              { nicId: uuid(9), ip: '192.168.10.3', weight: 3, group: 'default' },
+              { nicId: uuid(17), ip: '192.168.10.4', weight: 1, group: 'images' },
+            ],
+            policies: [{ name: 'img', host: '*.example.com', pathPrefix: '/images', group: 'images' }],
+          },
+        ],
+        certificates: [{ id: uuid(8), pem: '-----BEGIN CERTIFICATE-----\n' }],
       }
     : {}),
 });

@@ -21,6 +21,61 @@ export const VRouterNic = z.object({
   mac: Mac.optional(),
 });
 
+const Weight = z.number().int().min(1).max(100);
+const Group = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'a backend group name');
+const Host = z
+  .string()
+  .max(253)
+  .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a host name');
+
+/**
+ * A load balancer listener (R-LB-2 … R-LB-5) on a VIP this router holds: TCP, HTTP and HTTPS are
+ * haproxy's, UDP the kernel's. Backends are VM NICs on networks this router serves; their health
+ * is the agent's to find out (haproxy's checks, the agent's own for UDP).
+ */
+export const LbListener = z.object({
+  id: Uuid,
+  /** For people reading the rendered files: written only in comments. */
+  name: z.string().max(128),
+  protocol: z.enum(['tcp', 'http', 'https', 'udp']),
+  vip: Ipv4,
+  lbPort: Port,
+  vmPort: Port,
+  algorithm: z.enum(['round-robin', 'least-connections', 'source-hash', 'weighted-round-robin']),
+  maxConnections: z.number().int().min(1).max(100000),
+  idleTimeoutSeconds: z.number().int().min(1).max(3600),
+  healthCheck: z.object({
+    protocol: z.enum(['tcp', 'http', 'udp']),
+    httpCodes: z.array(z.enum(['http_2xx', 'http_3xx', 'http_4xx', 'http_5xx'])).max(4),
+    uri: z
+      .string()
+      .regex(/^\/[A-Za-z0-9\-/.%?#&]{1,79}$/, 'a health-check URI')
+      .nullable(),
+    method: z.enum(['HEAD', 'GET']),
+    healthyThreshold: z.number().int().min(1).max(10),
+    unhealthyThreshold: z.number().int().min(1).max(10),
+    intervalSeconds: z.number().int().min(1).max(300),
+    /** null: the VM port. */
+    port: Port.nullable(),
+  }),
+  /** HTTPS: one of `certificates`; an HTTPS listener without one is not served. */
+  certificateId: Uuid.nullable(),
+  backends: z.array(z.object({ nicId: Uuid, ip: Ipv4, weight: Weight, group: Group })).max(1024),
+  policies: z
+    .array(
+      z.object({
+        name: z.string().max(64),
+        host: Host.nullable(),
+        pathPrefix: z
+          .string()
+          .regex(/^\/[^\s"'\\]{0,127}$/, 'a path prefix')
+          .nullable(),
+        group: Group,
+      }),
+    )
+    .max(64),
+});
+
 const VRouterConfigV1Fields = z.object({
   version: z.literal(PROTOCOL_VERSION),
   routerId: Uuid,
@@ -53,6 +108,10 @@ const VRouterConfigV1Fields = z.object({
       }),
     )
     .default([]),
+  /** R-LB-2 … R-LB-5: the listeners of the load balancers whose backends this router serves. */
+  listeners: z.array(LbListener).default([]),
+  /** R-LB-4: what HTTPS listeners terminate TLS with — certificate, chain and private key, PEM, in that order. */
+  certificates: z.array(z.object({ id: Uuid, pem: z.string().min(1).max(400_000) })).default([]),
 });
 
 /** The checks across one config's parts (the schema runs them; a patched config is checked with them alone). */
@@ -95,6 +154,23 @@ export function vrouterConfigIssues(cfg: z.infer<typeof VRouterConfigV1Fields>):
       taken.add(base + p);
     }
   }
+  const certs = new Set(cfg.certificates.map((c) => c.id));
+  const listened = new Set<string>();
+  for (let i = 0; i < cfg.listeners.length; i++) {
+    const l = cfg.listeners[i]!;
+    const family = l.protocol === 'udp' ? 'udp' : 'tcp';
+    const key = `${family} ${l.vip}:${l.lbPort}`;
+    if (listened.has(key)) issues.push({ path: ['listeners', i, 'lbPort'], message: `${key} has two listeners` });
+    listened.add(key);
+    if (ports.get(l.vip)?.has((family === 'tcp' ? 0 : 65536) + l.lbPort))
+      issues.push({ path: ['listeners', i, 'lbPort'], message: `${key} is forwarded by a port forward too` });
+    if (l.certificateId && !certs.has(l.certificateId))
+      issues.push({ path: ['listeners', i, 'certificateId'], message: `certificate ${l.certificateId} is not in this config` });
+    const groups = new Set(l.backends.map((b) => b.group));
+    for (const [k, p] of l.policies.entries())
+      if (p.group !== 'default' && !groups.has(p.group))
+        issues.push({ path: ['listeners', i, 'policies', k, 'group'], message: `no backend is in group ${p.group}` });
+  }
   if (cfg.defaultRoute && !names.has(cfg.defaultRoute.nic)) {
     issues.push({
       path: ['defaultRoute', 'nic'],
@@ -111,8 +187,10 @@ export const VRouterConfigV1 = VRouterConfigV1Fields.superRefine((cfg, ctx) => {
 export type VRouterConfig = z.infer<typeof VRouterConfigV1>;
 export type VRouterNic = z.infer<typeof VRouterNic>;
 
-/** Patches (PATCH /v1/config): NICs by name, VIPs by address, EIPs and port forwards by id; other lists travel whole. */
+export type LbListener = z.infer<typeof LbListener>;
+
+/** Patches (PATCH /v1/config): NICs by name, VIPs by address, the services by id; other lists travel whole. */
 export const VROUTER_PATCHING: Patching<VRouterConfig> = {
-  keys: { nics: 'name', vips: 'ip', eips: 'id', portForwards: 'id' },
+  keys: { nics: 'name', vips: 'ip', eips: 'id', portForwards: 'id', listeners: 'id', certificates: 'id' },
   issues: vrouterConfigIssues,
 };

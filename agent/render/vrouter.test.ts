@@ -352,6 +352,31 @@ describe('links, addresses and routes by diff', () => {
   });
 });
 
+const LISTENER: VRouterConfig['listeners'][number] = {
+  id: PF1,
+  name: 'web',
+  protocol: 'tcp',
+  vip: '10.108.10.21',
+  lbPort: 80,
+  vmPort: 5000,
+  algorithm: 'round-robin',
+  maxConnections: 100000,
+  idleTimeoutSeconds: 60,
+  healthCheck: {
+    protocol: 'tcp',
+    httpCodes: [],
+    uri: null,
+    method: 'HEAD',
+    healthyThreshold: 2,
+    unhealthyThreshold: 2,
+    intervalSeconds: 5,
+    port: null,
+  },
+  certificateId: null,
+  backends: [{ nicId: EIP, ip: '192.168.10.2', weight: 1, group: 'default' }],
+  policies: [],
+};
+
 describe('vRouter protocol v1', () => {
   it.each([
     ['a NIC name that would inject nft syntax', { nics: [{ ...BASIC.nics[0], name: 'eth1"; drop' }] }],
@@ -360,8 +385,37 @@ describe('vRouter protocol v1', () => {
     ['SNAT through a NIC the router lacks', { snat: [{ ...BASIC.snat[0], outNic: 'eth9' }] }],
     ['a default route through a NIC the router lacks', { defaultRoute: { via: '10.0.0.1', nic: 'eth9' } }],
     ['an unknown version', { version: 2 }],
+    [
+      'two listeners on one TCP port of a VIP (HTTP listens on TCP)',
+      { listeners: [LISTENER, { ...LISTENER, id: PF2, protocol: 'http' }] },
+    ],
+    [
+      'a listener on a forwarded port',
+      { listeners: [{ ...LISTENER, vip: '10.108.10.21', lbPort: 24 }], portForwards: SERVICES.portForwards },
+    ],
+    [
+      'an HTTPS listener naming a certificate the config lacks',
+      { listeners: [{ ...LISTENER, protocol: 'https', certificateId: EIP }] },
+    ],
+    [
+      'a policy to a group no backend is in',
+      { listeners: [{ ...LISTENER, policies: [{ name: 'p', host: null, pathPrefix: '/a', group: 'x' }] }] },
+    ],
+    [
+      'a health-check URI that would inject haproxy syntax',
+      { listeners: [{ ...LISTENER, healthCheck: { ...LISTENER.healthCheck, uri: '/a b' } }] },
+    ],
+    [
+      'a path prefix with a space',
+      { listeners: [{ ...LISTENER, policies: [{ name: 'p', host: null, pathPrefix: '/a b', group: 'default' }] }] },
+    ],
   ])('refuses %s', (_n, patch) => {
     expect(VRouterConfigV1.safeParse({ ...BASIC, ...patch }).success).toBe(false);
+  });
+  it('accepts TCP and UDP listeners on one port of a VIP', () => {
+    expect(
+      VRouterConfigV1.safeParse({ ...BASIC, listeners: [LISTENER, { ...LISTENER, id: PF2, protocol: 'udp' }] }).success,
+    ).toBe(true);
   });
   it('accepts the basic router', () => {
     expect(VRouterConfigV1.safeParse(BASIC).success).toBe(true);

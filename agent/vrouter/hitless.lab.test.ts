@@ -46,6 +46,8 @@ function config(mac: string): VRouterConfig {
     routes: [],
     snat: [{ sourceCidr: '192.168.10.0/24', outNic: 'eth1', toAddress: '10.108.10.5', l3Id: PRIV }],
     dns: null,
+    listeners: [],
+    certificates: [],
     vips,
     eips: [
       { id: uuid(1), vip: EIP_VIP, target: '192.168.10.20', nic: 'eth1' },

@@ -35,6 +35,8 @@ function config(generation: number, patch: Partial<VRouterConfig> = {}): VRouter
     routes: [],
     snat: [{ sourceCidr: '192.168.10.0/24', outNic: 'eth1', toAddress: '10.108.10.5', l3Id: PRIVATE_L3 }],
     dns: { listen: ['192.168.10.1'], upstreams: ['198.51.100.53'] },
+    listeners: [],
+    certificates: [],
     vips: [],
     eips: [],
     portForwards: [],

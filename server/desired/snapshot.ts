@@ -1,6 +1,10 @@
-import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, or } from 'drizzle-orm';
 import type { Executor } from '@/db/client';
 import {
+  lbBackends,
+  lbCertificates,
+  lbListeners,
+  loadBalancers,
   agents,
   eips,
   hosts,
@@ -28,6 +32,7 @@ import type {
   SnapshotSgRule,
   VRouterSnapshot,
 } from '../domain/compile/types';
+import type { LbListener } from '@/agent/protocol/vrouter';
 
 async function loadL3s(db: Executor, l3Ids: string[]): Promise<SnapshotL3[]> {
   if (l3Ids.length === 0) return [];
@@ -237,6 +242,7 @@ export async function loadVRouterSnapshot(db: Executor, routerId: string, genera
     .innerJoin(routeEntries, eq(routeEntries.tableId, routeTableRouters.tableId))
     .where(eq(routeTableRouters.vrouterId, routerId))
     .orderBy(asc(routeEntries.createdAt));
+  const lb = await loadLbListeners(db, routerId, served);
   return {
     router: { id: router.id },
     generation,
@@ -255,5 +261,101 @@ export async function loadVRouterSnapshot(db: Executor, routerId: string, genera
       allowedCidr: pf.allowedCidr,
     })),
     routes,
+    ...lb,
+  };
+}
+
+/**
+ * The listeners a router serves (R-LB-3: all backends of a load balancer are on one router's
+ * networks): those of load balancers with a backend on the networks it serves, or on its system VIP.
+ */
+async function loadLbListeners(
+  db: Executor,
+  routerId: string,
+  served: string[],
+): Promise<Pick<VRouterSnapshot, 'listeners' | 'certificates'>> {
+  const withBackends = served.length
+    ? db
+        .selectDistinct({ id: lbListeners.lbId })
+        .from(lbBackends)
+        .innerJoin(nics, eq(nics.id, lbBackends.nicId))
+        .innerJoin(lbListeners, eq(lbListeners.id, lbBackends.listenerId))
+        .where(inArray(nics.l3Id, served))
+    : null;
+  const onSystemVip = db
+    .select({ id: loadBalancers.id })
+    .from(loadBalancers)
+    .innerJoin(vips, eq(vips.id, loadBalancers.vipId))
+    .where(eq(vips.vrouterId, routerId));
+  const rows = await db
+    .select({ l: lbListeners, vip: vips.ip, vipL3Id: vips.l3Id })
+    .from(lbListeners)
+    .innerJoin(loadBalancers, eq(loadBalancers.id, lbListeners.lbId))
+    .innerJoin(vips, eq(vips.id, loadBalancers.vipId))
+    .where(or(inArray(loadBalancers.id, onSystemVip), withBackends ? inArray(loadBalancers.id, withBackends) : undefined))
+    .orderBy(asc(lbListeners.createdAt));
+  if (rows.length === 0) return { listeners: [], certificates: [] };
+  const backends = await db
+    .select({
+      listenerId: lbBackends.listenerId,
+      nicId: lbBackends.nicId,
+      ip: nics.ip,
+      weight: lbBackends.weight,
+      group: lbBackends.group,
+    })
+    .from(lbBackends)
+    .innerJoin(nics, eq(nics.id, lbBackends.nicId))
+    .where(
+      and(
+        inArray(
+          lbBackends.listenerId,
+          rows.map((r) => r.l.id),
+        ),
+        served.length ? inArray(nics.l3Id, served) : undefined,
+      ),
+    );
+  const certIds = [...new Set(rows.flatMap((r) => (r.l.certificateId ? [r.l.certificateId] : [])))];
+  const certificates = certIds.length
+    ? await db
+        .select({
+          id: lbCertificates.id,
+          certificatePem: lbCertificates.certificatePem,
+          chainPem: lbCertificates.chainPem,
+          privateKeyPem: lbCertificates.privateKeyPem,
+        })
+        .from(lbCertificates)
+        .where(inArray(lbCertificates.id, certIds))
+    : [];
+  return {
+    certificates,
+    listeners: rows.map(({ l, vip, vipL3Id }) => ({
+      id: l.id,
+      name: l.name,
+      protocol: l.protocol,
+      vip: intToIp(vip),
+      vipL3Id,
+      lbPort: l.lbPort,
+      vmPort: l.vmPort,
+      algorithm: l.algorithm,
+      maxConnections: l.maxConnections,
+      idleTimeoutSeconds: l.idleTimeoutSeconds,
+      healthCheck: {
+        protocol: l.healthCheckProtocol,
+        httpCodes: l.healthCheckHttpCodes as LbListener['healthCheck']['httpCodes'],
+        uri: l.healthCheckProtocol === 'http' ? l.healthCheckUri : null,
+        method: l.healthCheckMethod as 'HEAD' | 'GET',
+        healthyThreshold: l.healthyThreshold,
+        unhealthyThreshold: l.unhealthyThreshold,
+        intervalSeconds: l.healthCheckIntervalSeconds,
+        port: l.healthCheckPort,
+      },
+      certificateId: l.certificateId,
+      backends: served.length
+        ? backends
+            .filter((b) => b.listenerId === l.id)
+            .map((b) => ({ nicId: b.nicId, ip: intToIp(b.ip), weight: b.weight, group: b.group }))
+        : [],
+      policies: l.policies,
+    })),
   };
 }

@@ -4,6 +4,7 @@ import { agents, lbBackends, lbCertificates, lbListeners, loadBalancers, vips } 
 import { openHarness } from '../testing/harness';
 import { buildBasicDataCenter, SERVICES_PUBLIC_RANGE } from '../testing/basic-datacenter';
 import { DAY, make } from '../domain/load-balancing/certificates.testing';
+import { desiredVRouterConfig } from '../desired';
 
 /**
  * Load balancing through the API on a real database (PGlite, and PostgreSQL when TEST_DATABASE_URL
@@ -302,6 +303,21 @@ describe('R-LB-4 certificates and R-LB-5 policies', () => {
         policies: [{ name: 'x', host: 'a.example.com', pathPrefix: null, group: 'default' }],
       }),
     ).rejects.toMatchObject({ cause: expect.objectContaining({ field: 'policies' }) });
+  });
+});
+
+describe('the vRouter’s desired config (compiled from these rows)', () => {
+  it('carries its listeners and their backends; holds the LB VIP; an HTTPS listener waits for its certificate', async () => {
+    const lb = (await h.admin.loadBalancer.list({ search: 'LB-1' })).items[0]!;
+    const cfg = await desiredVRouterConfig(h.db, routerId, 1);
+    const byName = new Map(cfg.listeners.map((l) => [l.name, l]));
+    expect(byName.get('listener-80')).toMatchObject({ protocol: 'tcp', vip: lb.vip, lbPort: 80, vmPort: 5000 });
+    expect(byName.get('listener-80')!.backends).toHaveLength(3);
+    expect(byName.get('udp-80')!.backends).toEqual([expect.objectContaining({ weight: 3 })]);
+    expect(byName.get('web')!.policies.map((p) => p.group)).toEqual(['images', 'default']);
+    expect(byName.has('https')).toBe(false); // no certificate bound
+    expect(cfg.vips).toContainEqual({ ip: lb.vip, nic: expect.any(String) });
+    expect(cfg.certificates).toEqual([]);
   });
 });
 

@@ -242,6 +242,8 @@ describe('compileVRouterConfig (R-SNAT-1, R-DNS-1, R-VM-2)', () => {
     eips: [],
     portForwards: [],
     routes: [],
+    listeners: [],
+    certificates: [],
   };
   const cfg = compileVRouterConfig(snap);
   it('produces a config the vRouter agent accepts', () => {
@@ -296,5 +298,56 @@ describe('compileVRouterConfig (R-SNAT-1, R-DNS-1, R-VM-2)', () => {
   });
   it('refuses a router without a public NIC', () => {
     expect(() => compileVRouterConfig({ ...snap, nics: routerNics.filter((n) => n.role !== 'public') })).toThrow('no public NIC');
+  });
+  it('R-LB-2 … R-LB-4 listeners hold their VIP; an HTTPS one is served once it has a certificate, which travels with it', () => {
+    const listener = (
+      n: number,
+      over: Partial<VRouterSnapshot['listeners'][number]> = {},
+    ): VRouterSnapshot['listeners'][number] => ({
+      id: id(n),
+      name: `L-${n}`,
+      protocol: 'tcp',
+      vip: '10.108.10.30',
+      vipL3Id: L3.pub!.id,
+      lbPort: 80,
+      vmPort: 5000,
+      algorithm: 'round-robin',
+      maxConnections: 100000,
+      idleTimeoutSeconds: 60,
+      healthCheck: {
+        protocol: 'tcp',
+        httpCodes: ['http_2xx', 'http_3xx'],
+        uri: null,
+        method: 'HEAD',
+        healthyThreshold: 2,
+        unhealthyThreshold: 2,
+        intervalSeconds: 5,
+        port: null,
+      },
+      certificateId: null,
+      backends: [
+        { nicId: id(62), ip: '192.168.10.22', weight: 1, group: 'default' },
+        { nicId: id(61), ip: '192.168.10.21', weight: 1, group: 'default' },
+      ],
+      policies: [],
+      ...over,
+    });
+    const cert = { id: id(70), certificatePem: 'CERT\n', chainPem: 'CHAIN\n', privateKeyPem: 'KEY\n' };
+    const unused = { ...cert, id: id(71) };
+    const cfg2 = compileVRouterConfig({
+      ...snap,
+      listeners: [
+        listener(50),
+        listener(51, { protocol: 'https', lbPort: 443 }),
+        listener(52, { protocol: 'https', lbPort: 8443, certificateId: cert.id }),
+        listener(53, { protocol: 'udp', lbPort: 53, vip: '10.108.10.5' }),
+      ],
+      certificates: [cert, unused],
+    });
+    expect(cfg2.listeners.map((l) => l.name)).toEqual(['L-50', 'L-52', 'L-53']);
+    expect(cfg2.listeners[0]!.backends.map((b) => b.ip)).toEqual(['192.168.10.21', '192.168.10.22']);
+    expect(cfg2.vips).toEqual([{ ip: '10.108.10.30', nic: 'eth1' }]);
+    expect(cfg2.certificates).toEqual([{ id: cert.id, pem: 'CERT\nCHAIN\nKEY\n' }]);
+    expect(VRouterConfigV1.safeParse(cfg2).success).toBe(true);
   });
 });

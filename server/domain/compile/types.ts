@@ -1,3 +1,4 @@
+import type { LbListener } from '@/agent/protocol/vrouter';
 /** Plain data a compiler needs, loaded in one place (server/desired/snapshot.ts). */
 export interface SnapshotL2 {
   id: string;
@@ -97,4 +98,11 @@ export interface VRouterSnapshot {
   }>;
   /** Entries of the route tables attached to this router, oldest first. */
   routes: Array<{ destination: string; nextHop: string }>;
+  /**
+   * Listeners of the load balancers this router serves — those with a backend on its networks, and
+   * those on its system VIP — oldest first, with their backends (R-LB-2 … R-LB-5).
+   */
+  listeners: Array<Omit<LbListener, 'vip'> & { vip: string; vipL3Id: string }>;
+  /** The certificates those listeners name (R-LB-4). */
+  certificates: Array<{ id: string; certificatePem: string; chainPem: string | null; privateKeyPem: string }>;
 }

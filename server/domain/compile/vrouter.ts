@@ -36,8 +36,9 @@ function routeApplies(s: VRouterSnapshot, r: { destination: string; nextHop: str
  * A vRouter's whole desired state (pure): its NICs and addresses, the default route through the
  * first public network's gateway, SNAT of each private CIDR out of each public NIC as that NIC's
  * address (R-SNAT-1, R-MPUB-1), a DNS forwarder on the private gateways (R-DNS-1), routes from the
- * attached route tables (R-RT-1), and the EIPs (R-EIP-2) and port forwards (R-PF-1) of the VM NICs
- * on the networks it serves, with their VIPs held on the public NIC of the VIP's network.
+ * attached route tables (R-RT-1), the EIPs (R-EIP-2) and port forwards (R-PF-1) of the VM NICs
+ * on the networks it serves and the load balancer listeners it serves (R-LB-2 … R-LB-5: an HTTPS
+ * one once it has its certificate), with their VIPs held on the public NIC of the VIP's network.
  */
 export function compileVRouterConfig(s: VRouterSnapshot): VRouterConfig {
   const l3ById = new Map(s.l3s.map((l) => [l.id, l]));
@@ -76,6 +77,18 @@ export function compileVRouterConfig(s: VRouterSnapshot): VRouterConfig {
       allowedCidr,
     };
   });
+  // R-LB-4: an HTTPS listener is served once it has a certificate.
+  const listeners = s.listeners
+    .filter((l) => l.protocol !== 'https' || l.certificateId)
+    .map(({ vipL3Id, ...l }) => {
+      const nic = vipNic(vipL3Id, `listener ${l.id}`);
+      if (!ownAddresses.has(l.vip)) vips.set(l.vip, nic);
+      return { ...l, backends: [...l.backends].sort((a, b) => a.nicId.localeCompare(b.nicId)) };
+    });
+  const certIds = new Set(listeners.flatMap((l) => (l.certificateId ? [l.certificateId] : [])));
+  const certificates = s.certificates
+    .filter((c) => certIds.has(c.id))
+    .map((c) => ({ id: c.id, pem: [c.certificatePem, c.chainPem, c.privateKeyPem].filter(Boolean).join('') }));
   // One route per destination (the oldest entry wins). A next hop off every NIC's subnet is left
   // out too: the console refuses such entries; this guards against a NIC detached afterwards.
   const routes = new Map<string, string>();
@@ -103,5 +116,7 @@ export function compileVRouterConfig(s: VRouterSnapshot): VRouterConfig {
     vips: [...vips].map(([ip, nic]) => ({ ip, nic })),
     eips,
     portForwards,
+    listeners,
+    certificates,
   };
 }
