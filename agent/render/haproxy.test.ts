@@ -137,3 +137,39 @@ describe('haproxy configuration of a vRouter’s listeners (R-LB-2 … R-LB-5)',
     }
   });
 });
+
+describe('haproxy process limit', () => {
+  it('holds the whole process to what its file descriptors allow; each listener keeps its own limit', () => {
+    const l = {
+      id: '00000000-0000-4000-8000-000000000001',
+      name: 'a',
+      protocol: 'tcp' as const,
+      vip: '10.108.12.50',
+      lbPort: 80,
+      vmPort: 5000,
+      algorithm: 'round-robin' as const,
+      maxConnections: 100000,
+      idleTimeoutSeconds: 60,
+      healthCheck: {
+        protocol: 'tcp' as const,
+        httpCodes: [],
+        uri: null,
+        method: 'HEAD' as const,
+        healthyThreshold: 2,
+        unhealthyThreshold: 2,
+        intervalSeconds: 5,
+        port: null,
+      },
+      certificateFile: null,
+      backends: [],
+      policies: [],
+    };
+    const text = renderHaproxy([l, { ...l, id: '00000000-0000-4000-8000-000000000002', lbPort: 81 }], {
+      statsSocket: '/run/x.sock',
+      processMaxConnections: 9500,
+    });
+    expect(text).toMatch(/^ {4}maxconn 9500$/m);
+    expect(text.match(/^ {4}maxconn 100000$/gm)).toHaveLength(2);
+    expect(renderHaproxy([l], { statsSocket: '/run/x.sock' })).toMatch(/^global\n {4}maxconn 100000$/m);
+  });
+});

@@ -134,14 +134,23 @@ function backend(l: HaproxyListener, group: string): string[] {
 }
 
 /**
- * The whole configuration of one router's listeners: the master's stats socket (admin level, for
+ * The whole configuration of one router's listeners: the process's connection limit (the sum of the
+ * listeners', at most `processMaxConnections`: haproxy needs two descriptors per connection and
+ * refuses to start past the system's limit), the master's stats socket (admin level, for
  * counters and health — R-LB-6), then per listener a frontend and one backend per group (the
  * `default` one always, empty until NICs are bound: haproxy answers 503 / closes, as a listener
  * without backends should).
  */
-export function renderHaproxy(listeners: readonly HaproxyListener[], opts: { statsSocket: string }): string {
+export function renderHaproxy(
+  listeners: readonly HaproxyListener[],
+  opts: { statsSocket: string; processMaxConnections?: number },
+): string {
   const sorted = [...listeners].sort((a, b) => a.id.localeCompare(b.id));
-  const total = sorted.reduce((n, l) => n + l.maxConnections, 0);
+  // Each listener keeps its own limit; the process as a whole is held to what its file descriptors allow.
+  const total = Math.min(
+    sorted.reduce((n, l) => n + l.maxConnections, 0),
+    opts.processMaxConnections ?? Number.MAX_SAFE_INTEGER,
+  );
   const out = [
     '# CloudRouter: the load balancer listeners of this vRouter (generated; edits are overwritten)',
     'global',

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { checkersOptedOut, have } from './golden';
-import { renderUdpListenerRule, udpSlots, type UdpListener } from './udp-lb';
+import { renderUdpListenerRule, renderUdpTable, udpSlots, type UdpListener } from './udp-lb';
 
 const nic = (n: number) => `00000000-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`;
 const DNS: UdpListener = {
@@ -74,4 +74,21 @@ describe('UDP listeners in the kernel (R-LB-2, R-LB-3)', () => {
     expect(listing.match(/comment "lb udp=/g)).toHaveLength(4);
     expect(listing).toContain('jhash ip saddr mod 2 seed 0x33333333');
   });
+
+  it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))(
+    'the whole table replaces itself in one transaction, loaded twice; a listener without a healthy backend has no rule',
+    () => {
+      const table = renderUdpTable([DNS, { ...DNS, id: '44444444-4444-4444-8444-444444444444', lbPort: 54, backends: [] }]);
+      expect(table.rules).toBe(1);
+      // Loaded into an empty namespace, then again over itself (declared, deleted, defined): one rule, not two.
+      const twice = execFileSync(
+        'unshare',
+        ['-n', 'bash', '-c', 'nft -f "$0" && nft -f "$0" && nft list table ip cr_vrouter_lb', '/dev/stdin'],
+        {
+          input: table.text,
+        },
+      ).toString();
+      expect(twice.match(/comment "lb udp=/g)).toHaveLength(1);
+    },
+  );
 });

@@ -62,3 +62,31 @@ export function renderUdpListenerRule(l: UdpListener): string | null {
   const map = slots.map((ip, i) => `${i} : ${ip} . ${l.vmPort}`).join(', ');
   return `${match} dnat ip to ${choose} map { ${map} } ${comment}`;
 }
+
+/** The vRouter's table for UDP listeners: apart from `cr_vrouter`, because what it holds follows the agent's health checks. */
+export const LB_UDP_TABLE = 'cr_vrouter_lb';
+
+/**
+ * The whole UDP listener table as one `nft -f` transaction — declared, deleted, defined — so the
+ * kernel goes from the old rules to the new at once (R-HITLESS-1); `rules`: how many it holds
+ * (one per listener with a healthy backend), which drift detection counts.
+ */
+export function renderUdpTable(listeners: readonly UdpListener[]): { text: string; rules: number } {
+  const rules = [...listeners]
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map(renderUdpListenerRule)
+    .filter((r): r is string => r !== null);
+  const T = `ip ${LB_UDP_TABLE}`;
+  const text = [
+    `table ${T} {}`,
+    `delete table ${T}`,
+    `table ${T} {`,
+    '\tchain prerouting {',
+    '\t\ttype nat hook prerouting priority dstnat - 5; policy accept;',
+    ...rules.map((r) => `\t\t${r}`),
+    '\t}',
+    '}',
+    '',
+  ].join('\n');
+  return { text, rules: rules.length };
+}

@@ -1,6 +1,7 @@
-// A lab VM's listener (the "listen" connectivity check): accepts TCP connections or UDP datagrams
-// on one port for a number of seconds, logging each peer, then exits.
+// A lab VM's listener (the "listen" connectivity check): accepts TCP connections, UDP datagrams or
+// HTTP requests on one port for a number of seconds, logging each peer, then exits.
 import dgram from 'node:dgram';
+import http from 'node:http';
 import net from 'node:net';
 
 const [protocol, port, seconds, label = ''] = process.argv.slice(2);
@@ -12,6 +13,15 @@ if (protocol === 'udp') {
     sock.send(`cloudrouter-lab ${port} ${label}\n`, from.port, from.address);
   });
   sock.bind(Number(port));
+} else if (protocol === 'http') {
+  // Answers every request with the machine, the path and the Host it was asked for (a load balancer's policies choose by those).
+  http
+    .createServer((req, res) => {
+      log(`http from ${req.socket.remoteAddress}:${req.socket.remotePort} ${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`cloudrouter-lab ${port} ${label} ${req.url} host=${req.headers.host ?? ''}\n`);
+    })
+    .listen(Number(port));
 } else {
   net
     .createServer((c) => {

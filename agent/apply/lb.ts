@@ -1,0 +1,270 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { LbListener, VRouterConfig } from '../protocol/vrouter';
+import { HealthState, probeUdp } from '../health/udp';
+import { renderHaproxy, type HaproxyListener } from '../render/haproxy';
+import { LB_UDP_TABLE, renderUdpTable, type UdpListener } from '../render/udp-lb';
+import { nftRead, run } from './exec';
+import { pidAlive, writeIfChanged } from './files';
+import { haproxyFiles, syncHaproxy } from './haproxy';
+
+/**
+ * A vRouter's load balancer listeners (SPEC R-LB-2 … R-LB-5), applied after the router's own state:
+ * - TCP, HTTP and HTTPS: the router's haproxy (`apply/haproxy.ts`), its certificates in files only
+ *   it reads, and each listener VIP a local address (`ip route … table local`, protocol 189): a VIP
+ *   answered by the ARP responder alone is routed, never delivered to haproxy (FACTS.md);
+ * - UDP: the kernel's DNAT rules in their own table (`render/udp-lb.ts`), listing the backends the
+ *   agent's own checks find healthy (rise/fall as the seed words them); a state change reloads the
+ *   table in one transaction.
+ * Drift: haproxy not running, a VIP route missing or extra, or a UDP table that does not hold the
+ * rules the agent loaded is reported by `invariants`, and the reconciler's resync applies it again.
+ * An agent restart leaves all of it as it is: haproxy runs on (same file, no reload), and the UDP
+ * checks start from the backends the kernel's rules list.
+ */
+
+/** Marks the local routes of listener VIPs (the vRouter's own routes use 188). */
+export const LB_ROUTE_PROTO = 189;
+
+type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+type Paths = { runDir: string };
+
+const isTcpFamily = (l: LbListener) => l.protocol !== 'udp';
+const certDir = (p: Paths) => path.join(p.runDir, 'lb-certs');
+const certFile = (p: Paths, id: string) => path.join(certDir(p), `${id}.pem`);
+
+/** The haproxy listeners of a config (TCP, HTTP, HTTPS), with the file each HTTPS one reads its certificate from. */
+export function haproxyListeners(cfg: VRouterConfig, paths: Paths): HaproxyListener[] {
+  return cfg.listeners.filter(isTcpFamily).map((l) => ({
+    ...l,
+    protocol: l.protocol as HaproxyListener['protocol'],
+    healthCheck: { ...l.healthCheck, protocol: l.healthCheck.protocol === 'http' ? 'http' : 'tcp' },
+    certificateFile: l.certificateId ? certFile(paths, l.certificateId) : null,
+  }));
+}
+
+/** Listener VIPs that must be local addresses: those of TCP-family listeners that are no NIC's own address. */
+export function listenerVipRoutes(cfg: VRouterConfig): string[] {
+  const own = new Set(cfg.nics.flatMap((n) => n.addresses.map((a) => a.split('/')[0]!)));
+  return [...new Set(cfg.listeners.filter(isTcpFamily).map((l) => l.vip))].filter((v) => !own.has(v)).sort();
+}
+
+async function observedVipRoutes(): Promise<string[]> {
+  const json = await run('ip', ['-j', '-N', 'route', 'show', 'table', 'local', 'proto', String(LB_ROUTE_PROTO)]);
+  return (JSON.parse(json || '[]') as Array<{ dst: string }>).map((r) => r.dst.replace(/\/32$/, '')).sort();
+}
+
+async function syncVipRoutes(want: string[]) {
+  const have = await observedVipRoutes();
+  const lines = [
+    ...have.filter((v) => !want.includes(v)).map((v) => `route del local ${v}/32 dev lo table local proto ${LB_ROUTE_PROTO}`),
+    ...want.filter((v) => !have.includes(v)).map((v) => `route replace local ${v}/32 dev lo table local proto ${LB_ROUTE_PROTO}`),
+  ];
+  if (lines.length) await run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' });
+}
+
+/** Certificate files (0600) for the config's HTTPS listeners; `prune` removes those no longer named. */
+async function syncCertificates(cfg: VRouterConfig, paths: Paths, prune: boolean) {
+  await fs.mkdir(certDir(paths), { recursive: true, mode: 0o700 });
+  for (const c of cfg.certificates) await writeIfChanged(certFile(paths, c.id), c.pem, 0o600);
+  if (!prune) return;
+  const keep = new Set(cfg.certificates.map((c) => `${c.id}.pem`));
+  for (const f of await fs.readdir(certDir(paths))) if (!keep.has(f)) await fs.rm(path.join(certDir(paths), f), { force: true });
+}
+
+/**
+ * The most connections haproxy can hold here: two descriptors each (client and server side) within
+ * the hard limit on open files it inherits, less a margin for listeners, checks and sockets.
+ */
+export async function processMaxConnections(): Promise<number> {
+  const limits = await fs.readFile('/proc/self/limits', 'utf8').catch(() => '');
+  const hard = /^Max open files\s+\S+\s+(\S+)/m.exec(limits)?.[1];
+  const n = hard === undefined || hard === 'unlimited' ? 1_048_576 : Number(hard);
+  return Math.max(256, Math.floor((n - 1000) / 2));
+}
+
+/** The backends each UDP listener's rule in the kernel lists now (after an agent restart: where the checks left off). */
+async function kernelUdpBackends(): Promise<Map<string, Set<string>> | null> {
+  const text = await nftRead(['list', 'table', 'ip', LB_UDP_TABLE]).catch(() => null);
+  if (text === null) return null;
+  const out = new Map<string, Set<string>>();
+  for (const line of text.split('\n')) {
+    const id = /comment "lb udp=([0-9a-f-]{36})"/.exec(line)?.[1];
+    if (!id) continue;
+    const to = line.split(' dnat ip to ')[1] ?? '';
+    out.set(id, new Set([...to.matchAll(/(\d+\.\d+\.\d+\.\d+)(?: \.|:)/g)].map((m) => m[1]!)));
+  }
+  return out;
+}
+
+const sameListeners = (a: VRouterConfig, b: VRouterConfig) =>
+  a.listeners.length === b.listeners.length &&
+  a.certificates.length === b.certificates.length &&
+  JSON.stringify([a.listeners, a.certificates, a.nics]) === JSON.stringify([b.listeners, b.certificates, b.nics]);
+
+interface UdpCheck {
+  listener: LbListener;
+  states: Map<string, HealthState>;
+  timer: NodeJS.Timeout;
+  busy: boolean;
+}
+
+export class LoadBalancing {
+  private checks = new Map<string, UdpCheck>();
+  /** The UDP table's text as last loaded, and its rule count. */
+  private loaded: { text: string; rules: number } | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private started = false;
+
+  constructor(
+    private readonly paths: Paths,
+    private readonly log: Log,
+  ) {}
+
+  /** One change of the UDP table at a time: an apply and a health-state change never interleave. */
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(job);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * Makes the router's listeners match the config: VIP routes, certificates and haproxy (checked,
+   * then reloaded through its master: established connections stay), then the UDP checks and
+   * table. `full`: the kernel may differ from what this process last did (first apply, resync).
+   */
+  async apply(cfg: VRouterConfig, previous: VRouterConfig | null): Promise<void> {
+    const full = previous === null;
+    // A change elsewhere (an EIP, a route) costs nothing here.
+    if (!full && sameListeners(previous, cfg)) return;
+    await syncVipRoutes(listenerVipRoutes(cfg));
+    await syncCertificates(cfg, this.paths, false);
+    const tcp = haproxyListeners(cfg, this.paths);
+    const text = tcp.length
+      ? renderHaproxy(tcp, { statsSocket: haproxyFiles(this.paths).stats, processMaxConnections: await processMaxConnections() })
+      : null;
+    const did = await syncHaproxy(text, this.paths);
+    if (did !== 'unchanged') this.log('info', `haproxy ${did}`, { listeners: tcp.length });
+    await syncCertificates(cfg, this.paths, true);
+    await this.serial(() => this.applyUdp(cfg, full));
+  }
+
+  private async applyUdp(cfg: VRouterConfig, full: boolean) {
+    const udp = cfg.listeners.filter((l) => l.protocol === 'udp');
+    // After a restart, each check starts from what the kernel's rule lists; otherwise new backends start healthy.
+    const kernel = !this.started ? await kernelUdpBackends() : null;
+    this.started = true;
+    const keep = new Set(udp.map((l) => l.id));
+    for (const [id, c] of this.checks)
+      if (!keep.has(id)) {
+        clearInterval(c.timer);
+        this.checks.delete(id);
+      }
+    for (const l of udp) {
+      const prev = this.checks.get(l.id);
+      const same =
+        prev &&
+        prev.listener.healthCheck.intervalSeconds === l.healthCheck.intervalSeconds &&
+        prev.listener.healthCheck.healthyThreshold === l.healthCheck.healthyThreshold &&
+        prev.listener.healthCheck.unhealthyThreshold === l.healthCheck.unhealthyThreshold;
+      const states = new Map<string, HealthState>();
+      for (const b of l.backends) {
+        const was = prev?.states.get(b.ip);
+        const inKernel = kernel?.get(l.id);
+        const initial = kernel && !(inKernel?.has(b.ip) ?? false) ? 'unhealthy' : 'healthy';
+        states.set(
+          b.ip,
+          same && was ? was : new HealthState(l.healthCheck.healthyThreshold, l.healthCheck.unhealthyThreshold, initial),
+        );
+      }
+      if (prev && same) {
+        prev.listener = l;
+        prev.states = states;
+        continue;
+      }
+      if (prev) clearInterval(prev.timer);
+      const check: UdpCheck = {
+        listener: l,
+        states,
+        busy: false,
+        timer: setInterval(() => void this.probe(l.id), l.healthCheck.intervalSeconds * 1000),
+      };
+      check.timer.unref();
+      this.checks.set(l.id, check);
+    }
+    await this.loadUdp(full);
+  }
+
+  /** The UDP table for the current listeners and health; loaded when it differs from what was loaded (always when `force`). */
+  private async loadUdp(force: boolean) {
+    const listeners: UdpListener[] = [...this.checks.values()].map(({ listener: l, states }) => ({
+      id: l.id,
+      vip: l.vip,
+      lbPort: l.lbPort,
+      vmPort: l.vmPort,
+      algorithm: l.algorithm === 'least-connections' ? 'round-robin' : l.algorithm,
+      backends: l.backends.filter((b) => states.get(b.ip)?.healthy),
+    }));
+    const table = renderUdpTable(listeners);
+    if (!force && this.loaded?.text === table.text) return;
+    await run('nft', ['-f', '-'], { input: table.text });
+    this.loaded = table;
+  }
+
+  /** One round of a UDP listener's checks; a backend crossing its threshold reloads the table. */
+  private async probe(listenerId: string) {
+    const c = this.checks.get(listenerId);
+    if (!c || c.busy) return;
+    c.busy = true;
+    try {
+      const l = c.listener;
+      const timeoutMs = Math.min(2000, l.healthCheck.intervalSeconds * 1000);
+      const results = await Promise.all(
+        l.backends.map(async (b) => [b.ip, await probeUdp(b.ip, l.healthCheck.port ?? l.vmPort, { timeoutMs })] as const),
+      );
+      let changed = false;
+      for (const [ip, result] of results) {
+        const state = c.states.get(ip);
+        if (state?.record(result === 'answered')) {
+          changed = true;
+          this.log('info', `UDP backend ${ip} is ${state.healthy ? 'healthy' : 'unhealthy'}`, { listener: l.id, result });
+        }
+      }
+      if (changed && this.checks.get(listenerId) === c) await this.serial(() => this.loadUdp(false));
+    } catch (err) {
+      this.log('warn', 'UDP health check failed', { listener: listenerId, error: (err as Error).message });
+    } finally {
+      c.busy = false;
+    }
+  }
+
+  /** Health of every backend the agent checks itself (UDP), by listener and backend address. */
+  udpHealth(): Record<string, Record<string, boolean>> {
+    return Object.fromEntries(
+      [...this.checks].map(([id, c]) => [id, Object.fromEntries([...c.states].map(([ip, s]) => [ip, s.healthy]))]),
+    );
+  }
+
+  /** What no longer holds for the listeners (part of drift): haproxy, the VIP routes, the UDP table. */
+  async invariants(cfg: VRouterConfig | null): Promise<string[]> {
+    if (!cfg) return [];
+    const broken: string[] = [];
+    const tcp = cfg.listeners.some(isTcpFamily);
+    const running = await pidAlive(haproxyFiles(this.paths).pidFile);
+    if (tcp && !running) broken.push('haproxy is not running');
+    const want = listenerVipRoutes(cfg);
+    const have = await observedVipRoutes().catch((): string[] => []);
+    for (const v of want) if (!have.includes(v)) broken.push(`listener VIP ${v} is not a local address`);
+    for (const v of have) if (!want.includes(v)) broken.push(`${v} is a local address no listener needs`);
+    if (this.loaded) {
+      const json = await nftRead(['-j', 'list', 'table', 'ip', LB_UDP_TABLE]).catch(() => null);
+      const rules = json === null ? -1 : (JSON.parse(json) as { nftables: object[] }).nftables.filter((x) => 'rule' in x).length;
+      if (rules !== this.loaded.rules)
+        broken.push(
+          rules < 0
+            ? 'the UDP listener table is missing'
+            : `the UDP listener table has ${rules} rules, expected ${this.loaded.rules}`,
+        );
+    }
+    return broken;
+  }
+}
