@@ -1,4 +1,8 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { make } from '@/server/domain/load-balancing/certificates.testing';
 import { buildBasicDataCenter, SERVICES_PUBLIC_RANGE } from '@/server/testing/basic-datacenter';
 import { LAB_INTERNET } from './controller';
 import { openScenarioLab, waitFor, type ScenarioLab } from './testing/scenario';
@@ -49,9 +53,68 @@ const one = () => new Promise((resolve) => {
   return JSON.parse(out) as Record<string, number>;
 }
 
+const HOLD = path.join(process.cwd(), 'lab', 'testing', 'tcp-hold.mjs');
+let tmp: string;
+
+const LISTEN = path.join(process.cwd(), 'lab', 'vm', 'listen.mjs');
+
+/** A server in a VM beyond the connectivity check's kinds: HTTP, or TCP connections held open ("hold"). */
+async function serve(vm: { id: string; name: string }, protocol: 'http' | 'hold' | 'stream', port: number) {
+  const ns = s.ctl.vmNs(vm.id);
+  s.lab.spawn(ns, process.execPath, [LISTEN, protocol, String(port), '600', vm.name]);
+  await waitFor(
+    `${vm.name} listening on ${port}`,
+    async () => (await s.lab.exec(ns, 'ss', ['-Hlnt', `sport = :${port}`])).trim(),
+    5000,
+  );
+}
+
+/** A TCP connection from the lab internet held open; `said()` is what the client printed so far. */
+async function hold(port: number) {
+  const log = path.join(tmp, `hold-${port}-${Math.random().toString(36).slice(2)}.log`);
+  const child = s.lab.spawn('inet', process.execPath, [HOLD, vip, String(port), '120'], log);
+  const said = () => fs.readFile(log, 'utf8').catch(() => '');
+  await waitFor('the held connection to answer or time out', async () => (await said()).includes('\n'), 5000);
+  const exited = new Promise((r) => child.once('exit', r));
+  return {
+    said,
+    /** Ends the connection (its client exits) and gives the load balancer a moment to count it gone. */
+    close: async () => {
+      process.kill(child.pid!, 'SIGTERM');
+      await exited;
+      await new Promise((r) => setTimeout(r, 200));
+    },
+  };
+}
+
+/** The haproxy processes (master and workers) in a router's namespace. */
+async function haproxyPids(routerNs: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const pid of await s.lab.pids(s.lab.ns(routerNs)))
+    if ((await fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'haproxy') out.push(pid);
+  return out.sort();
+}
+
+/** The VM named by a held connection's banner ("" when none). */
+const bannerOf = (said: string) => /^banner cloudrouter-lab \d+ (\S+)/m.exec(said)?.[1] ?? '';
+
+/** An HTTP request from the lab internet through the load balancer: the VM and path that answered. */
+async function httpVia(port: number, urlPath: string, extra: string[] = []) {
+  const out = await s.lab.exec('inet', 'curl', ['-s', '-S', '-m', '5', ...extra, `http://${vip}:${port}${urlPath}`]);
+  return out.trim();
+}
+
+/** Backends bound and the vRouter in sync. */
+async function listener(input: Omit<Parameters<ScenarioLab['h']['admin']['listener']['create']>[0], 'lbId'>) {
+  const l = await s.h.admin.listener.create({ healthCheckIntervalSeconds: INTERVAL, unhealthyThreshold: FALL, ...input, lbId });
+  await s.rec.settle(30_000);
+  return l;
+}
+
 await labDescribe('S-LB in the lab: a load balancer over three VMs', () => {
   beforeAll(async () => {
     s = await openScenarioLab('lb');
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cr-lb-test-'));
     const { h } = s;
     const dc = await buildBasicDataCenter(h.admin, {
       publicDns: [LAB_INTERNET.dns],
@@ -96,6 +159,7 @@ await labDescribe('S-LB in the lab: a load balancer over three VMs', () => {
   });
 
   afterAll(async () => {
+    await fs.rm(tmp, { recursive: true, force: true });
     await s?.close();
     expect(await s.lab.list()).toEqual([]);
   });
@@ -167,7 +231,230 @@ await labDescribe('S-LB in the lab: a load balancer over three VMs', () => {
     const pids = [...bound.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
     expect(pids.length).toBeGreaterThan(0);
     for (const pid of pids) process.kill(pid, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, (FALL + 1) * INTERVAL * 1000 + 1000));
+    const killed = Date.now();
+    // The agent rewrites the listener's rule without VM-2 once FALL checks in a row failed.
+    const routerNs = s.ctl.routerNs((await s.h.admin.loadBalancer.get({ id: lbId })).vrouterId!);
+    await waitFor(
+      'the UDP rule without VM-2',
+      async () => {
+        const rule = (await s.lab.exec(routerNs, 'nft', ['list', 'table', 'ip', 'cr_vrouter_lb']))
+          .split('\n')
+          .find((l) => l.includes('udp dport 53'));
+        return rule && !rule.includes(vm2!.ip) && rule.includes(vm1!.ip);
+      },
+      10_000,
+    );
+    expect(Date.now() - killed).toBeLessThanOrEqual((FALL + 1) * INTERVAL * 1000 + 1000);
     expect(await udpExchanges(53, 40)).toEqual({ 'VM-1': 40 });
+  });
+
+  it('R-LB-5 HTTP: a path-prefix policy and a host policy choose their backend groups; the rest go to the default group', async () => {
+    for (const vm of vms) await serve(vm, 'http', 8000);
+    const web = await listener({
+      name: 'web',
+      protocol: 'http',
+      lbPort: 8080,
+      vmPort: 8000,
+      healthCheckProtocol: 'http',
+      healthCheckUri: '/healthcheck.html',
+      backends: [{ nicId: vms[0]!.nicId }, { nicId: vms[1]!.nicId, group: 'images' }, { nicId: vms[2]!.nicId, group: 'api' }],
+    });
+    await s.h.admin.listener.setPolicies({
+      id: web.id,
+      policies: [
+        { name: 'images', host: null, pathPrefix: '/images', group: 'images' },
+        { name: 'api', host: 'api.example.com', pathPrefix: null, group: 'api' },
+      ],
+    });
+    await s.rec.settle(30_000);
+    const first = await waitFor('the HTTP listener to answer', async () => {
+      const out = await httpVia(8080, '/images/logo.png').catch(() => '');
+      return out.startsWith('cloudrouter-lab') ? out : null;
+    });
+    expect(first).toContain('VM-2 /images/logo.png');
+    expect(await httpVia(8080, '/', ['-H', 'Host: api.example.com'])).toContain('VM-3 / host=api.example.com');
+    expect(await httpVia(8080, '/index.html')).toContain('VM-1 /index.html');
+    // The Host policy matches the name without its port; the path policy comes first in order.
+    expect(await httpVia(8080, '/images/x', ['-H', 'Host: api.example.com:8080'])).toContain('VM-2');
+    expect(await httpVia(8080, '/v1', ['-H', 'Host: api.example.com:8080'])).toContain('VM-3');
+  });
+
+  it('R-LB-4 HTTPS: TLS ends at the listener with the uploaded certificate; the client verifies it against the test’s CA', async () => {
+    const ca = await make('CloudRouter Lab Test CA', { ca: true, days: 30 });
+    const leaf = await make('www.example.com', { issuer: ca, sans: ['www.example.com'] });
+    const cert = await s.h.admin.lbCertificate.create({
+      name: 'www',
+      certificate: leaf.certPem,
+      chain: ca.certPem,
+      privateKey: leaf.keyPem,
+    });
+    const https = await listener({
+      name: 'https',
+      protocol: 'https',
+      lbPort: 443,
+      vmPort: 8000,
+      backends: [{ nicId: vms[0]!.nicId }],
+    });
+    // Not served until its certificate is bound.
+    await expect(s.lab.exec('inet', 'curl', ['-s', '-m', '2', '-k', `https://${vip}/`])).rejects.toThrow();
+    await s.h.admin.listener.bindCertificate({ id: https.id, certificateId: cert.id });
+    await s.rec.settle(30_000);
+    const caFile = path.join(tmp, 'ca.pem');
+    await fs.writeFile(caFile, ca.certPem);
+    const out = await waitFor('the HTTPS listener to answer', async () =>
+      s.lab
+        .exec('inet', 'curl', [
+          '-s',
+          '-S',
+          '-m',
+          '5',
+          '--cacert',
+          caFile,
+          '--resolve',
+          `www.example.com:443:${vip}`,
+          'https://www.example.com/secure',
+        ])
+        .catch(() => null),
+    );
+    expect(out).toContain('VM-1 /secure host=www.example.com');
+    // A client that trusts another CA refuses the connection.
+    const other = await make('Another CA', { ca: true, days: 30 });
+    await fs.writeFile(caFile, other.certPem);
+    await expect(
+      s.lab.exec('inet', 'curl', [
+        '-s',
+        '-S',
+        '-m',
+        '5',
+        '--cacert',
+        caFile,
+        '--resolve',
+        `www.example.com:443:${vip}`,
+        'https://www.example.com/',
+      ]),
+    ).rejects.toThrow(/certificate/i);
+  });
+
+  it('R-LB-2 source-hash keeps one client on one VM', async () => {
+    await listener({
+      name: 'sticky',
+      protocol: 'tcp',
+      lbPort: 81,
+      vmPort: 5000,
+      algorithm: 'source-hash',
+      backends: vms.map((vm) => ({ nicId: vm.nicId })),
+    });
+    const first = await waitFor('the sticky listener to answer', async () => (await landsOn(81)) || null);
+    for (let i = 0; i < 6; i++) expect(await landsOn(81)).toBe(first);
+  });
+
+  it('R-LB-2 least-connections prefers the idle VM; max connections holds new ones back until one ends', async () => {
+    for (const vm of [vms[0]!, vms[2]!]) await serve(vm, 'hold', 5001);
+    await listener({
+      name: 'least',
+      protocol: 'tcp',
+      lbPort: 82,
+      vmPort: 5001,
+      algorithm: 'least-connections',
+      backends: [{ nicId: vms[0]!.nicId }, { nicId: vms[2]!.nicId }],
+    });
+    const busy = await waitFor('a held connection through the listener', async () => {
+      const h = await hold(82);
+      if (bannerOf(await h.said())) return h;
+      await h.close();
+      return null;
+    });
+    const busyVm = bannerOf(await busy.said());
+    const idleVm = busyVm === 'VM-1' ? 'VM-3' : 'VM-1';
+    // Round-robin would alternate; least-connections sends every new one to the VM without the held connection.
+    for (let i = 0; i < 4; i++) {
+      const h = await hold(82);
+      expect(bannerOf(await h.said())).toBe(idleVm);
+      await h.close();
+    }
+    await busy.close();
+
+    await listener({
+      name: 'limited',
+      protocol: 'tcp',
+      lbPort: 83,
+      vmPort: 5001,
+      maxConnections: 2,
+      backends: [{ nicId: vms[0]!.nicId }, { nicId: vms[2]!.nicId }],
+    });
+    const a = await waitFor('a first connection', async () => {
+      const h = await hold(83);
+      if (bannerOf(await h.said())) return h;
+      await h.close();
+      return null;
+    });
+    const b = await hold(83);
+    expect(bannerOf(await b.said())).not.toBe('');
+    const c = await hold(83);
+    expect(await c.said()).toContain('none'); // the third waits: the listener holds 2
+    await a.close();
+    await waitFor('the third to be served once one ends', async () => bannerOf(await c.said()), 5000);
+    await b.close();
+    await c.close();
+  });
+
+  it('R-LB-3 a long transfer through a listener runs on unbroken while another backend is added and removed', async () => {
+    for (const vm of [vms[0]!, vms[2]!]) await serve(vm, 'stream', 5002);
+    const l = await listener({ name: 'stream', protocol: 'tcp', lbPort: 84, vmPort: 5002, backends: [{ nicId: vms[0]!.nicId }] });
+    const transfer = await waitFor('a transfer through the listener', async () => {
+      const h = await hold(84);
+      if (bannerOf(await h.said()) === 'VM-1') return h;
+      await h.close();
+      return null;
+    });
+    const received = async () => Number(/bytes (\d+)\n(?![\s\S]*bytes)/.exec(await transfer.said())?.[1] ?? 0);
+    const before = await received();
+    await s.h.admin.listener.addBackends({ id: l.id, backends: [{ nicId: vms[2]!.nicId }] });
+    await s.rec.settle(30_000);
+    // New connections use the new backend set: one of the next lands on VM-3.
+    await waitFor('a new connection on VM-3', async () => (await landsOn(84)) === 'VM-3');
+    await s.h.admin.listener.removeBackend({ id: l.id, nicId: vms[2]!.nicId });
+    await s.rec.settle(30_000);
+    const mid = await received();
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = await received();
+    const said = await transfer.said();
+    expect(said).not.toMatch(/^(closed|error)/m); // no reset, no end
+    expect(mid).toBeGreaterThan(before);
+    expect(after).toBeGreaterThan(mid); // still flowing after both reloads
+    await transfer.close();
+  });
+
+  it('R-HITLESS-1 an agent restart leaves haproxy (same process) and the UDP table as they are', async () => {
+    const routerId = (await s.h.admin.loadBalancer.get({ id: lbId })).vrouterId!;
+    const ns = s.ctl.routerNs(routerId);
+    const udpTable = () => s.lab.exec(ns, 'nft', ['list', 'table', 'ip', 'cr_vrouter_lb']);
+    const pids = await haproxyPids(ns);
+    const table = await udpTable();
+    expect(pids.length).toBeGreaterThan(0);
+    await s.ctl.restartAgent(routerId);
+    await s.rec.settle(30_000);
+    await new Promise((r) => setTimeout(r, 2 * INTERVAL * 1000));
+    expect(await haproxyPids(ns)).toEqual(pids);
+    expect(await udpTable()).toBe(table);
+    expect(await landsOn(80)).toMatch(/^VM-\d$/);
+  });
+
+  it('drift: haproxy killed and the UDP table deleted by hand are found and repaired without a config change', async () => {
+    const routerId = (await s.h.admin.loadBalancer.get({ id: lbId })).vrouterId!;
+    const ns = s.ctl.routerNs(routerId);
+    const killed = await haproxyPids(ns);
+    expect(killed.length).toBeGreaterThan(0);
+    for (const pid of killed) process.kill(Number(pid), 'SIGKILL');
+    await s.lab.exec(ns, 'nft', ['delete', 'table', 'ip', 'cr_vrouter_lb']);
+    await waitFor('connections through the listener again', async () => /^VM-\d$/.test(await landsOn(80)), 20_000);
+    const again = await haproxyPids(ns);
+    expect(again.length).toBeGreaterThan(0);
+    expect(again.filter((p) => killed.includes(p))).toEqual([]); // a new haproxy, started by the repair
+    const counts = await waitFor('the UDP listener again', async () => {
+      const c = await udpExchanges(53, 4);
+      return c['VM-1'] === 4 ? c : null;
+    });
+    expect(counts).toEqual({ 'VM-1': 4 });
   });
 });

@@ -1,5 +1,6 @@
-// A lab VM's listener (the "listen" connectivity check): accepts TCP connections, UDP datagrams or
-// HTTP requests on one port for a number of seconds, logging each peer, then exits.
+// A lab VM's listener (the "listen" connectivity check): accepts TCP connections (closed after the
+// banner, held open: "hold", or sent data until the client goes: "stream"), UDP datagrams or HTTP requests on one port for a number of
+// seconds, logging each peer, then exits.
 import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
@@ -26,8 +27,18 @@ if (protocol === 'udp') {
   net
     .createServer((c) => {
       log(`tcp from ${c.remoteAddress}:${c.remotePort}`);
-      // The banner names the machine, so a client can tell which VM a VIP or port led it to.
-      c.end(`cloudrouter-lab ${port} ${label}\n`);
+      // The banner names the machine, so a client can tell which VM a VIP or port led it to. "hold"
+      // keeps the connection open until the client closes it (a load balancer counts it as active).
+      if (protocol === 'hold' || protocol === 'stream') {
+        c.write(`cloudrouter-lab ${port} ${label}\n`);
+        c.on('error', () => undefined);
+        // "stream": a long transfer — 16 KiB every 10 ms until the client goes.
+        if (protocol === 'stream') {
+          const chunk = Buffer.alloc(16384, 120);
+          const timer = setInterval(() => c.write(chunk), 10);
+          c.on('close', () => clearInterval(timer));
+        }
+      } else c.end(`cloudrouter-lab ${port} ${label}\n`);
     })
     .listen(Number(port));
 }
