@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { AgentError, AgentStatus } from './protocol/common';
 import type { HostConfig } from './protocol/host';
+import { VRouterStats } from './protocol/vrouter';
 import type { ConfigPatch } from './protocol/patch';
 import type { VRouterConfig } from './protocol/vrouter';
 
@@ -128,5 +129,9 @@ export class AgentClient {
   }
   async resync(): Promise<AgentStatus> {
     return AgentStatus.parse(await this.call('POST', '/v1/resync'));
+  }
+  /** A vRouter agent's live counters (R-LB-6); cheap, no kernel hash. */
+  async stats(): Promise<VRouterStats> {
+    return VRouterStats.parse(await this.call('GET', '/v1/stats', undefined, 5000));
   }
 }

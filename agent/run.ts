@@ -19,6 +19,7 @@ export async function runAgent<C extends { generation: number }>(opts: {
   apply(cfg: C, dirs: { stateDir: string; runDir: string }, previous: C | null): Promise<unknown>;
   kernelHash(cfg: C | null, dirs: { stateDir: string; runDir: string }, signal?: AbortSignal): Promise<string>;
   invariants(cfg: C | null, dirs: { stateDir: string; runDir: string }): Promise<string[]>;
+  stats?(cfg: C | null, dirs: { stateDir: string; runDir: string }): Promise<unknown>;
 }) {
   const { values } = parseArgs({
     options: {
@@ -61,6 +62,7 @@ export async function runAgent<C extends { generation: number }>(opts: {
     apply: async (cfg, previous) => void (await opts.apply(cfg, { stateDir, runDir }, previous)),
     kernelHash: (cfg, signal) => opts.kernelHash(cfg, { stateDir, runDir }, signal),
     invariants: (cfg) => opts.invariants(cfg, { stateDir, runDir }),
+    ...(opts.stats ? { stats: (cfg: C | null) => opts.stats!(cfg, { stateDir, runDir }) } : {}),
     stateDir,
     log,
   });

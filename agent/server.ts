@@ -20,6 +20,8 @@ export interface AgentSpec<C extends { generation: number }> {
   kernelHash(cfg: C | null, signal?: AbortSignal): Promise<string>;
   /** What must hold for the config whatever the snapshot (sysctls on, daemons running): each broken one, in words. */
   invariants(cfg: C | null): Promise<string[]>;
+  /** Live counters of what the config runs (GET /v1/stats), when the agent has any. */
+  stats?(cfg: C | null): Promise<unknown>;
   stateDir: string;
   log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
 }
@@ -419,6 +421,8 @@ export class Agent<C extends { generation: number }> {
       try {
         await this.restoring;
         if (req.method === 'GET' && req.url === '/v1/status') return send(200, await this.status());
+        if (req.method === 'GET' && req.url === '/v1/stats' && this.spec.stats)
+          return send(200, await this.spec.stats(this.current));
         if (req.method === 'POST' && req.url === '/v1/resync') {
           if (!this.current) return send(409, agentError('NOT_FOUND', 'no config applied yet'));
           await this.apply(this.current, true);

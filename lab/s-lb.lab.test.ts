@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { make } from '@/server/domain/load-balancing/certificates.testing';
+import { LbStatsCollector } from '@/server/reconciler/lb-stats';
+import { metricsText } from '@/server/services/metrics';
 import { buildBasicDataCenter, SERVICES_PUBLIC_RANGE } from '@/server/testing/basic-datacenter';
 import { LAB_INTERNET } from './controller';
 import { openScenarioLab, waitFor, type ScenarioLab } from './testing/scenario';
@@ -245,7 +247,48 @@ await labDescribe('S-LB in the lab: a load balancer over three VMs', () => {
       10_000,
     );
     expect(Date.now() - killed).toBeLessThanOrEqual((FALL + 1) * INTERVAL * 1000 + 1000);
+    await new Promise((r) => setTimeout(r, 300)); // right after the rule, the agent forgets the flows VM-2 held
     expect(await udpExchanges(53, 40)).toEqual({ 'VM-1': 40 });
+  });
+
+  it('R-LB-6 counters and health, collected from the agent, read back per listener and as Prometheus text', async () => {
+    const collector = new LbStatsCollector(s.h.db, { intervalMs: 1000 });
+    const lb = await s.h.admin.loadBalancer.get({ id: lbId });
+    const tcp = lb.listeners.find((l) => l.name === 'listener-80')!;
+    const udp = lb.listeners.find((l) => l.name === 'dns')!;
+    const before = (await collector.collect(), await s.h.admin.listener.stats({ id: tcp.id }));
+    for (let i = 0; i < 3; i++) await landsOn(80);
+    await new Promise((r) => setTimeout(r, 1000)); // the next sample is a new row
+    expect(await collector.collect()).toBeGreaterThanOrEqual(2);
+    const after = await s.h.admin.listener.stats({ id: tcp.id });
+    expect(after.samples.length).toBeGreaterThan(before.samples.length);
+    const last = after.samples.at(-1)!;
+    expect(last.total - (before.samples.at(-1)?.total ?? 0)).toBeGreaterThanOrEqual(3);
+    expect(last.bytesOut).toBeGreaterThan(0);
+    expect(after.backends.map((b) => [b.vmName, b.health])).toEqual([
+      ['VM-1', 'healthy'],
+      ['VM-2', 'healthy'],
+      ['VM-3', 'healthy'],
+    ]);
+    // Each backend's share: what reached a VM (the listener's count also holds connections no VM took).
+    const perVm = after.backends.reduce((n, b) => n + b.total, 0);
+    expect(perVm).toBeGreaterThan(0);
+    expect(perVm).toBeLessThanOrEqual(last.total);
+    // UDP: flows and bytes from the kernel's counters; VM-2, whose service stopped, is unhealthy.
+    const u = await s.h.admin.listener.stats({ id: udp.id });
+    // 440 exchanges, each from a new socket; a few reuse a source port of an earlier one still in conntrack (one flow).
+    expect(u.samples.at(-1)!.total).toBeGreaterThanOrEqual(400);
+    expect(u.samples.at(-1)!.total).toBeLessThanOrEqual(440 + 10);
+    expect(u.samples.at(-1)!.bytesIn).toBeGreaterThan(0);
+    expect(u.backends.map((b) => [b.vmName, b.health])).toEqual([
+      ['VM-1', 'healthy'],
+      ['VM-2', 'unhealthy'],
+    ]);
+    const { text } = await metricsText(s.h.db, s.h.adminActor);
+    const labels = `load_balancer="LB-1",listener="listener-80",protocol="tcp",vip="${vip}",port="80"`;
+    expect(text).toContain(`cloudrouter_lb_listener_connections_total{${labels}} ${last.total}`);
+    expect(text).toContain('cloudrouter_lb_backend_up{load_balancer="LB-1",listener="dns",protocol="udp"');
+    expect(text).toMatch(/cloudrouter_lb_backend_up\{[^}]*vm="VM-2"[^}]*\} 0/);
   });
 
   it('R-LB-5 HTTP: a path-prefix policy and a host policy choose their backend groups; the rest go to the default group', async () => {

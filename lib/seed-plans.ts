@@ -64,6 +64,13 @@ export const S_EIP = { vip: '10.108.12.198', port: 22 };
 export const S_PF = { vip: '10.108.13.216', pf1: { vipPort: 24, vmPort: 22 }, pf2: { start: 5900, end: 5910 } };
 
 /**
+ * S-LB (4.7): LB-1, listener 80 → 5000 round-robin over VM-1..3. The seed gives its load balancer
+ * 10.108.13.216 too — the address of section 4.6's VIP; the wizards share one data center, where
+ * S-PF holds it, so S-LB takes the next one.
+ */
+export const S_LB = { vip: '10.108.13.217', lbPort: 80, vmPort: 5000 };
+
+/**
  * S-SG (4.4): VM-1..3 on the basic network; SG-1 on VM-2 and VM-3 with ingress TCP 23–1024, then
  * egress TCP 23–1024. Each check: [from, to, port, expected] — before and after the egress rule.
  */

@@ -132,3 +132,43 @@ export async function syncHaproxy(
   }
   throw new Error('haproxy did not reload within 5 s');
 }
+
+/** One row of haproxy's `show stat`: a frontend, a backend, or one of a backend's servers. */
+export interface HaproxyStatRow {
+  pxname: string;
+  svname: string;
+  scur: number;
+  stot: number;
+  bin: number;
+  bout: number;
+  /** UP, DOWN, "UP 1/2" (going down), "DOWN 1/2" (coming up), "no check", MAINT… */
+  status: string;
+}
+
+/** Parses `show stat` (CSV with a `# ` header line). */
+export function parseShowStat(csv: string): HaproxyStatRow[] {
+  const lines = csv.split('\n').filter(Boolean);
+  const header = (lines.shift() ?? '').replace(/^# /, '').split(',');
+  const col = (name: string) => header.indexOf(name);
+  const [px, sv, scur, stot, bin, bout, status] = ['pxname', 'svname', 'scur', 'stot', 'bin', 'bout', 'status'].map(col);
+  return lines.map((l) => {
+    const f = l.split(',');
+    const n = (i: number | undefined) => Number(f[i!] || 0);
+    return {
+      pxname: f[px!]!,
+      svname: f[sv!]!,
+      scur: n(scur),
+      stot: n(stot),
+      bin: n(bin),
+      bout: n(bout),
+      status: f[status!] ?? '',
+    };
+  });
+}
+
+/** The running haproxy's stats, from its stats socket (admin level); null when it does not run. */
+export async function readHaproxyStats(paths: HaproxyPaths): Promise<HaproxyStatRow[] | null> {
+  const files = haproxyFiles(paths);
+  if (!(await pidAlive(files.pidFile))) return null;
+  return parseShowStat(await masterCommand(files.stats, 'show stat', 2000));
+}

@@ -1,12 +1,19 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { LbListener, VRouterConfig } from '../protocol/vrouter';
+import type { LbListener, LbListenerStats, VRouterConfig, VRouterStats } from '../protocol/vrouter';
 import { HealthState, probeUdp } from '../health/udp';
-import { renderHaproxy, type HaproxyListener } from '../render/haproxy';
-import { LB_UDP_TABLE, renderUdpTable, type UdpListener } from '../render/udp-lb';
+import { haproxyNames, renderHaproxy, type HaproxyListener } from '../render/haproxy';
+import {
+  LB_COUNT_TABLE,
+  LB_UDP_TABLE,
+  parseUdpCounters,
+  renderUdpCountTable,
+  renderUdpTable,
+  type UdpListener,
+} from '../render/udp-lb';
 import { nftRead, run } from './exec';
 import { pidAlive, writeIfChanged } from './files';
-import { haproxyFiles, syncHaproxy } from './haproxy';
+import { haproxyFiles, readHaproxyStats, syncHaproxy } from './haproxy';
 
 /**
  * A vRouter's load balancer listeners (SPEC R-LB-2 … R-LB-5), applied after the router's own state:
@@ -101,6 +108,19 @@ const sameListeners = (a: VRouterConfig, b: VRouterConfig) =>
   a.certificates.length === b.certificates.length &&
   JSON.stringify([a.listeners, a.certificates, a.nics]) === JSON.stringify([b.listeners, b.certificates, b.nics]);
 
+/** UDP flows in conntrack's listing: original destination (VIP, port) and the reply's source (the VM). */
+export function openUdpFlows(listing: string): Array<{ vip: string; port: number; backend: string }> {
+  const out: Array<{ vip: string; port: number; backend: string }> = [];
+  for (const line of listing.split('\n')) {
+    const dst = [...line.matchAll(/\bdst=(\S+)/g)].map((m) => m[1]!);
+    const src = [...line.matchAll(/\bsrc=(\S+)/g)].map((m) => m[1]!);
+    const dport = /\bdport=(\d+)/.exec(line)?.[1];
+    if (dst.length < 2 || src.length < 2 || !dport) continue;
+    out.push({ vip: dst[0]!, port: Number(dport), backend: src[1]! });
+  }
+  return out;
+}
+
 interface UdpCheck {
   listener: LbListener;
   states: Map<string, HealthState>;
@@ -112,6 +132,8 @@ export class LoadBalancing {
   private checks = new Map<string, UdpCheck>();
   /** The UDP table's text as last loaded, and its rule count. */
   private loaded: { text: string; rules: number } | null = null;
+  /** The counting table's text as last loaded, and its rule count. */
+  private loadedCounts: { text: string; rules: number } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private started = false;
 
@@ -205,9 +227,16 @@ export class LoadBalancing {
       backends: l.backends.filter((b) => states.get(b.ip)?.healthy),
     }));
     const table = renderUdpTable(listeners);
-    if (!force && this.loaded?.text === table.text) return;
-    await run('nft', ['-f', '-'], { input: table.text });
+    const counts = renderUdpCountTable([...this.checks.values()].map(({ listener: l }) => l));
+    // One transaction for both when both changed; the counting table only when the listeners did.
+    const texts = [
+      ...(force || this.loadedCounts?.text !== counts.text ? [counts.text] : []),
+      ...(force || this.loaded?.text !== table.text ? [table.text] : []),
+    ];
+    if (texts.length === 0) return;
+    await run('nft', ['-f', '-'], { input: texts.join('') });
     this.loaded = table;
+    this.loadedCounts = counts;
   }
 
   /** One round of a UDP listener's checks; a backend crossing its threshold reloads the table. */
@@ -222,14 +251,30 @@ export class LoadBalancing {
         l.backends.map(async (b) => [b.ip, await probeUdp(b.ip, l.healthCheck.port ?? l.vmPort, { timeoutMs })] as const),
       );
       let changed = false;
+      const failed: string[] = [];
       for (const [ip, result] of results) {
         const state = c.states.get(ip);
         if (state?.record(result === 'answered')) {
           changed = true;
+          if (!state.healthy) failed.push(ip);
           this.log('info', `UDP backend ${ip} is ${state.healthy ? 'healthy' : 'unhealthy'}`, { listener: l.id, result });
         }
       }
       if (changed && this.checks.get(listenerId) === c) await this.serial(() => this.loadUdp(false));
+      // Flows already steered to a failed backend would stay on it (conntrack): they are forgotten, so
+      // their next datagram is a new flow that the rule sends to a healthy one (as LVS's expire_nodest_conn).
+      for (const ip of failed)
+        await run('conntrack', [
+          '-D',
+          '-p',
+          'udp',
+          '--orig-dst',
+          l.vip,
+          '--orig-port-dst',
+          String(l.lbPort),
+          '--reply-src',
+          ip,
+        ]).catch(() => undefined);
     } catch (err) {
       this.log('warn', 'UDP health check failed', { listener: listenerId, error: (err as Error).message });
     } finally {
@@ -244,6 +289,76 @@ export class LoadBalancing {
     );
   }
 
+  /**
+   * R-LB-6: each listener's connections (current, total) and bytes each way, and each backend's with
+   * its health — haproxy's stats for TCP, HTTP and HTTPS; for UDP the table's counters (flows and
+   * bytes per backend) and conntrack for the flows open now. Read when asked, never per packet.
+   */
+  async stats(cfg: VRouterConfig | null): Promise<VRouterStats> {
+    const out: LbListenerStats[] = [];
+    const listeners = cfg?.listeners ?? [];
+    const tcp = listeners.filter(isTcpFamily);
+    const rows = tcp.length ? await readHaproxyStats(this.paths).catch(() => null) : null;
+    for (const l of tcp) {
+      const fe = rows?.find((r) => r.pxname === haproxyNames.frontend(l.id) && r.svname === 'FRONTEND');
+      const prefix = haproxyNames.backendPrefix(l.id);
+      out.push({
+        id: l.id,
+        current: fe?.scur ?? 0,
+        total: fe?.stot ?? 0,
+        bytesIn: fe?.bin ?? 0,
+        bytesOut: fe?.bout ?? 0,
+        backends: l.backends.map((b) => {
+          const sv = rows?.find((r) => r.pxname.startsWith(prefix) && r.svname === haproxyNames.server(b.nicId));
+          const status = sv?.status ?? '';
+          return {
+            nicId: b.nicId,
+            health: status.startsWith('UP') ? 'healthy' : status.startsWith('DOWN') ? 'unhealthy' : 'unchecked',
+            current: sv?.scur ?? 0,
+            total: sv?.stot ?? 0,
+            bytesIn: sv?.bin ?? 0,
+            bytesOut: sv?.bout ?? 0,
+          };
+        }),
+      });
+    }
+    const udp = listeners.filter((l) => l.protocol === 'udp');
+    if (udp.length) {
+      const [json, flows] = await Promise.all([
+        nftRead(['-j', 'list', 'table', 'ip', LB_COUNT_TABLE]).catch(() => null),
+        run('conntrack', ['-L', '-p', 'udp']).catch(() => ''),
+      ]);
+      const counters = json ? parseUdpCounters(json) : new Map();
+      const open = openUdpFlows(flows);
+      for (const l of udp) {
+        const byNic = counters.get(l.id);
+        const states = this.checks.get(l.id)?.states;
+        const backends = l.backends.map((b) => {
+          const c = byNic?.get(b.nicId);
+          const state = states?.get(b.ip);
+          return {
+            nicId: b.nicId,
+            health: (state ? (state.healthy ? 'healthy' : 'unhealthy') : 'unchecked') as 'healthy' | 'unhealthy' | 'unchecked',
+            current: open.filter((f) => f.vip === l.vip && f.port === l.lbPort && f.backend === b.ip).length,
+            total: c?.new.packets ?? 0,
+            bytesIn: c?.in.bytes ?? 0,
+            bytesOut: c?.out.bytes ?? 0,
+          };
+        });
+        const sum = (k: 'current' | 'total' | 'bytesIn' | 'bytesOut') => backends.reduce((n, b) => n + b[k], 0);
+        out.push({
+          id: l.id,
+          current: sum('current'),
+          total: sum('total'),
+          bytesIn: sum('bytesIn'),
+          bytesOut: sum('bytesOut'),
+          backends,
+        });
+      }
+    }
+    return { generation: cfg?.generation ?? 0, at: new Date().toISOString(), listeners: out };
+  }
+
   /** What no longer holds for the listeners (part of drift): haproxy, the VIP routes, the UDP table. */
   async invariants(cfg: VRouterConfig | null): Promise<string[]> {
     if (!cfg) return [];
@@ -255,15 +370,15 @@ export class LoadBalancing {
     const have = await observedVipRoutes().catch((): string[] => []);
     for (const v of want) if (!have.includes(v)) broken.push(`listener VIP ${v} is not a local address`);
     for (const v of have) if (!want.includes(v)) broken.push(`${v} is a local address no listener needs`);
-    if (this.loaded) {
-      const json = await nftRead(['-j', 'list', 'table', 'ip', LB_UDP_TABLE]).catch(() => null);
+    for (const [table, loaded] of [
+      [LB_UDP_TABLE, this.loaded],
+      [LB_COUNT_TABLE, this.loadedCounts],
+    ] as const) {
+      if (!loaded) continue;
+      const json = await nftRead(['-j', 'list', 'table', 'ip', table]).catch(() => null);
       const rules = json === null ? -1 : (JSON.parse(json) as { nftables: object[] }).nftables.filter((x) => 'rule' in x).length;
-      if (rules !== this.loaded.rules)
-        broken.push(
-          rules < 0
-            ? 'the UDP listener table is missing'
-            : `the UDP listener table has ${rules} rules, expected ${this.loaded.rules}`,
-        );
+      if (rules !== loaded.rules)
+        broken.push(rules < 0 ? `table ${table} is missing` : `table ${table} has ${rules} rules, expected ${loaded.rules}`);
     }
     return broken;
   }

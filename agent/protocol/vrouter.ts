@@ -189,6 +189,34 @@ export type VRouterNic = z.infer<typeof VRouterNic>;
 
 export type LbListener = z.infer<typeof LbListener>;
 
+const Count = z.number().int().nonnegative();
+/**
+ * R-LB-6: what a listener and each of its backends carried since the listener was (re)loaded —
+ * haproxy's own stats for TCP, HTTP and HTTPS; the kernel's counters and conntrack for UDP (a flow
+ * is its connection) — and each backend's health as its checks find it.
+ */
+export const LbListenerStats = z.object({
+  id: Uuid,
+  current: Count,
+  total: Count,
+  bytesIn: Count,
+  bytesOut: Count,
+  backends: z.array(
+    z.object({
+      nicId: Uuid,
+      health: z.enum(['healthy', 'unhealthy', 'unchecked']),
+      current: Count,
+      total: Count,
+      bytesIn: Count,
+      bytesOut: Count,
+    }),
+  ),
+});
+/** GET /v1/stats of a vRouter agent: cheap (no kernel hash), for the console's live view. */
+export const VRouterStats = z.object({ generation: Count, at: z.string(), listeners: z.array(LbListenerStats) });
+export type VRouterStats = z.infer<typeof VRouterStats>;
+export type LbListenerStats = z.infer<typeof LbListenerStats>;
+
 /** Patches (PATCH /v1/config): NICs by name, VIPs by address, the services by id; other lists travel whole. */
 export const VROUTER_PATCHING: Patching<VRouterConfig> = {
   keys: { nics: 'name', vips: 'ip', eips: 'id', portForwards: 'id', listeners: 'id', certificates: 'id' },

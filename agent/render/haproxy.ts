@@ -57,7 +57,13 @@ export interface HaproxyListener {
 export const DEFAULT_GROUP = 'default';
 
 const short = (id: string) => id.replace(/-/g, '').slice(-12);
-const frontendName = (l: HaproxyListener) => `l_${short(l.id)}`;
+const frontendName = (l: Pick<HaproxyListener, 'id'>) => `l_${short(l.id)}`;
+/** The names haproxy knows a listener's parts by, in its configuration and in its stats (R-LB-6). */
+export const haproxyNames = {
+  frontend: (listenerId: string) => frontendName({ id: listenerId }),
+  backendPrefix: (listenerId: string) => `b_${short(listenerId)}_`,
+  server: (nicId: string) => `n_${short(nicId)}`,
+};
 const backendName = (l: HaproxyListener, group: string) => `b_${short(l.id)}_${group.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 const BALANCE: Record<HaproxyListener['algorithm'], string> = {

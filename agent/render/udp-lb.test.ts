@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkersOptedOut, have } from './golden';
-import { renderUdpListenerRule, renderUdpTable, udpSlots, type UdpListener } from './udp-lb';
+import { renderUdpCountTable, renderUdpListenerRule, renderUdpTable, udpSlots, type UdpListener } from './udp-lb';
 
 const nic = (n: number) => `00000000-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`;
 const DNS: UdpListener = {
@@ -78,17 +81,24 @@ describe('UDP listeners in the kernel (R-LB-2, R-LB-3)', () => {
   it.skipIf(checkersOptedOut && (process.getuid?.() !== 0 || !have('nft')))(
     'the whole table replaces itself in one transaction, loaded twice; a listener without a healthy backend has no rule',
     () => {
-      const table = renderUdpTable([DNS, { ...DNS, id: '44444444-4444-4444-8444-444444444444', lbPort: 54, backends: [] }]);
-      expect(table.rules).toBe(1);
+      const listeners = [DNS, { ...DNS, id: '44444444-4444-4444-8444-444444444444', lbPort: 54, backends: [] }];
+      const dnat = renderUdpTable(listeners);
+      const counts = renderUdpCountTable(listeners);
+      expect(dnat.rules).toBe(1); // the listener without a healthy backend has none
+      expect(counts.rules).toBe(2 * 3); // three counting rules per configured backend
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cr-udp-')), 'lb.nft');
+      fs.writeFileSync(file, dnat.text + counts.text);
       // Loaded into an empty namespace, then again over itself (declared, deleted, defined): one rule, not two.
-      const twice = execFileSync(
-        'unshare',
-        ['-n', 'bash', '-c', 'nft -f "$0" && nft -f "$0" && nft list table ip cr_vrouter_lb', '/dev/stdin'],
-        {
-          input: table.text,
-        },
-      ).toString();
-      expect(twice.match(/comment "lb udp=/g)).toHaveLength(1);
+      const twice = execFileSync('unshare', [
+        '-n',
+        'bash',
+        '-c',
+        'nft -f "$0" && nft -f "$0" && nft list table ip cr_vrouter_lb && nft list table ip cr_vrouter_lb_count',
+        file,
+      ]).toString();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      expect(twice.match(/comment "lb udp=[0-9a-f-]+"/g)).toHaveLength(1);
+      expect(twice.match(/ct state new counter packets 0 bytes 0/g)).toHaveLength(2);
     },
   );
 });

@@ -23,4 +23,5 @@ await runAgent<VRouterConfig>({
   },
   kernelHash: (cfg, _dirs, signal) => vrouterKernelHash(cfg, signal),
   invariants: async (cfg, dirs) => [...(await vrouterInvariants(cfg, dirs)), ...(await listeners(dirs).invariants(cfg))],
+  stats: (cfg, dirs) => listeners(dirs).stats(cfg),
 });

@@ -11,6 +11,7 @@ import { L2Sections, L3Sections, VxlanPoolSections } from './DetailSections';
 import { SyncSection, VmSections, VRouterSections } from './ComputeSections';
 import { ResourceForm } from './ResourceForm';
 import { SecurityGroupSections, VmSecuritySection } from './SecuritySections';
+import { LbCertificateSections, ListenerSections, LoadBalancerSections } from './LoadBalancingSections';
 import {
   EipSections,
   PortForwardSections,
@@ -63,7 +64,23 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
         {Object.entries(row)
           .filter(
             ([k]) =>
-              !['id', 'accountId', 'nics', 'sync', 'entries', 'usedBy', 'vrouterIds', 'rules', 'members', 'l3Ids'].includes(k),
+              ![
+                'id',
+                'accountId',
+                'nics',
+                'sync',
+                'entries',
+                'usedBy',
+                'vrouterIds',
+                'rules',
+                'members',
+                'l3Ids',
+                'listeners',
+                'backends',
+                'policies',
+                'healthCheckHttpCodes',
+                'sans',
+              ].includes(k),
           )
           .map(([k, v]) => {
             const col = columnLabel.get(k);
@@ -89,6 +106,9 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
       {def.detail === 'portForward' && <PortForwardSections rule={row} />}
       {def.detail === 'routeTable' && <RouteTableSections table={row} canWrite={canWrite} />}
       {def.detail === 'securityGroup' && <SecurityGroupSections group={row} canWrite={canWrite} />}
+      {def.detail === 'loadBalancer' && <LoadBalancerSections lb={row} />}
+      {def.detail === 'listener' && <ListenerSections listener={row} />}
+      {def.detail === 'lbCertificate' && <LbCertificateSections cert={row} />}
       {def.slug === 'hosts' && <SyncSection sync={row.sync as Parameters<typeof SyncSection>[0]['sync']} />}
       <Modal open={editing} title={t('common.edit')} onClose={() => setEditing(false)}>
         <ResourceForm

@@ -11,7 +11,12 @@ export function initialValues(fields: FieldDef[]): FormValues {
   const v: FormValues = {};
   for (const f of fields)
     v[f.name] =
-      f.initial ?? (f.kind === 'checkbox' ? false : f.kind === 'refs' || f.kind === 'nics' || f.kind === 'csv' ? [] : '');
+      f.initial ??
+      (f.kind === 'checkbox'
+        ? false
+        : f.kind === 'refs' || f.kind === 'nics' || f.kind === 'csv' || f.kind === 'multi'
+          ? []
+          : '');
   return v;
 }
 
@@ -256,6 +261,38 @@ export function FormFields({
                 <NicChecks id={id} field={f} value={(values[f.name] as string[]) ?? []} onChange={(v) => set(f.name, v)} />
               ) : f.kind === 'refs' ? (
                 <RefChecks id={id} field={f} value={(values[f.name] as string[]) ?? []} onChange={(v) => set(f.name, v)} />
+              ) : f.kind === 'textarea' ? (
+                <textarea
+                  id={id}
+                  name={f.name}
+                  rows={6}
+                  spellCheck={false}
+                  placeholder={f.placeholder}
+                  aria-invalid={Boolean(err)}
+                  className={`w-full rounded border px-2 py-1 font-mono text-xs ${err ? 'border-red-500' : 'border-slate-300'}`}
+                  value={String(values[f.name] ?? '')}
+                  onChange={(e) => set(f.name, e.target.value)}
+                />
+              ) : f.kind === 'multi' ? (
+                <div id={id} className="flex flex-wrap gap-3 text-sm">
+                  {f.options!.map((o) => {
+                    const chosen = (values[f.name] as string[]) ?? [];
+                    return (
+                      <label key={o.value} className="flex items-center gap-1">
+                        <input
+                          type="checkbox"
+                          name={f.name}
+                          value={o.value}
+                          checked={chosen.includes(o.value)}
+                          onChange={(e) =>
+                            set(f.name, e.target.checked ? [...chosen, o.value] : chosen.filter((x) => x !== o.value))
+                          }
+                        />
+                        {o.label ? t(o.label) : o.text}
+                      </label>
+                    );
+                  })}
+                </div>
               ) : f.kind === 'csv' ? (
                 <TextInput
                   id={id}

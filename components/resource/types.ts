@@ -23,7 +23,10 @@ export type RouterKey =
   | 'eip'
   | 'portForward'
   | 'routeTable'
-  | 'securityGroup';
+  | 'securityGroup'
+  | 'loadBalancer'
+  | 'listener'
+  | 'lbCertificate';
 
 export type FormValue = string | boolean | string[];
 export type FormValues = Record<string, FormValue>;
@@ -33,7 +36,7 @@ export interface FieldDef {
   name: string;
   label: MessageKey;
   /** `nic`: a VM NIC, picked by VM name, network and address; `nics`: several. */
-  kind: 'text' | 'number' | 'select' | 'ref' | 'refs' | 'checkbox' | 'csv' | 'nic' | 'nics';
+  kind: 'text' | 'textarea' | 'number' | 'select' | 'ref' | 'refs' | 'checkbox' | 'csv' | 'nic' | 'nics' | 'multi';
   /** Options show a translated label, or literal text (units, codes). */
   options?: Array<{ value: string; label?: MessageKey; text?: string }>;
   ref?: { router: RouterKey; filter?: Record<string, unknown> };
@@ -84,7 +87,20 @@ export interface ResourceDef {
   /** Create, update and delete are the administrator's. */
   adminWrites: boolean;
   /** Extra sections on the detail page. */
-  detail?: 'l2' | 'l3' | 'vxlanPool' | 'vm' | 'vrouter' | 'vip' | 'eip' | 'portForward' | 'routeTable' | 'securityGroup';
+  detail?:
+    | 'l2'
+    | 'l3'
+    | 'vxlanPool'
+    | 'vm'
+    | 'vrouter'
+    | 'vip'
+    | 'eip'
+    | 'portForward'
+    | 'routeTable'
+    | 'securityGroup'
+    | 'loadBalancer'
+    | 'listener'
+    | 'lbCertificate';
   /** No create, update or delete from the console (e.g. vRouters, made by the system). */
   readOnly?: boolean;
 }

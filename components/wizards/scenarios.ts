@@ -1,7 +1,7 @@
 'use client';
-import { addressToReach, LAB_DNS, MGMT_29, PUBLIC_12, S_3TIER, S_EIP, S_PF, S_SG, S_TENANT } from '@/lib/seed-plans';
+import { addressToReach, LAB_DNS, MGMT_29, PUBLIC_12, S_3TIER, S_EIP, S_LB, S_PF, S_SG, S_TENANT } from '@/lib/seed-plans';
 import type { MessageKey } from '../i18n/messages';
-import type { Client, Scenario, ScenarioContext, Text } from './ScenarioWizard';
+import type { CheckResult, Client, Scenario, ScenarioContext, Text } from './ScenarioWizard';
 
 /**
  * The scenarios of SPEC §5 as wizards, prefilled with the seed's tables. As in the seed, they run
@@ -401,6 +401,140 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
         settled(fromInternetTcp(c, pf1.vip, port, 'svc-VM-1')),
       );
     }
+  },
+};
+
+// ── S-LB ─────────────────────────────────────────────────────────────────────
+const LB_PLAN = { ...SERVICES_PLAN, lbVip: S_LB.vip, lbPort: String(S_LB.lbPort), vmPort: String(S_LB.vmPort) };
+/** A health check's worst case at the seed's defaults (interval 5 s, thresholds 2): two failed checks and a spare. */
+const LB_HEALTH_MS = 3 * 5_000 + 5_000;
+/** Connections from the lab internet to VIP:port, one after another: the VM each landed on. */
+const landings = async (c: Client, vip: string, port: number, n: number) => {
+  const t0 = Date.now();
+  const who: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await c.system.checkFromInternet.mutate({ check: { kind: 'tcp', target: vip, port } });
+    who.push(/answered by (\S+)/.exec(r.summary)?.[1] ?? '—');
+  }
+  return { who, ms: Date.now() - t0 };
+};
+/** Retries `fn` until it gives the expected result or `ms` pass (a health check takes its thresholds to decide). */
+const within = (ms: number, fn: () => Promise<CheckResult>) => async (): Promise<CheckResult> => {
+  const until = Date.now() + ms;
+  let last = await fn();
+  while (!last.ok && Date.now() < until) {
+    await sleep(1000);
+    last = await fn();
+  }
+  return last;
+};
+
+export const lbScenario: Scenario<typeof LB_PLAN> = {
+  title: 'wizard.lb.title',
+  intro: 'wizard.lb.intro',
+  plan: LB_PLAN,
+  labels: {
+    ...BASE_LABELS,
+    privateVlan: 'wizard.f.privateVlan',
+    privateCidr: 'wizard.f.privateCidr',
+    lbVip: 'wizard.f.lbVip',
+    lbPort: 'field.lbPort',
+    vmPort: 'field.vmPort',
+  },
+  async build(ctx) {
+    const { base, vm1, vm2 } = await buildServices(ctx);
+    const vm3 = await vmOn(ctx, base, 'svc-VM-3', [vm1.nics[0]!.l3Id]);
+    const vms = [vm1, vm2, vm3];
+    const c = ctx.client;
+    const p = ctx.plan;
+    const listener = await ctx.step({ key: 'wizard.step.lbOn', params: { vip: p.lbVip } }, async () => {
+      const found = (await c.loadBalancer.list.query({ search: 'LB-1' })).items.find(
+        (l) => l.name === 'LB-1' && l.vip === p.lbVip,
+      );
+      const lb =
+        found ??
+        (await c.loadBalancer.create.mutate({
+          name: 'LB-1',
+          l3Id: base.pubL3.id,
+          ip: p.lbVip,
+          listener: { name: 'listener-80', protocol: 'tcp', lbPort: Number(p.lbPort), vmPort: Number(p.vmPort) },
+        }));
+      const l = lb.listeners.find((x) => x.lbPort === Number(p.lbPort) && x.protocol === 'tcp');
+      return l
+        ? c.listener.get.query({ id: l.id })
+        : c.listener.create.mutate({
+            lbId: lb.id,
+            name: 'listener-80',
+            protocol: 'tcp',
+            lbPort: Number(p.lbPort),
+            vmPort: Number(p.vmPort),
+          });
+    });
+    await ctx.step({ key: 'wizard.step.bindNics' }, async () => {
+      const bound = new Set(listener.backends.map((b) => b.nicId));
+      const missing = vms.filter((v) => !bound.has(v.nics[0]!.id));
+      if (missing.length)
+        await c.listener.addBackends.mutate({ id: listener.id, backends: missing.map((v) => ({ nicId: v.nics[0]!.id })) });
+    });
+    // A rerun finds VM-2 running: the verification stops and starts it.
+    const vm2now = await c.vm.get.query({ id: vm2.id });
+    if (vm2now.state !== 'running') await ctx.step('svc-VM-2', () => c.vm.action.mutate({ id: vm2.id, action: 'start' }));
+    await waitForVms(ctx, vms);
+    return { vms, vip: p.lbVip, listenerId: listener.id };
+  },
+  async verify(ctx, built) {
+    const { vms, vip } = built as { vms: Vm[]; vip: string; listenerId: string };
+    const c = ctx.client;
+    const port = Number(ctx.plan.lbPort);
+    const vmPort = Number(ctx.plan.vmPort);
+    const listen = (vm: Vm) =>
+      c.vm.check.mutate({ vmId: vm.id, check: { kind: 'listen', port: vmPort, protocol: 'tcp', seconds: 300 } });
+    for (const vm of vms) await listen(vm);
+    await ctx.verify(
+      {
+        from: INTERNET,
+        to: { key: 'wizard.row.lbRoundRobin', params: { vip: `${vip}:${port}` } },
+        check: 'tcp ×3',
+        expected: true,
+      },
+      within(LB_HEALTH_MS, async () => {
+        const { who, ms } = await landings(c, vip, port, 3);
+        return { ok: new Set(who).size === 3 && who.every((w) => w.startsWith('svc-VM-')), summary: who.join(', '), ms };
+      }),
+    );
+    const vm2 = vms[1]!;
+    await ctx.act({ key: 'wizard.act.stopVm', params: { vm: vm2.name } }, () =>
+      c.vm.action.mutate({ id: vm2.id, action: 'stop' }),
+    );
+    await ctx.verify(
+      {
+        from: INTERNET,
+        to: { key: 'wizard.row.lbSkips', params: { vip: `${vip}:${port}`, vm: vm2.name } },
+        check: 'tcp ×6',
+        expected: true,
+      },
+      within(LB_HEALTH_MS, async () => {
+        const { who, ms } = await landings(c, vip, port, 6);
+        return { ok: !who.includes(vm2.name) && who.every((w) => w.startsWith('svc-VM-')), summary: who.join(', '), ms };
+      }),
+    );
+    await ctx.act({ key: 'wizard.act.startVm', params: { vm: vm2.name } }, async () => {
+      await c.vm.action.mutate({ id: vm2.id, action: 'start' });
+      await waitForVms(ctx, [vm2]);
+      await listen(vm2);
+    });
+    await ctx.verify(
+      {
+        from: INTERNET,
+        to: { key: 'wizard.row.lbBack', params: { vip: `${vip}:${port}`, vm: vm2.name } },
+        check: 'tcp ×3',
+        expected: true,
+      },
+      within(LB_HEALTH_MS, async () => {
+        const { who, ms } = await landings(c, vip, port, 3);
+        return { ok: who.includes(vm2.name), summary: who.join(', '), ms };
+      }),
+    );
   },
 };
 

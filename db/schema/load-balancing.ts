@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { resourceColumns } from './common';
 import { nics } from './compute';
 import { vips } from './services';
@@ -106,4 +118,35 @@ export const lbBackends = pgTable(
       .default(sql`now()`),
   },
   (t) => [uniqueIndex('lb_backends_listener_nic_uq').on(t.listenerId, t.nicId), index('lb_backends_nic_idx').on(t.nicId)],
+);
+
+/** A backend's counters and health in a sample (R-LB-6). */
+export interface LbBackendSample {
+  nicId: string;
+  health: 'healthy' | 'unhealthy' | 'unchecked';
+  current: number;
+  total: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/**
+ * R-LB-6: a listener's counters as its vRouter agent reported them, one row per collection (every
+ * few seconds, at the agent's time rounded to the interval: consoles sharing a database write one
+ * row), kept for an hour — what the console's live chart and `/metrics` read.
+ */
+export const lbListenerSamples = pgTable(
+  'lb_listener_samples',
+  {
+    listenerId: uuid('listener_id')
+      .notNull()
+      .references(() => lbListeners.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    current: integer('current').notNull(),
+    total: bigint('total', { mode: 'number' }).notNull(),
+    bytesIn: bigint('bytes_in', { mode: 'number' }).notNull(),
+    bytesOut: bigint('bytes_out', { mode: 'number' }).notNull(),
+    backends: jsonb('backends').$type<LbBackendSample[]>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.listenerId, t.at] }), index('lb_listener_samples_at_idx').on(t.at)],
 );

@@ -1,6 +1,7 @@
 import type { Db } from '@/db/client';
 import { logger } from '@/lib/logger';
 import { consoleTlsSource } from '../pki/agent-ca';
+import { LbStatsCollector } from '../reconciler/lb-stats';
 import { Reconciler } from '../reconciler/reconciler';
 import { syncDataCenter } from './inventory';
 import { openBuiltInLab } from './lab';
@@ -36,14 +37,18 @@ export async function startDataPlane(
       process.stdout.write(`\nCloudRouter: ${note}\n\n`);
     }
   }
+  const tls = consoleTlsSource(db);
   const reconciler = new Reconciler(db, {
     namespacePrefixFor: port ? (id) => port.namespacePrefixFor(id) : () => 'crdhcp-',
     // Agents on real hosts are reached over HTTPS with the consoles' authority (created on first use).
-    tls: consoleTlsSource(db),
+    tls,
     ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
   });
   reconciler.start();
   logger.info({ owner: reconciler.owner }, 'reconciler started');
+  // R-LB-6: the listeners' counters, every few seconds, for the console's live view and /metrics.
+  const lbStats = new LbStatsCollector(db, { tls });
+  lbStats.start();
 
   let labTimer: NodeJS.Timeout | null = null;
   if (port) {
@@ -69,6 +74,7 @@ export async function startDataPlane(
     status: () => ({ reconciler: 'running', lab, labName: port ? opts.labName : null, note }),
     async stop() {
       if (labTimer) clearInterval(labTimer);
+      await lbStats.stop();
       await reconciler.stop();
       if (port) await port.down();
     },

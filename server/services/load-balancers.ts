@@ -1,7 +1,17 @@
-import { and, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db, Executor } from '@/db/client';
-import { lbBackends, lbCertificates, lbListeners, loadBalancers, nics, portForwards, vips, vms } from '@/db/schema';
+import {
+  lbBackends,
+  lbCertificates,
+  lbListeners,
+  lbListenerSamples,
+  loadBalancers,
+  nics,
+  portForwards,
+  vips,
+  vms,
+} from '@/db/schema';
 import { intToIp } from '@/lib/ipv4';
 import type { Actor } from '../auth/actor';
 import { DomainError, enforce, ErrorCodes as E } from '../domain/errors';
@@ -221,7 +231,7 @@ async function listenerViews(db: Executor, rows: ListenerRow[]) {
         rows.map((r) => r.id),
       ),
     )
-    .orderBy(lbBackends.createdAt);
+    .orderBy(lbBackends.createdAt, vms.name, nics.ip);
   const certIds = rows.flatMap((r) => (r.certificateId ? [r.certificateId] : []));
   const certs = certIds.length
     ? await db
@@ -416,6 +426,10 @@ export const listenerService = {
       return (await listenerViews(tx, [row]))[0]!;
     });
   },
+  /** R-LB-6: live counters and backend health, as the reconciler collected them. */
+  async stats(db: Db, actor: Actor, input: { id: string; minutes?: number }) {
+    return listenerStats(db, await getReadable(db, actor, lbListeners, input.id, 'listener'), input.minutes ?? 10);
+  },
   /** R-LB-2: the advanced settings and the VM port. */
   async configure(db: Db, actor: Actor, input: z.output<typeof ConfigureListener>) {
     return db.transaction(async (tx) => {
@@ -525,6 +539,48 @@ export const listenerService = {
     });
   },
 };
+
+/**
+ * R-LB-6: a listener's recent samples (oldest first, at most `minutes` back) and its backends'
+ * counters and health in the latest one, with the VM each backend is.
+ */
+async function listenerStats(db: Executor, listener: ListenerRow, minutes: number) {
+  const samples = await db
+    .select()
+    .from(lbListenerSamples)
+    .where(
+      and(
+        eq(lbListenerSamples.listenerId, listener.id),
+        gt(lbListenerSamples.at, sql`now() - make_interval(mins => ${minutes})`),
+      ),
+    )
+    .orderBy(asc(lbListenerSamples.at));
+  const [latest] = samples.length
+    ? [samples[samples.length - 1]!]
+    : await db
+        .select()
+        .from(lbListenerSamples)
+        .where(eq(lbListenerSamples.listenerId, listener.id))
+        .orderBy(desc(lbListenerSamples.at))
+        .limit(1);
+  const [view] = await listenerViews(db, [listener]);
+  return {
+    id: listener.id,
+    at: latest?.at ?? null,
+    samples: samples.map(({ at, current, total, bytesIn, bytesOut }) => ({ at, current, total, bytesIn, bytesOut })),
+    backends: view!.backends.map((b) => {
+      const s = latest?.backends.find((x) => x.nicId === b.nicId);
+      return {
+        ...b,
+        health: s?.health ?? ('unknown' as const),
+        current: s?.current ?? 0,
+        total: s?.total ?? 0,
+        bytesIn: s?.bytesIn ?? 0,
+        bytesOut: s?.bytesOut ?? 0,
+      };
+    }),
+  };
+}
 
 export const lbCertificateService = {
   async list(db: Db, actor: Actor, input: ListInput) {

@@ -5,6 +5,7 @@
 import type { ResourceDef } from '../types';
 import { compute } from './compute';
 import { infrastructure } from './infrastructure';
+import { loadBalancing } from './load-balancing';
 import { security } from './security';
 import { services } from './services';
 
@@ -12,5 +13,5 @@ export { define } from './kit';
 export { rangeFields, rangeInput } from './infrastructure';
 export { SG_PROTOCOL_OPTIONS } from './security';
 
-export const resources: ResourceDef[] = [...infrastructure, ...compute, ...services, ...security];
+export const resources: ResourceDef[] = [...infrastructure, ...compute, ...services, ...loadBalancing, ...security];
 export const resourceBySlug = (slug: string) => resources.find((r) => r.slug === slug);

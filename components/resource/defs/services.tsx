@@ -5,7 +5,7 @@ import type { FieldDef, FormValues, ResourceDef } from '../types';
 import { str, num, optStr, optNum, pick, arr, col, nameCol, createdCol, ref, define, nameFields, naming } from './kit';
 
 /** "New VIP on a public network (optionally a fixed IP)" or "an existing VIP", as the seed's forms. */
-const vipChoiceFields = (existingFilter?: Record<string, unknown>): FieldDef[] => [
+export const vipChoiceFields = (existingFilter?: Record<string, unknown>): FieldDef[] => [
   {
     name: 'vipMode',
     label: 'field.vipMode',
@@ -39,7 +39,7 @@ const vipChoiceFields = (existingFilter?: Record<string, unknown>): FieldDef[] =
     showIf: (v) => v.vipMode === 'existing',
   },
 ];
-const vipChoice = (v: FormValues) =>
+export const vipChoice = (v: FormValues) =>
   v.vipMode === 'existing' ? { vipId: optStr(v, 'vipId') } : { l3Id: optStr(v, 'l3Id'), ip: optStr(v, 'ip') };
 const boundCol = col({
   key: 'vmName',

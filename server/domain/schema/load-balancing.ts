@@ -150,3 +150,14 @@ export const LbCertificateView = z.object({
   hasChain: z.boolean(),
   listeners: z.array(z.object({ id: Id, name: z.string() })),
 });
+
+/** R-LB-6: a listener's recent counters and its backends' health. */
+export const ListenerStatsInput = z.object({ id: Id, minutes: z.coerce.number().int().min(1).max(60).optional() });
+const Counts = { current: z.number(), total: z.number(), bytesIn: z.number(), bytesOut: z.number() };
+export const ListenerStatsView = z.object({
+  id: Id,
+  /** When the latest sample was taken; null before the first. */
+  at: z.date().nullable(),
+  samples: z.array(z.object({ at: z.date(), ...Counts })),
+  backends: z.array(LbBackendView.extend({ health: z.enum(['healthy', 'unhealthy', 'unchecked', 'unknown']), ...Counts })),
+});

@@ -11,6 +11,8 @@ import {
   ListenerCertificateInput,
   ListenerNicInput,
   ListenerPoliciesInput,
+  ListenerStatsInput,
+  ListenerStatsView,
   ListenerView,
   LoadBalancerView,
 } from '../../domain/schema';
@@ -48,6 +50,19 @@ export const listenerRouter = router({
     service: listenerService,
     filters: z.object({ lbId: z.uuid().optional() }),
   }),
+  stats: tenantProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/listeners/{id}/stats',
+        tags,
+        summary: 'A listener’s recent connections and bytes, and its backends’ health (R-LB-6)',
+        protect: true,
+      },
+    })
+    .input(ListenerStatsInput)
+    .output(ListenerStatsView)
+    .query(({ ctx, input }) => listenerService.stats(ctx.db, ctx.actor, input)),
   configure: tenantProcedure
     .meta({
       openapi: {
