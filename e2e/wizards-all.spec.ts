@@ -7,8 +7,8 @@ import { login } from './helpers';
  * this one have run each once already, in yet another order). No connectivity check runs past its
  * deadline: a wizard row that waited longer would fail the run's time budget.
  */
-const FIRST = ['s-3tier', 's-sg', 's-basic', 's-tenant', 's-pf', 's-eip'];
-const THEN = ['s-eip', 's-basic', 's-pf', 's-3tier', 's-tenant', 's-sg'];
+const FIRST = ['s-3tier', 's-sg', 's-lb', 's-basic', 's-tenant', 's-pf', 's-eip'];
+const THEN = ['s-eip', 's-basic', 's-pf', 's-lb', 's-3tier', 's-tenant', 's-sg'];
 
 async function runWizard(page: Page, slug: string) {
   await page.goto(`/wizards/${slug}`);

@@ -406,8 +406,12 @@ export const pfScenario: Scenario<typeof PF_PLAN> = {
 
 // ── S-LB ─────────────────────────────────────────────────────────────────────
 const LB_PLAN = { ...SERVICES_PLAN, lbVip: S_LB.vip, lbPort: String(S_LB.lbPort), vmPort: String(S_LB.vmPort) };
-/** A health check's worst case at the seed's defaults (interval 5 s, thresholds 2): two failed checks and a spare. */
-const LB_HEALTH_MS = 3 * 5_000 + 5_000;
+/**
+ * A health check's worst case at the seed's defaults: interval 5 s, thresholds 2, and a check of a
+ * stopped VM waits for its connect timeout (the interval) before it fails — 2 × (5 + 5) s, and the
+ * time the stop takes to reach the data plane.
+ */
+const LB_HEALTH_MS = 2 * (5_000 + 5_000) + 15_000;
 /** Connections from the lab internet to VIP:port, one after another: the VM each landed on. */
 const landings = async (c: Client, vip: string, port: number, n: number) => {
   const t0 = Date.now();

@@ -194,7 +194,7 @@ export const loadBalancing = [
         ...nameFields,
         ...vipChoiceFields(),
         { name: 'withListener', label: 'field.withListener', kind: 'checkbox', initial: true },
-        ...listenerFields('l_').map((f) => ({
+        ...listenerFields('listenerName').map((f) => ({
           ...f,
           showIf: (v: FormValues) => Boolean(v.withListener) && (!f.showIf || f.showIf(v)),
         })),
