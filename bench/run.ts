@@ -5,6 +5,7 @@
 import { benchDataPlane } from './dataplane';
 import { benchHostSg } from './host-sg';
 import { benchIpam, openers } from './ipam';
+import { benchLbAddBackend } from './lb';
 import { benchConsoleMemory } from './memory';
 import { benchThroughput } from './throughput';
 import { benchVRouterServices } from './vrouter';
@@ -15,6 +16,7 @@ async function main() {
   if (process.argv.includes('--sg-only')) return benchHostSg();
   if (process.argv.includes('--memory-only')) return benchConsoleMemory();
   if (process.argv.includes('--throughput-only')) return benchThroughput();
+  if (process.argv.includes('--lb-only')) return benchLbAddBackend();
   await benchIpam('pglite', openers.pglite);
   const url = process.env.BENCH_DATABASE_URL;
   if (url) await benchIpam('postgres', openers.postgres(url));
@@ -23,6 +25,7 @@ async function main() {
   await benchVRouterServices();
   await benchHostSg();
   await benchThroughput();
+  await benchLbAddBackend();
   await benchConsoleMemory();
 }
 

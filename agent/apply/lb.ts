@@ -79,14 +79,16 @@ async function syncCertificates(cfg: VRouterConfig, paths: Paths, prune: boolean
 }
 
 /**
- * The most connections haproxy can hold here: two descriptors each (client and server side) within
- * the hard limit on open files it inherits, less a margin for listeners, checks and sockets.
+ * The most connections haproxy can hold here: two descriptors each (client and server side) and
+ * the pipes it splices through, within the hard limit on open files it inherits, less a margin for
+ * listeners, checks and sockets (haproxy refuses to start past the limit).
  */
 export async function processMaxConnections(): Promise<number> {
   const limits = await fs.readFile('/proc/self/limits', 'utf8').catch(() => '');
   const hard = /^Max open files\s+\S+\s+(\S+)/m.exec(limits)?.[1];
   const n = hard === undefined || hard === 'unlimited' ? 1_048_576 : Number(hard);
-  return Math.max(256, Math.floor((n - 1000) / 2));
+  // Two descriptors a connection, and splicing's pipes (a quarter of the connections, two each): 2.5; 3 leaves a margin.
+  return Math.max(256, Math.floor((n - 1000) / 3));
 }
 
 /** The backends each UDP listener's rule in the kernel lists now (after an agent restart: where the checks left off). */

@@ -165,6 +165,8 @@ export function renderHaproxy(
     '    hard-stop-after 5m',
     '',
     'defaults',
+    // TCP payload moves between the two sockets in the kernel (splice) where it can: no copy through haproxy.
+    '    option splice-auto',
     '    timeout connect 5s',
     '    timeout check 5s',
     '    timeout client 60s',

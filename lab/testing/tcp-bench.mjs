@@ -5,6 +5,10 @@
 // A connection of `connect` ends with a reset, not a close: tens of thousands a second would otherwise
 // leave as many sockets in TIME_WAIT (client ports run out) and conntrack entries in TIME_WAIT for 120 s
 // (the kernel's table fills and drops SYNs) — a later round would measure the leftovers of earlier ones.
+//   node tcp-bench.mjs userve PORT           UDP: answers each datagram with itself
+//   node tcp-bench.mjs uping HOST PORT MS N   UDP: N sockets (flows) in flight, each datagram → answer → next, for MS;
+//                                            prints {done, lost, ms} (a datagram unanswered in 200 ms is lost and resent)
+import dgram from 'node:dgram';
 import net from 'node:net';
 
 const [mode, ...args] = process.argv.slice(2);
@@ -63,5 +67,33 @@ if (mode === 'serve') {
   for (let i = 0; i < Number(n); i++) {
     running++;
     one();
+  }
+} else if (mode === 'userve') {
+  const sock = dgram.createSocket('udp4');
+  sock.on('message', (m, from) => sock.send(m, from.port, from.address));
+  sock.bind(Number(args[0]));
+} else if (mode === 'uping') {
+  const [host, port, ms, n] = args;
+  const t0 = performance.now();
+  let done = 0;
+  let lost = 0;
+  let running = Number(n);
+  const payload = Buffer.alloc(64, 120);
+  for (let i = 0; i < Number(n); i++) {
+    const s = dgram.createSocket('udp4');
+    let timer;
+    const next = () => {
+      if (performance.now() - t0 >= Number(ms)) {
+        clearTimeout(timer);
+        s.close();
+        if (--running === 0) out({ done, lost, ms: performance.now() - t0 });
+        return;
+      }
+      clearTimeout(timer);
+      timer = setTimeout(() => (lost++, next()), 200);
+      s.send(payload, Number(port), host);
+    };
+    s.on('message', () => (done++, next()));
+    s.connect(Number(port), host, next);
   }
 }
