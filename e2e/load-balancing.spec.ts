@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createThroughForm, login } from './helpers';
+import { login } from './helpers';
 
 /**
  * Issue 13 (SPEC S-LB, R-LB-1 … R-LB-6) in the browser: the S-LB wizard turns green with the seed's
@@ -20,20 +20,28 @@ test('S-LB wizard green; an LB built in the console serves; the listener counter
   await expect(page.getByTestId('wizard-result')).toContainText('Every check gave the expected result.');
 
   // The seed's create dialog: name, a new VIP on the public network, and the first listener (8080 → 5000).
-  await createThroughForm(page, 'load-balancers', 'LB-console', async (d) => {
-    await d.getByLabel('Public network').selectOption({ label: 'wizards-L3-public' });
-    await d.getByLabel('Listener name').fill('web-8080');
-    await d.getByLabel('Protocol').selectOption('tcp');
-    await d.getByLabel('Load balancer port').fill('8080');
-    await d.getByLabel('VM port').fill('5000');
-    // The advanced section holds every field of R-LB-2; a refused value stays beside its field.
-    await d.getByLabel('Advanced').check();
-    await d.getByLabel('Max connections (optional)').fill('0');
-    await d.getByRole('button', { name: 'Confirm' }).click();
-    await expect(d.getByText('From 1 to 100000 connections.')).toBeVisible();
-    await d.getByLabel('Max connections (optional)').fill('1000');
-    await d.getByLabel('Health check interval (s) (optional)').fill('1');
-  });
+  await page.goto('/load-balancers');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  const d = page.getByRole('dialog');
+  await d.getByLabel('Name', { exact: true }).fill('LB-console');
+  await d.getByLabel('Public network').selectOption({ label: 'wizards-L3-public' });
+  await d.getByLabel('Listener name').fill('web-8080');
+  await d.getByLabel('Protocol').selectOption('tcp');
+  await d.getByLabel('Load balancer port').fill('8080');
+  await d.getByLabel('VM port').fill('5000');
+  // The advanced section holds every field of R-LB-2; a refused value is shown beside its field, the rest kept.
+  await d.getByLabel('Advanced').check();
+  await d.getByLabel('Max connections (optional)').fill('0');
+  await d.getByRole('button', { name: 'Preview rules' }).click();
+  await expect(d.getByText('From 1 to 100000 connections.')).toBeVisible();
+  await expect(d.getByLabel('Listener name')).toHaveValue('web-8080');
+  await d.getByLabel('Max connections (optional)').fill('1000');
+  await d.getByLabel('Health check interval (s) (optional)').fill('1');
+  // Every service form shows what the vRouter would do before it is saved: nothing yet, without a backend.
+  await d.getByRole('button', { name: 'Preview rules' }).click();
+  await expect(d.getByTestId('rule-preview')).toContainText('Nothing is applied until');
+  await d.getByRole('button', { name: 'Confirm' }).click();
+  await expect(d).toBeHidden();
   await page.getByRole('link', { name: 'LB-console', exact: true }).click();
   await page.getByTestId('lb-listeners').getByRole('link', { name: 'web-8080' }).click();
   const bind = page.getByTestId('bind-nics');

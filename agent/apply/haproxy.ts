@@ -12,8 +12,8 @@ import { pidAlive } from './files';
  * connections they hold (R-LB-3: a backend added or removed cuts no established connection). A
  * configuration that does not check leaves the running one alone and fails the apply.
  *
- * Issue 13, first slice: used by its lab test; the vRouter agent calls it when the protocol carries
- * listeners.
+ * Called by the vRouter agent's listeners (`apply/lb.ts`) on every change of its TCP, HTTP and
+ * HTTPS listeners.
  */
 export interface HaproxyPaths {
   runDir: string;

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LbListener, LbListenerStats, VRouterConfig, VRouterStats } from '../protocol/vrouter';
 import { HealthState, probeUdp } from '../health/udp';
-import { haproxyNames, renderHaproxy, type HaproxyListener } from '../render/haproxy';
+import { haproxyListenerOf, haproxyNames, renderHaproxy, type HaproxyListener } from '../render/haproxy';
 import {
   LB_COUNT_TABLE,
   LB_UDP_TABLE,
@@ -41,12 +41,9 @@ const certFile = (p: Paths, id: string) => path.join(certDir(p), `${id}.pem`);
 
 /** The haproxy listeners of a config (TCP, HTTP, HTTPS), with the file each HTTPS one reads its certificate from. */
 export function haproxyListeners(cfg: VRouterConfig, paths: Paths): HaproxyListener[] {
-  return cfg.listeners.filter(isTcpFamily).map((l) => ({
-    ...l,
-    protocol: l.protocol as HaproxyListener['protocol'],
-    healthCheck: { ...l.healthCheck, protocol: l.healthCheck.protocol === 'http' ? 'http' : 'tcp' },
-    certificateFile: l.certificateId ? certFile(paths, l.certificateId) : null,
-  }));
+  return cfg.listeners
+    .filter(isTcpFamily)
+    .map((l) => haproxyListenerOf(l, l.certificateId ? certFile(paths, l.certificateId) : null));
 }
 
 /** Listener VIPs that must be local addresses: those of TCP-family listeners that are no NIC's own address. */

@@ -5,8 +5,7 @@ import dgram from 'node:dgram';
  * vRouter agent checks UDP ones and lists only the healthy in the kernel's DNAT rule
  * (`render/udp-lb.ts`).
  *
- * Issue 13, first slice: the checker alone, with its tests; the agent runs it when the protocol
- * carries listeners.
+ * The vRouter agent runs these checks for each UDP listener (`apply/lb.ts`) at its interval.
  */
 
 /**

@@ -3,9 +3,11 @@
  * rendered by a pure function. haproxy runs master-worker in the router's namespace and is reloaded
  * through its master socket (FACTS.md); UDP listeners are the kernel's (nftables), not haproxy's.
  *
- * Issue 13, first slice: the renderer alone, checked by golden files and `haproxy -c`. The agent
- * protocol carries listeners, and the vRouter agent runs haproxy, in the slices that follow.
+ * The vRouter agent renders it from the protocol's listeners (`apply/lb.ts`); golden files and
+ * `haproxy -c` check it; the console's rule preview shows one listener's part of it.
  */
+
+import type { LbListener } from '../protocol/vrouter';
 
 export interface HaproxyHealthCheck {
   protocol: 'tcp' | 'http';
@@ -137,6 +139,22 @@ function backend(l: HaproxyListener, group: string): string[] {
   for (const b of l.backends.filter((x) => x.group === group).sort((a, c) => a.nicId.localeCompare(c.nicId)))
     lines.push(`    server n_${short(b.nicId)} ${b.ip}:${l.vmPort}${weighted ? ` weight ${b.weight}` : ''}`);
   return lines;
+}
+
+/** A listener of the vRouter protocol as haproxy renders it; `certificateFile`: where its certificate is (HTTPS). */
+export function haproxyListenerOf(l: LbListener, certificateFile: string | null): HaproxyListener {
+  return {
+    ...l,
+    protocol: l.protocol as HaproxyListener['protocol'],
+    healthCheck: { ...l.healthCheck, protocol: l.healthCheck.protocol === 'http' ? 'http' : 'tcp' },
+    certificateFile,
+  };
+}
+
+/** One listener's part of the configuration (its frontend and backends), as the rule preview shows it. */
+export function renderHaproxyListener(l: HaproxyListener): string[] {
+  const groups = [...new Set([DEFAULT_GROUP, ...l.backends.map((b) => b.group), ...l.policies.map((p) => p.group)])].sort();
+  return [...frontend(l), ...groups.flatMap((g) => backend(l, g))];
 }
 
 /**

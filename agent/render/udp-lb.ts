@@ -5,8 +5,8 @@
  * its VM). conntrack keeps every datagram of a flow on the backend its first one chose; the rule
  * lists only the backends the agent's health checks find healthy, so a failed backend leaves it.
  *
- * Issue 13, first slice: the rule text alone, checked by `nft`; the vRouter agent adds it to its
- * table when the protocol carries listeners.
+ * The vRouter agent loads these tables (`apply/lb.ts`) from the protocol's listeners and its own
+ * health checks; the console's rule preview shows a new listener's rule.
  */
 
 export interface UdpListener {

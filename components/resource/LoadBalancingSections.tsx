@@ -478,6 +478,9 @@ export function LoadBalancerSections({ lb }: { lb: Row }) {
             idPrefix="add-listener"
             fields={listenerFields()}
             toInput={(v) => ({ ...listenerInput(v), lbId: lb.id })}
+            preview={(input) =>
+              client.listener.previewCreate.mutate(input as Parameters<typeof client.listener.create.mutate>[0])
+            }
             submit={(input) => client.listener.create.mutate(input as Parameters<typeof client.listener.create.mutate>[0])}
             onDone={() => (setAdding(false), qc.invalidateQueries(trpc.loadBalancer.pathFilter()))}
             submitLabel={t('lb.addListener')}

@@ -309,6 +309,45 @@ describe('R-LB-4 certificates and R-LB-5 policies', () => {
   });
 });
 
+describe('the rule preview of a listener (every service form has one)', () => {
+  it('shows the haproxy frontend and backend, or the UDP rule, the new listener would get; nothing is saved', async () => {
+    const lb = (await h.admin.loadBalancer.list({ search: 'LB-1' })).items[0]!;
+    const before = await rowCounts();
+    const g = await generation(routerId);
+    const tcp = await h.admin.listener.previewCreate({
+      lbId: lb.id,
+      name: 'preview-tcp',
+      protocol: 'tcp',
+      lbPort: 9000,
+      vmPort: 9000,
+      algorithm: 'least-connections',
+      backends: [{ nicId: vmNics[0]! }],
+    });
+    expect(tcp.vrouterId).toBe(routerId);
+    expect(tcp.text).toContain(`haproxy     bind ${lb.vip}:9000`);
+    expect(tcp.text).toContain('haproxy     balance leastconn');
+    const udp = await h.admin.listener.previewCreate({
+      lbId: lb.id,
+      name: 'preview-udp',
+      protocol: 'udp',
+      lbPort: 9001,
+      vmPort: 9001,
+      backends: [{ nicId: vmNics[0]! }],
+    });
+    expect(udp.text).toMatch(
+      new RegExp(`nft add rule ip cr_vrouter_lb prerouting ip daddr ${lb.vip.replace(/\./g, '\\.')} udp dport 9001 dnat ip to`),
+    );
+    // The same refusals as creating it, and nothing saved, nothing pushed.
+    await expect(
+      h.admin.listener.previewCreate({ lbId: lb.id, name: 'x', protocol: 'tcp', lbPort: 80, vmPort: 1 }),
+    ).rejects.toMatchObject({
+      cause: expect.objectContaining({ field: 'lbPort' }),
+    });
+    expect(await rowCounts()).toEqual(before);
+    expect(await generation(routerId)).toBe(g);
+  });
+});
+
 describe('the vRouter’s desired config (compiled from these rows)', () => {
   it('carries its listeners and their backends; holds the LB VIP; an HTTPS listener waits for its certificate', async () => {
     const lb = (await h.admin.loadBalancer.list({ search: 'LB-1' })).items[0]!;

@@ -40,6 +40,7 @@ import type {
   ListInput,
 } from '../domain/schema';
 import { bumpRouters, nicFacts, routerOfL3, vipFacts, vipForService } from './vips';
+import { previewOn } from './preview';
 import { audit, getReadable, getWritable, listPage } from './scope';
 
 type LbRow = typeof loadBalancers.$inferSelect;
@@ -140,6 +141,14 @@ async function routersOfLb(tx: Executor, lbId: string): Promise<string[]> {
     .where(eq(lbListeners.lbId, lbId));
   const routers = await Promise.all([...new Set(rows.map((r) => r.l3Id))].map((l3) => routerOfL3(tx, l3)));
   return [...new Set(routers.filter((r): r is string => !!r))];
+}
+
+/** The router serving a load balancer: that of its backends, or — with none yet — the one whose system VIP it is on. */
+async function servingRouters(tx: Executor, lb: LbRow): Promise<string[]> {
+  const routers = await routersOfLb(tx, lb.id);
+  if (routers.length) return routers;
+  const [vip] = await tx.select({ vrouterId: vips.vrouterId }).from(vips).where(eq(vips.id, lb.vipId));
+  return vip?.vrouterId ? [vip.vrouterId] : [];
 }
 
 async function lbViews(db: Executor, rows: LbRow[]) {
@@ -386,6 +395,10 @@ export const loadBalancerService = {
       return (await lbViews(tx, [row]))[0]!;
     });
   },
+  /** What creating it (with its first listener) would make its vRouter serve; nothing is saved. */
+  previewCreate(db: Db, actor: Actor, input: z.output<typeof CreateLoadBalancer>) {
+    return previewOn(db, async (tx) => servingRouters(tx, await createLb(tx, actor, input)));
+  },
   /** Its listeners and their backends go with it; the vRouter stops serving them. */
   async delete(db: Db, actor: Actor, id: string) {
     await db.transaction(async (tx) => {
@@ -429,6 +442,15 @@ export const listenerService = {
   /** R-LB-6: live counters and backend health, as the reconciler collected them. */
   async stats(db: Db, actor: Actor, input: { id: string; minutes?: number }) {
     return listenerStats(db, await getReadable(db, actor, lbListeners, input.id, 'listener'), input.minutes ?? 10);
+  },
+  /** What creating this listener (and binding its backends) would make the vRouter serve; nothing is saved. */
+  previewCreate(db: Db, actor: Actor, input: z.output<typeof CreateListener>) {
+    return previewOn(db, async (tx) => {
+      const lb = await getWritable(tx, actor, loadBalancers, input.lbId, 'load balancer');
+      const row = await createListenerIn(tx, actor, lb, input);
+      if (input.backends?.length) await addBackends(tx, actor, row, input.backends);
+      return servingRouters(tx, lb);
+    });
   },
   /** R-LB-2: the advanced settings and the VM port. */
   async configure(db: Db, actor: Actor, input: z.output<typeof ConfigureListener>) {

@@ -2,9 +2,6 @@ import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db, Executor } from '@/db/client';
 import { eips, nics, portForwards, vips, vms } from '@/db/schema';
-import { planRoutes, routesOf } from '@/agent/render/links';
-import { renderVRouterNftDelta } from '@/agent/render/vrouter-nft';
-import type { VRouterConfig } from '@/agent/protocol/vrouter';
 import type { Actor } from '../auth/actor';
 import { enforce, ErrorCodes as E, DomainError } from '../domain/errors';
 import { intToIp } from '@/lib/ipv4';
@@ -19,8 +16,8 @@ import {
   resolvePfPorts,
 } from '../domain/vrouter-services/rules';
 import { checkOneRouterPerVip, checkPfClearOfListeners } from '../domain/load-balancing/rules';
-import { desiredVRouterConfig } from '../desired';
 import { listenerPortsOnVip, routersOnVip } from './load-balancers';
+import { previewOn } from './preview';
 import { bumpRouters, nicFacts, routerOfL3, vipFacts, vipForService } from './vips';
 import { audit, getReadable, getWritable, listPage } from './scope';
 
@@ -78,52 +75,6 @@ async function pfViews(db: Executor, rows: PfRow[]) {
       nicIp: nic ? intToIp(nic.ip) : null,
     };
   });
-}
-
-class Rollback extends Error {
-  constructor(readonly after: Array<[string, VRouterConfig]>) {
-    super('preview');
-  }
-}
-
-/**
- * The rules a change would make its vRouter(s) apply, computed by making the change in a
- * transaction that is then rolled back: every refusal the real call would give, it gives too
- * (inline errors), and the text is what each agent would do — VIP routes and map elements added
- * and removed, the few rules that change, or the whole table when the router has none yet.
- * `change` returns the vRouters it concerns.
- */
-export async function previewOn(db: Db, change: (tx: Executor) => Promise<string | string[] | null>) {
-  let after: Array<[string, VRouterConfig]> = [];
-  try {
-    await db.transaction(async (tx) => {
-      const out = await change(tx);
-      const ids = [...new Set((Array.isArray(out) ? out : out ? [out] : []).filter(Boolean))];
-      const configs: Array<[string, VRouterConfig]> = [];
-      for (const id of ids) configs.push([id, await desiredVRouterConfig(tx, id, 2)]);
-      throw new Rollback(configs);
-    });
-    throw new Error('unreachable');
-  } catch (err) {
-    if (!(err instanceof Rollback)) throw err;
-    after = err.after;
-  }
-  if (after.length === 0)
-    return { vrouterId: null, text: '', note: 'Nothing is applied until it is bound to a VM NIC or attached to a vRouter.' };
-  const parts: string[] = [];
-  for (const [id, next] of after) {
-    const before = await desiredVRouterConfig(db, id, 1);
-    const routeLines = planRoutes(routesOf(before), next).map((l) => `ip ${l}`);
-    const delta = renderVRouterNftDelta(before, next)
-      .text.split('\n')
-      .filter(Boolean)
-      .map((l) => `nft ${l}`);
-    const lines = [...routeLines, ...delta];
-    if (after.length > 1) parts.push(`# vRouter ${id}`);
-    parts.push(...lines);
-  }
-  const text = parts.join('\n');
-  return { vrouterId: after[0]![0], text, note: parts.some((l) => !l.startsWith('#')) ? null : 'No change to the vRouter.' };
 }
 
 async function bindEip(tx: Executor, actor: Actor, eip: EipRow, nicId: string) {

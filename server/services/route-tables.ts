@@ -8,7 +8,7 @@ import { inSubnet, ipToInt, subnetOf } from '@/lib/ipv4';
 import type { AddRouteEntry, CreateRouteTable, ListInput } from '../domain/schema';
 import { checkRouteEntry, isRefusal } from '../domain/vrouter-services/rules';
 import { bumpAgents } from './agents';
-import { previewOn } from './nat';
+import { previewOn } from './preview';
 import { audit, getReadable, getWritable, listPage } from './scope';
 
 type TableRow = typeof routeTables.$inferSelect;

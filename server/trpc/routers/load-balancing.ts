@@ -15,6 +15,7 @@ import {
   ListenerStatsView,
   ListenerView,
   LoadBalancerView,
+  ServicePreviewView,
 } from '../../domain/schema';
 import { lbCertificateService, listenerService, loadBalancerService } from '../../services/load-balancers';
 import { router, tenantProcedure } from '../init';
@@ -35,6 +36,19 @@ export const loadBalancerRouter = router({
     service: loadBalancerService,
     filters: z.object({ vipId: z.uuid().optional() }),
   }),
+  previewCreate: tenantProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/load-balancers/preview',
+        tags,
+        summary: 'What creating this load balancer would make its vRouter serve (nothing is saved)',
+        protect: true,
+      },
+    })
+    .input(CreateLoadBalancer)
+    .output(ServicePreviewView)
+    .mutation(({ ctx, input }) => loadBalancerService.previewCreate(ctx.db, ctx.actor, input)),
 });
 
 /** R-LB-2 … R-LB-5: listeners, their backends, policies and certificate. */
@@ -50,6 +64,19 @@ export const listenerRouter = router({
     service: listenerService,
     filters: z.object({ lbId: z.uuid().optional() }),
   }),
+  previewCreate: tenantProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/listeners/preview',
+        tags,
+        summary: 'The haproxy or nftables rules creating this listener would make its vRouter apply (nothing is saved)',
+        protect: true,
+      },
+    })
+    .input(CreateListener)
+    .output(ServicePreviewView)
+    .mutation(({ ctx, input }) => listenerService.previewCreate(ctx.db, ctx.actor, input)),
   stats: tenantProcedure
     .meta({
       openapi: {
