@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { LAB_INTERNET } from '@/lab/controller';
 import { labSupported } from '@/lab/netns';
 import { openScenarioLab } from '@/lab/testing/scenario';
-import { buildBasicDataCenter, SERVICES_PUBLIC_RANGE } from '@/server/testing/basic-datacenter';
+import { buildServicesDataCenter } from '@/server/testing/basic-datacenter';
 
 const ROUNDS = 7;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -24,26 +24,8 @@ export async function benchLbAddBackend() {
   const s = await openScenarioLab('blb');
   try {
     const { h } = s;
-    const dc = await buildBasicDataCenter(h.admin, {
-      publicDns: [LAB_INTERNET.dns],
-      publicRange: SERVICES_PUBLIC_RANGE,
-      publicDhcp: '10.108.12.1',
-    });
-    const offering = await h.admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G' });
-    const image = await h.admin.image.create({
-      name: 'b',
-      kind: 'vm',
-      backupStorageId: dc.bs.id,
-      url: 'http://192.0.2.10/b.qcow2',
-    });
-    const made = await h.admin.vm.create({
-      name: 'VM',
-      instanceOfferingId: offering.id,
-      imageId: image.id,
-      l3Ids: [dc.privateL3.id],
-      count: 2,
-    });
-    const [vm1, vm2] = made.map((v) => ({ id: v.id, name: v.name, nicId: v.nics[0]!.id, ip: v.nics[0]!.ip }));
+    const { dc, vms } = await buildServicesDataCenter(h.admin, { count: 2, publicDns: [LAB_INTERNET.dns] });
+    const [vm1, vm2] = vms;
     const lb = await h.admin.loadBalancer.create({
       name: 'LB-bench',
       l3Id: dc.publicL3.id,

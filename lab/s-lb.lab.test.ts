@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { make } from '@/server/domain/load-balancing/certificates.testing';
 import { LbStatsCollector } from '@/server/reconciler/lb-stats';
 import { metricsText } from '@/server/services/metrics';
-import { buildBasicDataCenter, SERVICES_PUBLIC_RANGE } from '@/server/testing/basic-datacenter';
+import { buildServicesDataCenter } from '@/server/testing/basic-datacenter';
 import { LAB_INTERNET } from './controller';
 import { openScenarioLab, waitFor, type ScenarioLab } from './testing/scenario';
 import { labDescribe } from './testing';
@@ -118,26 +118,9 @@ await labDescribe('S-LB in the lab: a load balancer over three VMs', () => {
     s = await openScenarioLab('lb');
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cr-lb-test-'));
     const { h } = s;
-    const dc = await buildBasicDataCenter(h.admin, {
-      publicDns: [LAB_INTERNET.dns],
-      publicRange: SERVICES_PUBLIC_RANGE,
-      publicDhcp: '10.108.12.1',
-    });
-    const offering = await h.admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G' });
-    const image = await h.admin.image.create({
-      name: 'busybox',
-      kind: 'vm',
-      backupStorageId: dc.bs.id,
-      url: 'http://192.0.2.10/busybox.qcow2',
-    });
-    const made = await h.admin.vm.create({
-      name: 'VM',
-      instanceOfferingId: offering.id,
-      imageId: image.id,
-      l3Ids: [dc.privateL3.id],
-      count: 3,
-    });
-    vms = made.map((vm) => ({ id: vm.id, name: vm.name, nicId: vm.nics[0]!.id, ip: vm.nics[0]!.ip }));
+    const built = await buildServicesDataCenter(h.admin, { count: 3, publicDns: [LAB_INTERNET.dns] });
+    const dc = built.dc;
+    vms = built.vms;
     const lb = await h.admin.loadBalancer.create({
       name: 'LB-1',
       l3Id: dc.publicL3.id,

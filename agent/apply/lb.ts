@@ -18,7 +18,7 @@ import { haproxyFiles, readHaproxyStats, syncHaproxy } from './haproxy';
 /**
  * A vRouter's load balancer listeners (SPEC R-LB-2 … R-LB-5), applied after the router's own state:
  * - TCP, HTTP and HTTPS: the router's haproxy (`apply/haproxy.ts`), its certificates in files only
- *   it reads, and each listener VIP a local address (`ip route … table local`, protocol 189): a VIP
+ *   it reads, and each listener VIP a local address (`ip route … table local`, protocol 240): a VIP
  *   answered by the ARP responder alone is routed, never delivered to haproxy (FACTS.md);
  * - UDP: the kernel's DNAT rules in their own table (`render/udp-lb.ts`), listing the backends the
  *   agent's own checks find healthy (rise/fall as the seed words them); a state change reloads the
@@ -29,8 +29,8 @@ import { haproxyFiles, readHaproxyStats, syncHaproxy } from './haproxy';
  * checks start from the backends the kernel's rules list.
  */
 
-/** Marks the local routes of listener VIPs (the vRouter's own routes use 188). */
-export const LB_ROUTE_PROTO = 189;
+/** Marks the local routes of listener VIPs: a number iproute2 names no routing daemon after (the vRouter's own routes use 188). */
+export const LB_ROUTE_PROTO = 240;
 
 type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 type Paths = { runDir: string };

@@ -391,6 +391,13 @@ function ConfigurePanel({ listener }: { listener: Row }) {
             ['field.healthyThreshold', String(listener.healthyThreshold)],
             ['field.unhealthyThreshold', String(listener.unhealthyThreshold)],
             ['field.healthCheckPort', listener.healthCheckPort ? String(listener.healthCheckPort) : 'default'],
+            ...(listener.healthCheckProtocol === 'http'
+              ? ([
+                  ['field.healthCheckUri', String(listener.healthCheckUri)],
+                  ['field.healthCheckMethod', String(listener.healthCheckMethod)],
+                  ['field.healthCheckHttpCodes', (listener.healthCheckHttpCodes as string[]).join(', ')],
+                ] as const)
+              : []),
           ] as const
         ).map(([k, v]) => (
           <div key={k}>

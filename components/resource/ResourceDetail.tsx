@@ -80,7 +80,7 @@ export function ResourceDetail({ slug, id }: { slug: string; id: string }) {
                 'policies',
                 'healthCheckHttpCodes',
                 'sans',
-              ].includes(k),
+              ].includes(k) && !def.hidden?.includes(k),
           )
           .map(([k, v]) => {
             const col = columnLabel.get(k);

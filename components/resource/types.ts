@@ -101,6 +101,8 @@ export interface ResourceDef {
     | 'loadBalancer'
     | 'listener'
     | 'lbCertificate';
+  /** Fields of a row the detail page's list leaves out (its own sections show them). */
+  hidden?: string[];
   /** No create, update or delete from the console (e.g. vRouters, made by the system). */
   readOnly?: boolean;
 }

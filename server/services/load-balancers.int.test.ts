@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, eq } from 'drizzle-orm';
 import { agents, lbBackends, lbCertificates, lbListeners, loadBalancers, vips } from '@/db/schema';
 import { openHarness } from '../testing/harness';
-import { buildBasicDataCenter, SERVICES_PUBLIC_RANGE } from '../testing/basic-datacenter';
+import { buildServicesDataCenter } from '../testing/basic-datacenter';
 import { DAY, make } from '../domain/load-balancing/certificates.testing';
 import { desiredVRouterConfig } from '../desired';
 import { LbStatsCollector } from '../reconciler/lb-stats';
@@ -16,7 +16,7 @@ import { lbListenerSamples } from '@/db/schema';
  * the database as it was, and every change that reaches a vRouter bumps its generation.
  */
 let h: Awaited<ReturnType<typeof openHarness>>;
-let dc: Awaited<ReturnType<typeof buildBasicDataCenter>>;
+let dc: Awaited<ReturnType<typeof buildServicesDataCenter>>['dc'];
 let vmNics: string[];
 let routerId: string;
 let tenant: Awaited<ReturnType<typeof h.tenant>>;
@@ -37,22 +37,9 @@ async function rowCounts() {
 
 beforeAll(async () => {
   h = await openHarness();
-  dc = await buildBasicDataCenter(h.admin, { publicRange: SERVICES_PUBLIC_RANGE, publicDhcp: '10.108.12.1' });
-  const offering = await h.admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G' });
-  const image = await h.admin.image.create({
-    name: 'busybox',
-    kind: 'vm',
-    backupStorageId: dc.bs.id,
-    url: 'http://192.0.2.10/b.qcow2',
-  });
-  const made = await h.admin.vm.create({
-    name: 'VM',
-    instanceOfferingId: offering.id,
-    imageId: image.id,
-    l3Ids: [dc.privateL3.id],
-    count: 3,
-  });
-  vmNics = made.map((vm) => vm.nics[0]!.id);
+  const built = await buildServicesDataCenter(h.admin, { count: 3 });
+  dc = built.dc;
+  vmNics = built.vms.map((vm) => vm.nicId);
   routerId = (await h.admin.vrouter.list({})).items[0]!.id;
   tenant = await h.tenant('tenant-lb');
 });

@@ -84,6 +84,34 @@ export async function buildBasicDataCenter(
 }
 
 /**
+ * The seed's vRouter network on the services range (sections 4.5–4.7) with `count` VMs on it —
+ * VM-1, VM-2, … — each as its NIC on the private network. `publicDns`: the lab internet's DNS.
+ */
+export async function buildServicesDataCenter(admin: Caller, opts: { count: number; publicDns?: string[] }) {
+  const dc = await buildBasicDataCenter(admin, {
+    publicDns: opts.publicDns,
+    publicRange: SERVICES_PUBLIC_RANGE,
+    publicDhcp: '10.108.12.1',
+  });
+  const offering = await admin.instanceOffering.create({ name: 'small', cpu: 1, memory: 1, memoryUnit: 'G' });
+  const image = await admin.image.create({
+    name: 'busybox',
+    kind: 'vm',
+    backupStorageId: dc.bs.id,
+    url: 'http://192.0.2.10/b.qcow2',
+  });
+  const made = await admin.vm.create({
+    name: 'VM',
+    instanceOfferingId: offering.id,
+    imageId: image.id,
+    l3Ids: [dc.privateL3.id],
+    count: opts.count,
+  });
+  const vms = made.map((vm) => ({ id: vm.id, name: vm.name, nicId: vm.nics[0]!.id, ip: vm.nics[0]!.ip }));
+  return { dc, vms };
+}
+
+/**
  * The common part of S-TENANT and S-3TIER (tables 5–6 / 10–11): zone, cluster, host, backup
  * storage, the public network 10.108.12.0–10.108.13.255 (shared with tenants), the management
  * network, a vRouter image and offering, an instance offering and a VM image (all shared).

@@ -10,7 +10,7 @@ let h: Awaited<ReturnType<typeof openHarness>>;
 let dc: Awaited<ReturnType<typeof buildBasicDataCenter>>;
 let a: Awaited<ReturnType<typeof h.tenant>>;
 let b: Awaited<ReturnType<typeof h.tenant>>;
-let own: { l3: string; vxlan: string; lb: string; listener: string; certificate: string };
+let own: { l3: string; vxlan: string; vip: string; lb: string; listener: string; certificate: string };
 let tokens: { a: string; b: string };
 
 beforeAll(async () => {
@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   const leaf = await make('a.example.com');
   const cert = await a.caller.lbCertificate.create({ name: 'a-cert', certificate: leaf.certPem, privateKey: leaf.keyPem });
-  own = { l3: l3.id, vxlan: vx.id, lb: lb.id, listener: lb.listeners[0]!.id, certificate: cert.id };
+  own = { l3: l3.id, vxlan: vx.id, vip: vip.id, lb: lb.id, listener: lb.listeners[0]!.id, certificate: cert.id };
   tokens = {
     a: (await authService.createToken(h.db, a.actor, 'a')).token,
     b: (await authService.createToken(h.db, b.actor, 'b')).token,
@@ -68,6 +68,16 @@ const OPERATIONS = [
     name: 'listener.create (on A’s load balancer)',
     run: (c: typeof a.caller) => c.listener.create({ lbId: own.lb, name: 'x', protocol: 'tcp', lbPort: 8080, vmPort: 80 }),
   },
+  {
+    name: 'listener.previewCreate (on A’s load balancer)',
+    run: (c: typeof a.caller) => c.listener.previewCreate({ lbId: own.lb, name: 'x', protocol: 'tcp', lbPort: 8081, vmPort: 80 }),
+  },
+  {
+    name: 'loadBalancer.previewCreate (on A’s VIP)',
+    run: (c: typeof a.caller) => c.loadBalancer.previewCreate({ name: 'x', vipId: own.vip }),
+  },
+  { name: 'loadBalancer.create (on A’s VIP)', run: (c: typeof a.caller) => c.loadBalancer.create({ name: 'x', vipId: own.vip }) },
+  { name: 'listener.stats', run: (c: typeof a.caller) => c.listener.stats({ id: own.listener }) },
   { name: 'listener.get', run: (c: typeof a.caller) => c.listener.get({ id: own.listener }) },
   { name: 'listener.update', run: (c: typeof a.caller) => c.listener.update({ id: own.listener, name: 'stolen' }) },
   { name: 'listener.delete', run: (c: typeof a.caller) => c.listener.delete({ id: own.listener }) },
@@ -162,6 +172,7 @@ describe('tenancy through REST', () => {
     ['GET', () => `/load-balancers/${own.lb}`, undefined],
     ['DELETE', () => `/load-balancers/${own.lb}`, undefined],
     ['GET', () => `/listeners/${own.listener}`, undefined],
+    ['GET', () => `/listeners/${own.listener}/stats`, undefined],
     ['POST', () => `/listeners/${own.listener}/configure`, { maxConnections: 1 }],
     ['POST', () => `/listeners/${own.listener}/certificate`, { certificateId: '00000000-0000-4000-8000-000000000001' }],
     ['GET', () => `/lb-certificates/${own.certificate}`, undefined],

@@ -177,6 +177,7 @@ export const loadBalancing = [
     title: 'page.loadBalancers',
     adminWrites: false,
     detail: 'loadBalancer',
+    hidden: ['vipId'],
     columns: [
       nameCol,
       { key: 'vip', label: 'field.vip' },
@@ -210,6 +211,25 @@ export const loadBalancing = [
     title: 'page.listeners',
     adminWrites: false,
     detail: 'listener',
+    // Shown by the Ports column and the listener's Settings and Certificate panels.
+    hidden: [
+      'lbId',
+      'vip',
+      'lbPort',
+      'vmPort',
+      'algorithm',
+      'maxConnections',
+      'idleTimeoutSeconds',
+      'healthCheckProtocol',
+      'healthCheckPort',
+      'healthCheckUri',
+      'healthCheckMethod',
+      'healthyThreshold',
+      'unhealthyThreshold',
+      'healthCheckIntervalSeconds',
+      'certificateId',
+      'certificateName',
+    ],
     columns: [
       nameCol,
       { key: 'lbName', label: 'field.loadBalancer' },
@@ -237,6 +257,7 @@ export const loadBalancing = [
     title: 'page.lbCertificates',
     adminWrites: false,
     detail: 'lbCertificate',
+    hidden: ['fingerprint', 'hasChain'],
     columns: [
       nameCol,
       { key: 'subject', label: 'field.subject' },
