@@ -46,11 +46,11 @@ test('S-LB wizard green; an LB built in the console serves; the listener counter
   await page.getByTestId('lb-listeners').getByRole('link', { name: 'web-8080' }).click();
   const bind = page.getByTestId('bind-nics');
   await bind.getByLabel('Network').selectOption({ label: 'svc-L3-private' });
-  await bind.getByRole('checkbox', { name: /svc-VM-1/ }).check();
+  await bind.getByRole('checkbox', { name: /lb-VM-1/ }).check();
   await bind.getByRole('button', { name: 'Bind' }).click();
-  await expect(page.getByTestId('backend-svc-VM-1')).toBeVisible();
+  await expect(page.getByTestId('backend-lb-VM-1')).toBeVisible();
   // Its health check finds the VM's service (the wizard left it listening on 5000).
-  await expect(page.getByTestId('backend-svc-VM-1')).toContainText('Healthy', { timeout: 30_000 });
+  await expect(page.getByTestId('backend-lb-VM-1')).toContainText('Healthy', { timeout: 30_000 });
 
   // The wizard's listener: its counter, then traffic from the lab internet, then the counter again.
   await page.goto('/listeners');

@@ -446,9 +446,12 @@ export const lbScenario: Scenario<typeof LB_PLAN> = {
     vmPort: 'field.vmPort',
   },
   async build(ctx) {
-    const { base, vm1, vm2 } = await buildServices(ctx);
-    const vm3 = await vmOn(ctx, base, 'svc-VM-3', [vm1.nics[0]!.l3Id]);
-    const vms = [vm1, vm2, vm3];
+    // The services network and its vRouter, with VMs of its own: the verification stops and starts
+    // VM-2, which must not be a VM another wizard is checking (svc-VM-1/2 are S-EIP's and S-PF's).
+    const { base, vm1: svc } = await buildServices(ctx);
+    const vms: Vm[] = [];
+    for (const n of [1, 2, 3]) vms.push(await vmOn(ctx, base, `lb-VM-${n}`, [svc.nics[0]!.l3Id]));
+    const vm2 = vms[1]!;
     const c = ctx.client;
     const p = ctx.plan;
     const listener = await ctx.step({ key: 'wizard.step.lbOn', params: { vip: p.lbVip } }, async () => {
@@ -480,9 +483,9 @@ export const lbScenario: Scenario<typeof LB_PLAN> = {
       if (missing.length)
         await c.listener.addBackends.mutate({ id: listener.id, backends: missing.map((v) => ({ nicId: v.nics[0]!.id })) });
     });
-    // A rerun finds VM-2 running: the verification stops and starts it.
+    // A run stopped half-way may have left VM-2 stopped: the verification stops and starts it.
     const vm2now = await c.vm.get.query({ id: vm2.id });
-    if (vm2now.state !== 'running') await ctx.step('svc-VM-2', () => c.vm.action.mutate({ id: vm2.id, action: 'start' }));
+    if (vm2now.state !== 'running') await ctx.step(vm2.name, () => c.vm.action.mutate({ id: vm2.id, action: 'start' }));
     await waitForVms(ctx, vms);
     return { vms, vip: p.lbVip, listenerId: listener.id };
   },
@@ -503,7 +506,7 @@ export const lbScenario: Scenario<typeof LB_PLAN> = {
       },
       within(LB_HEALTH_MS, async () => {
         const { who, ms } = await landings(c, vip, port, 3);
-        return { ok: new Set(who).size === 3 && who.every((w) => w.startsWith('svc-VM-')), summary: who.join(', '), ms };
+        return { ok: new Set(who).size === 3 && who.every((w) => w.startsWith('lb-VM-')), summary: who.join(', '), ms };
       }),
     );
     const vm2 = vms[1]!;
@@ -519,7 +522,7 @@ export const lbScenario: Scenario<typeof LB_PLAN> = {
       },
       within(LB_HEALTH_MS, async () => {
         const { who, ms } = await landings(c, vip, port, 6);
-        return { ok: !who.includes(vm2.name) && who.every((w) => w.startsWith('svc-VM-')), summary: who.join(', '), ms };
+        return { ok: !who.includes(vm2.name) && who.every((w) => w.startsWith('lb-VM-')), summary: who.join(', '), ms };
       }),
     );
     await ctx.act({ key: 'wizard.act.startVm', params: { vm: vm2.name } }, async () => {
