@@ -45,4 +45,22 @@ await labDescribe('connectivity checks end within their stated deadline', () => 
     expect(result.ok).toBe(true);
     expect((performance.now() - t0) / 1000).toBeLessThanOrEqual(checkDeadlineSeconds({ kind: 'udp', target: SINK, port: 53 }));
   });
+
+  const answeredBy = async (port: number) =>
+    /answered by (\S+)/.exec((await runCheck(lab, 'v', { kind: 'tcp', target: '192.0.2.1', port })).summary)?.[1];
+  it('a listen replaces the earlier one on its port: served until the later deadline, by the later caller', async () => {
+    await runCheck(lab, 'v', { kind: 'listen', protocol: 'tcp', port: 8080, seconds: 2, label: 'first' });
+    expect(await answeredBy(8080)).toBe('first');
+    await runCheck(lab, 'v', { kind: 'listen', protocol: 'tcp', port: 8080, seconds: 6, label: 'second' });
+    expect(await answeredBy(8080)).toBe('second');
+    // Past the first one's deadline the port is still served.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await answeredBy(8080)).toBe('second');
+  });
+  it('a listen on a port held by a listener the lab does not know takes it as soon as that one ends', async () => {
+    lab.spawn('v', process.execPath, ['lab/vm/listen.mjs', 'tcp', '8081', '1', 'stranger']);
+    await expect.poll(() => answeredBy(8081)).toBe('stranger');
+    await runCheck(lab, 'v', { kind: 'listen', protocol: 'tcp', port: 8081, seconds: 6, label: 'ours' });
+    await expect.poll(() => answeredBy(8081), { timeout: 3000 }).toBe('ours');
+  });
 });

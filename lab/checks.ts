@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import type { Check, CheckResult } from '../server/dataplane/port';
 import type { NetnsLab } from './netns';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 
 const LISTENER = path.join(process.cwd(), 'lab', 'vm', 'listen.mjs');
 
@@ -21,6 +23,17 @@ export function checkDeadlineSeconds(check: Exclude<Check, { kind: 'listen' }>):
       return 5;
   }
 }
+/** The lab's "listen" processes by namespace, transport and port. */
+const listeners = new WeakMap<NetnsLab, Map<string, ChildProcess>>();
+
+/** Ends a process the lab started and waits until it is gone (a second at most). */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = once(child, 'exit');
+  child.kill('SIGTERM');
+  await Promise.race([gone, new Promise((r) => setTimeout(r, 1000))]);
+}
+
 /** The hard stop for the process: the stated deadline and a second for the process to end. */
 const hardStop = (check: Exclude<Check, { kind: 'listen' }>) => ({ timeoutMs: (checkDeadlineSeconds(check) + 1) * 1000 });
 
@@ -144,13 +157,31 @@ export async function runCheck(lab: NetnsLab, ns: string, check: Check): Promise
       };
     }
     case 'listen': {
-      lab.spawn(ns, process.execPath, [LISTENER, check.protocol, String(check.port), String(check.seconds), check.label ?? '']);
-      // Ready once the port is bound.
+      // One listener per namespace, transport and port: a new call replaces the one before, so the
+      // port is served for as long as the latest caller asked (an earlier listener's deadline would
+      // otherwise end it under the later caller, or its port would make the new one fail to bind).
+      const l4 = check.protocol === 'udp' ? 'udp' : 'tcp';
+      const key = `${ns}/${l4}/${check.port}`;
+      const byKey = listeners.get(lab) ?? new Map<string, ChildProcess>();
+      listeners.set(lab, byKey);
+      const before = byKey.get(key);
+      if (before) await stop(before);
+      const child = lab.spawn(ns, process.execPath, [
+        LISTENER,
+        check.protocol,
+        String(check.port),
+        String(check.seconds),
+        check.label ?? '',
+      ]);
+      byKey.set(key, child);
+      child.on('exit', () => {
+        if (byKey.get(key) === child) byKey.delete(key);
+      });
+      // Ready once this listener holds the port (one the lab no longer knows of — a console before
+      // a restart — holds it until its own deadline; the new one binds as soon as it is free).
       for (let i = 0; i < 50; i++) {
-        const out = await lab
-          .exec(ns, 'ss', ['-Hln', check.protocol === 'udp' ? '-u' : '-t', `sport = :${check.port}`])
-          .catch(() => '');
-        if (out.trim()) break;
+        const out = await lab.exec(ns, 'ss', ['-Hlnp', `-${l4[0]}`, `sport = :${check.port}`]).catch(() => '');
+        if (out.includes(`pid=${child.pid},`)) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       return {
