@@ -17,9 +17,12 @@ await runAgent<VRouterConfig>({
   kind: 'vrouter',
   patching: VROUTER_PATCHING,
   schema: VRouterConfigV1,
+  // The router's tables and links and the listeners' (their own VIP routes, haproxy, UDP tables) are
+  // apart: changed side by side — on a full apply the listeners' few commands run while \`nft\` loads
+  // the router's table (~50 ms of a 10k PUT) — and both settled before a failure is reported.
   apply: async (cfg, dirs, previous) => {
-    await applyVRouter(cfg, dirs, { previous });
-    await listeners(dirs).apply(cfg, previous);
+    const done = await Promise.allSettled([applyVRouter(cfg, dirs, { previous }), listeners(dirs).apply(cfg, previous)]);
+    for (const r of done) if (r.status === 'rejected') throw r.reason;
   },
   kernelHash: (cfg, _dirs, signal) => vrouterKernelHash(cfg, signal),
   invariants: async (cfg, dirs) => [...(await vrouterInvariants(cfg, dirs)), ...(await listeners(dirs).invariants(cfg))],
