@@ -75,6 +75,8 @@ export const ErrorCodes = {
   ROUTE_INVALID: 'ROUTE_INVALID',
   /** R-SG-1: a NIC joining a group that is not attached to the NIC's network. */
   SG_NETWORK_NOT_ATTACHED: 'SG_NETWORK_NOT_ATTACHED',
+  /** R-IPSEC-2: a peer subnet overlaps a local one or a network the vRouter serves; two subnets of one list overlap. */
+  SUBNET_OVERLAP: 'SUBNET_OVERLAP',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -140,4 +142,5 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   PORT_RANGE_OVERLAP: 409,
   ROUTE_INVALID: 400,
   SG_NETWORK_NOT_ATTACHED: 409,
+  SUBNET_OVERLAP: 409,
 };
